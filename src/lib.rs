@@ -1,0 +1,6 @@
+//! callqa: offline quality-assurance scoring of Mandarin customer-service calls.
+//!
+//! The library is a chain of stages, one module each; `src/main.rs` is a thin
+//! command-line front end over it.
+
+pub mod transcript;

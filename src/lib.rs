@@ -4,3 +4,6 @@
 //! command-line front end over it.
 
 pub mod transcript;
+pub mod asr;
+pub mod audio;
+pub mod models;

@@ -1,0 +1,1 @@
+//! Speech recognition behind the `Transcriber` seam: whisper and a fixture implementation.

@@ -1,0 +1,1 @@
+//! Audio decoding: WAV (PCM, float, G.711), channels, resampling to 16 kHz mono f32.

@@ -1,0 +1,1 @@
+//! Whisper models: fetch, convert from CTranslate2, quantize, verify, locate.

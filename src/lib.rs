@@ -2,8 +2,25 @@
 //!
 //! The library is a chain of stages, one module each; `src/main.rs` is a thin
 //! command-line front end over it.
+//!
+//! - [`transcript`]: the transcript contract (input of scoring, output of ASR)
+//! - [`text`]: normalisation, segmentation, pinyin
+//! - [`rubric`]: the rubric file format and its compilation into matchers
+//! - [`score`]: evaluation of a compiled rubric on one call → scorecard
+//! - [`batch`]: parallel scoring of many files with per-file errors
+//! - [`report`]: exporters (text, json, jsonl, csv)
+//! - [`check`]: golden fixtures with expected verdicts
+//! - [`explain`]: item documentation from the rubric itself
+//! - [`audio`], [`asr`], [`models`]: recordings → transcripts
 
-pub mod transcript;
 pub mod asr;
 pub mod audio;
+pub mod batch;
+pub mod check;
+pub mod explain;
 pub mod models;
+pub mod report;
+pub mod rubric;
+pub mod score;
+pub mod text;
+pub mod transcript;

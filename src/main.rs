@@ -1,1 +1,215 @@
-fn main() {}
+//! The `callqa` command line: parses arguments, calls the library, maps the
+//! outcome to an exit code (0 all good, 1 some call failed its rubric or a
+//! golden check regressed, 2 the tool itself hit errors).
+
+use std::io::{self, IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand};
+
+use callqa::batch;
+use callqa::check;
+use callqa::explain;
+use callqa::report::{self, Format};
+use callqa::rubric::{self, CompiledRubric};
+use callqa::transcript::collect_inputs;
+
+#[derive(Parser)]
+#[command(name = "callqa", version, about = "Offline QA scoring of Mandarin customer-service calls")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Args, Clone)]
+struct RubricArg {
+    /// Rubric file (TOML). Default: the built-in cs-standard rubric.
+    #[arg(long, short = 'r', value_name = "FILE")]
+    rubric: Option<PathBuf>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Score transcripts (JSON files or folders of them); scorecards on stdout.
+    Score {
+        #[command(flatten)]
+        rubric: RubricArg,
+        /// Output format.
+        #[arg(long, short = 'f', value_enum, default_value = "text")]
+        format: Format,
+        /// Worker threads (0 = one per core).
+        #[arg(long, short = 'j', default_value_t = 0)]
+        jobs: usize,
+        /// Transcript files or folders.
+        #[arg(required = true, value_name = "INPUT")]
+        inputs: Vec<PathBuf>,
+    },
+    /// Run golden fixtures (transcripts with expected verdicts) against a rubric.
+    Check {
+        #[command(flatten)]
+        rubric: RubricArg,
+        /// Write a JUnit XML report here as well.
+        #[arg(long, value_name = "FILE")]
+        junit: Option<PathBuf>,
+        /// List passing fixtures too, and per-item agreement.
+        #[arg(long, short = 'v')]
+        verbose: bool,
+        /// Fixture files or folders (default: fixtures/golden).
+        #[arg(value_name = "FIXTURES")]
+        paths: Vec<PathBuf>,
+    },
+    /// Explain what a rubric item checks, why, with an example and its rule.
+    Explain {
+        #[command(flatten)]
+        rubric: RubricArg,
+        /// Explain every item.
+        #[arg(long, conflicts_with = "item")]
+        all: bool,
+        /// Item id, e.g. greeting.
+        #[arg(required_unless_present = "all")]
+        item: Option<String>,
+    },
+    /// Print the JSON schema of the rubric file format.
+    Schema,
+    /// Parse and compile a rubric, reporting any error with file:line:column.
+    Lint {
+        /// Rubric files.
+        #[arg(required = true)]
+        rubrics: Vec<PathBuf>,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(code) => ExitCode::from(code),
+        Err(message) => {
+            eprintln!("callqa: error: {message}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn load_rubric(arg: &RubricArg) -> Result<CompiledRubric, String> {
+    rubric::load_and_compile(arg.rubric.as_deref()).map_err(|e| e.to_string())
+}
+
+fn color_enabled() -> bool {
+    io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+}
+
+fn run(cli: Cli) -> Result<u8, String> {
+    match cli.command {
+        Command::Score { rubric, format, jobs, inputs } => {
+            let rubric = load_rubric(&rubric)?;
+            let files = collect_inputs(&inputs, "json").map_err(|e| e.to_string())?;
+            if files.is_empty() {
+                return Err(format!(
+                    "no transcript files (*.json) found in {}",
+                    inputs.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", ")
+                ));
+            }
+            let rows = batch::score_files(&rubric, &files, jobs);
+            for row in &rows {
+                if let Err(message) = &row.result {
+                    eprintln!("callqa: error: {message}");
+                }
+            }
+            let stdout = io::stdout();
+            let mut out = io::BufWriter::new(stdout.lock());
+            report::exporter(format, color_enabled())
+                .write(&rows, &mut out)
+                .and_then(|_| out.flush())
+                .map_err(|e| format!("cannot write output: {e}"))?;
+            let tally = batch::tally(&rows);
+            eprintln!(
+                "{} calls: {} passed, {} failed, {} errors",
+                rows.len(),
+                tally.passed,
+                tally.failed,
+                tally.errors
+            );
+            Ok(if tally.errors > 0 {
+                2
+            } else if tally.failed > 0 {
+                1
+            } else {
+                0
+            })
+        }
+        Command::Check { rubric, junit, verbose, paths } => {
+            let rubric = load_rubric(&rubric)?;
+            let paths = if paths.is_empty() { vec![PathBuf::from("fixtures/golden")] } else { paths };
+            let files = collect_inputs(&paths, "json").map_err(|e| e.to_string())?;
+            if files.is_empty() {
+                return Err(format!("no fixtures (*.json) found in {}", display_paths(&paths)));
+            }
+            let summary = check::run(&rubric, &files);
+            if verbose {
+                print!("{}", check::render_items(&summary));
+            }
+            print!("{}", check::render(&summary, verbose));
+            if let Some(path) = junit {
+                write_atomically(&path, check::junit(&summary).as_bytes())
+                    .map_err(|e| format!("{}: cannot write JUnit report: {e}", path.display()))?;
+            }
+            let errors = summary.results.iter().any(|r| r.error.is_some());
+            Ok(if errors {
+                2
+            } else if summary.failed() > 0 {
+                1
+            } else {
+                0
+            })
+        }
+        Command::Explain { rubric, all, item } => {
+            let rubric = load_rubric(&rubric)?;
+            if all {
+                print!("{}", explain::explain_all(&rubric));
+                return Ok(0);
+            }
+            let id = item.unwrap_or_default();
+            match rubric.item(&id) {
+                Some(item) => {
+                    print!("{}", explain::explain_item(&rubric, &item.def));
+                    Ok(0)
+                }
+                None => Err(format!(
+                    "rubric `{}` has no item `{id}`; items: {}",
+                    rubric.id(),
+                    rubric.items.iter().map(|i| i.def.id.as_str()).collect::<Vec<_>>().join(", ")
+                )),
+            }
+        }
+        Command::Schema => {
+            println!("{}", rubric::json_schema());
+            Ok(0)
+        }
+        Command::Lint { rubrics } => {
+            let mut failed = false;
+            for path in rubrics {
+                match rubric::load_path(&path).and_then(CompiledRubric::compile) {
+                    Ok(r) => println!("{}: ok ({} items, {} phrase sets)", path.display(), r.items.len(), r.sets.len()),
+                    Err(e) => {
+                        eprintln!("{e}");
+                        failed = true;
+                    }
+                }
+            }
+            Ok(if failed { 2 } else { 0 })
+        }
+    }
+}
+
+fn display_paths(paths: &[PathBuf]) -> String {
+    paths.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", ")
+}
+
+/// Writes via a temporary file and a rename, so readers never see half a file.
+fn write_atomically(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let tmp = dir.join(format!(".{}.tmp", path.file_name().and_then(|n| n.to_str()).unwrap_or("out")));
+    std::fs::write(&tmp, bytes)?;
+    std::fs::rename(&tmp, path)
+}

@@ -1,0 +1,755 @@
+//! Compiles a parsed rubric into runtime matchers: one Aho-Corasick
+//! automaton over every phrase of every set (plus two over pinyin codes for
+//! the sets that tolerate homophones), one `RegexSet` over every regex, and
+//! conditions that refer to sets and regexes by index. Built once, shared
+//! read-only by all workers; [`CompiledRubric::analyze`] then finds every
+//! phrase hit of a call in one pass per utterance.
+
+use std::collections::{BTreeSet, HashMap, HashSet};
+
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+use regex::{Regex, RegexSet};
+use toml::Spanned;
+
+use super::schema::*;
+use super::{line_column, RubricError, RubricSource};
+use crate::text::{self, AnalyzedText, Segmenter};
+use crate::transcript::{Role, Transcript};
+
+/// Matching options of one compiled phrase set.
+#[derive(Debug, Clone)]
+pub struct SetInfo {
+    pub name: String,
+    pub label: String,
+    pub homophones: Homophones,
+    pub negation: NegationMode,
+    pub boundary: Boundary,
+}
+
+/// A rubric ready to score calls.
+pub struct CompiledRubric {
+    pub source: RubricSource,
+    pub segmenter: Segmenter,
+    pub sets: Vec<SetInfo>,
+    /// Distinct normalised phrases; hits refer to them by index.
+    pub phrases: Vec<String>,
+    text_matcher: PatternMatcher,
+    exact_matcher: Option<PatternMatcher>,
+    fuzzy_matcher: Option<PatternMatcher>,
+    pub(crate) regexes: Vec<Regex>,
+    regex_set: RegexSet,
+    negation_cues: HashSet<String>,
+    negation_scope: usize,
+    pub items: Vec<CompiledItem>,
+}
+
+struct PatternMatcher {
+    automaton: AhoCorasick,
+    /// Per pattern: (set, phrase) pairs that own it.
+    owners: Vec<Vec<(u16, u32)>>,
+}
+
+/// One item, its documentation and its compiled conditions.
+pub struct CompiledItem {
+    pub def: ItemDef,
+    pub applies: Option<Cond>,
+    pub rule: Rule,
+}
+
+pub enum Rule {
+    PassWhen(Cond),
+    FailWhen(Cond),
+}
+
+/// A compiled condition (see [`Condition`] for the meaning of each).
+pub enum Cond {
+    Say(Matcher),
+    All(Vec<Cond>),
+    Any(Vec<Cond>),
+    Not(Box<Cond>),
+    AtLeast(usize, Vec<Cond>),
+    Before { first: Matcher, then: Matcher, nth: usize },
+    After { first: Matcher, then: Matcher, nth: usize },
+    Between { from: Matcher, to: Matcher, speaker: RoleScope, complete: bool, nth: usize },
+    Every { of: Matcher, has: Matcher, scope: Scope, lookback: usize },
+    Repeated { of: Matcher, times: usize },
+    Interruption { by: RoleScope, of: RoleScope, grace_ms: u64, backchannel: Vec<u16>, max_chars: usize },
+    Silence { min_ms: u64, announced: Option<Matcher>, lookback: usize },
+    SpeechRate { role: RoleScope, above: Option<f64>, below: Option<f64> },
+    TalkRatio { role: RoleScope, other: RoleScope, above: Option<f64>, below: Option<f64> },
+}
+
+/// A compiled [`MatchSpec`].
+pub struct Matcher {
+    pub label: String,
+    pub role: RoleScope,
+    pub any: Vec<u16>,
+    pub all: Vec<u16>,
+    pub none: Vec<u16>,
+    pub at_least: Option<(usize, Vec<u16>)>,
+    pub regex: Option<usize>,
+    pub exclude: Option<usize>,
+    pub window: Option<Window>,
+    pub min_chars: Option<usize>,
+    pub max_chars: Option<usize>,
+    pub complete: bool,
+    pub min_hits: usize,
+}
+
+impl Matcher {
+    /// True when the matcher looks for something rather than taking every
+    /// utterance in scope.
+    pub fn has_criteria(&self) -> bool {
+        !self.any.is_empty() || !self.all.is_empty() || self.at_least.is_some() || self.regex.is_some()
+    }
+}
+
+/// A phrase found in an utterance (match-text character range).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PhraseHit {
+    pub set: u16,
+    pub phrase: u32,
+    pub start: u32,
+    pub end: u32,
+    pub homophone: bool,
+}
+
+/// One utterance prepared for evaluation.
+pub struct UtteranceView {
+    pub role: Role,
+    pub start_ms: Option<u64>,
+    pub end_ms: Option<u64>,
+    pub text: AnalyzedText,
+    pub hits: Vec<PhraseHit>,
+    /// Indices of the rubric's regexes that match somewhere in this utterance.
+    pub regex_matched: Vec<u16>,
+    pub turn: usize,
+    pub confidence: Option<f64>,
+    pub role_confidence: Option<f64>,
+}
+
+/// A run of consecutive utterances of one role.
+#[derive(Debug, Clone, Copy)]
+pub struct Turn {
+    pub role: Role,
+    pub first: usize,
+    pub last: usize,
+}
+
+/// A call prepared for evaluation: every utterance analysed once.
+pub struct CallView<'t> {
+    pub transcript: &'t Transcript,
+    pub utterances: Vec<UtteranceView>,
+    pub turns: Vec<Turn>,
+    pub timed: bool,
+    pub duration_ms: u64,
+}
+
+/// `base` with every field that `local` sets replaced.
+fn overlay(base: &MatchSpec, local: &MatchSpec) -> MatchSpec {
+    let mut m = base.clone();
+    m.use_ = None;
+    if local.label.is_some() {
+        m.label = local.label.clone();
+    }
+    if local.role != RoleScope::Any {
+        m.role = local.role;
+    }
+    if !local.any.is_empty() {
+        m.any = local.any.clone();
+    }
+    if !local.all.is_empty() {
+        m.all = local.all.clone();
+    }
+    if !local.none.is_empty() {
+        m.none = local.none.clone();
+    }
+    if local.at_least.is_some() {
+        m.at_least = local.at_least;
+        m.of = local.of.clone();
+    }
+    if !local.words.is_empty() {
+        m.words = local.words.clone();
+    }
+    if local.regex.is_some() {
+        m.regex = local.regex.clone();
+    }
+    if local.exclude.is_some() {
+        m.exclude = local.exclude.clone();
+    }
+    if local.within.is_some() {
+        m.within = local.within.clone();
+    }
+    if local.min_chars.is_some() {
+        m.min_chars = local.min_chars;
+    }
+    if local.max_chars.is_some() {
+        m.max_chars = local.max_chars;
+    }
+    m.complete |= local.complete;
+    if local.min_hits.is_some() {
+        m.min_hits = local.min_hits;
+    }
+    m
+}
+
+struct Builder<'a> {
+    named: &'a std::collections::BTreeMap<String, MatchSpec>,
+    origin: &'a str,
+    text: &'a str,
+    set_index: HashMap<String, u16>,
+    sets: Vec<SetInfo>,
+    set_phrases: Vec<Vec<String>>,
+    regex_sources: Vec<String>,
+    regex_index: HashMap<String, usize>,
+    inline_count: usize,
+}
+
+impl<'a> Builder<'a> {
+    fn error_at(&self, span: std::ops::Range<usize>, message: String) -> RubricError {
+        let (line, column) = line_column(self.text, span.start);
+        RubricError::Syntax {
+            origin: self.origin.to_string(),
+            line,
+            column,
+            message,
+        }
+    }
+
+    fn set_ref(&self, name: &Spanned<String>) -> Result<u16, RubricError> {
+        if let Some(id) = self.set_index.get(name.get_ref()) {
+            return Ok(*id);
+        }
+        let mut known: Vec<&str> = self
+            .set_index
+            .keys()
+            .filter(|k| !k.starts_with('@'))
+            .map(String::as_str)
+            .collect();
+        known.sort_by_key(|k| strsim(k, name.get_ref()));
+        known.truncate(5);
+        Err(self.error_at(
+            name.span(),
+            format!(
+                "unknown phrase set `{}`; closest defined sets: {}",
+                name.get_ref(),
+                known.iter().map(|k| format!("`{k}`")).collect::<Vec<_>>().join(", ")
+            ),
+        ))
+    }
+
+    fn regex_ref(&mut self, pattern: &Spanned<String>) -> Result<usize, RubricError> {
+        let source = pattern.get_ref().clone();
+        if let Some(id) = self.regex_index.get(&source) {
+            return Ok(*id);
+        }
+        if let Err(e) = Regex::new(&source) {
+            return Err(self.error_at(pattern.span(), format!("invalid regex: {e}")));
+        }
+        let id = self.regex_sources.len();
+        self.regex_sources.push(source.clone());
+        self.regex_index.insert(source, id);
+        Ok(id)
+    }
+
+    fn matcher(&mut self, spec: &MatchSpec) -> Result<Matcher, RubricError> {
+        let merged;
+        let spec = match &spec.use_ {
+            Some(name) => {
+                let Some(base) = self.named.get(name.get_ref()) else {
+                    let mut known: Vec<&String> = self.named.keys().collect();
+                    known.sort_by_key(|k| strsim(k, name.get_ref()));
+                    known.truncate(5);
+                    return Err(self.error_at(
+                        name.span(),
+                        format!(
+                            "unknown match `{}`; defined in [matches]: {}",
+                            name.get_ref(),
+                            known.iter().map(|k| format!("`{k}`")).collect::<Vec<_>>().join(", ")
+                        ),
+                    ));
+                };
+                if base.use_.is_some() {
+                    return Err(self.error_at(name.span(), format!("match `{}` itself uses another match; nesting is not supported", name.get_ref())));
+                }
+                merged = overlay(base, spec);
+                &merged
+            }
+            None => spec,
+        };
+        let refs = |b: &Builder, v: &[Spanned<String>]| -> Result<Vec<u16>, RubricError> {
+            v.iter().map(|n| b.set_ref(n)).collect()
+        };
+        let mut any = refs(self, &spec.any)?;
+        if !spec.words.is_empty() {
+            let name = format!("@inline{}", self.inline_count);
+            self.inline_count += 1;
+            let id = self.sets.len() as u16;
+            self.set_index.insert(name.clone(), id);
+            self.sets.push(SetInfo {
+                name,
+                label: spec.words.iter().map(|w| format!("「{w}」")).collect::<Vec<_>>().join("/"),
+                homophones: Homophones::Off,
+                negation: NegationMode::Ignore,
+                boundary: Boundary::Token,
+            });
+            self.set_phrases.push(spec.words.clone());
+            any.push(id);
+        }
+        let all = refs(self, &spec.all)?;
+        let none = refs(self, &spec.none)?;
+        let at_least = match spec.at_least {
+            Some(n) => Some((n, refs(self, &spec.of)?)),
+            None => None,
+        };
+        let regex = spec.regex.as_ref().map(|r| self.regex_ref(r)).transpose()?;
+        let exclude = spec.exclude.as_ref().map(|r| self.regex_ref(r)).transpose()?;
+        let label = spec.label.clone().unwrap_or_else(|| {
+            let mut parts: Vec<String> = any
+                .iter()
+                .chain(all.iter())
+                .map(|s| self.sets[*s as usize].label.clone())
+                .collect();
+            if let Some(r) = &spec.regex {
+                parts.push(format!("/{}/", r.get_ref()));
+            }
+            if parts.is_empty() {
+                "an utterance".to_string()
+            } else {
+                parts.join(" or ")
+            }
+        });
+        Ok(Matcher {
+            label,
+            role: spec.role,
+            any,
+            all,
+            none,
+            at_least,
+            regex,
+            exclude,
+            window: spec.within.clone(),
+            min_chars: spec.min_chars,
+            max_chars: spec.max_chars,
+            complete: spec.complete,
+            min_hits: spec.min_hits.unwrap_or(1),
+        })
+    }
+
+    fn cond(&mut self, c: &Condition) -> Result<Cond, RubricError> {
+        Ok(match c {
+            Condition::Say(m) => Cond::Say(self.matcher(m)?),
+            Condition::All(v) => Cond::All(v.iter().map(|c| self.cond(c)).collect::<Result<_, _>>()?),
+            Condition::Any(v) => Cond::Any(v.iter().map(|c| self.cond(c)).collect::<Result<_, _>>()?),
+            Condition::Not(c) => Cond::Not(Box::new(self.cond(c)?)),
+            Condition::AtLeast(a) => Cond::AtLeast(a.n, a.of.iter().map(|c| self.cond(c)).collect::<Result<_, _>>()?),
+            Condition::Before(o) => Cond::Before {
+                first: self.matcher(&o.first)?,
+                then: self.matcher(&o.then)?,
+                nth: o.nth.max(1),
+            },
+            Condition::After(o) => Cond::After {
+                first: self.matcher(&o.first)?,
+                then: self.matcher(&o.then)?,
+                nth: o.nth.max(1),
+            },
+            Condition::Between(b) => Cond::Between {
+                from: self.matcher(&b.from)?,
+                to: self.matcher(&b.to)?,
+                speaker: b.speaker,
+                complete: b.complete,
+                nth: b.nth.max(1),
+            },
+            Condition::Every(e) => Cond::Every {
+                of: self.matcher(&e.of)?,
+                has: self.matcher(&e.has)?,
+                scope: e.scope,
+                lookback: e.lookback,
+            },
+            Condition::Repeated(r) => Cond::Repeated {
+                of: self.matcher(&r.of)?,
+                times: r.times.max(1),
+            },
+            Condition::Interruption(i) => Cond::Interruption {
+                by: i.by,
+                of: i.of,
+                grace_ms: i.grace_ms,
+                backchannel: i.backchannel.iter().map(|n| self.set_ref(n)).collect::<Result<_, _>>()?,
+                max_chars: i.backchannel_max_chars,
+            },
+            Condition::Silence(s) => Cond::Silence {
+                min_ms: s.min_ms,
+                announced: s.announced.as_ref().map(|m| self.matcher(m)).transpose()?,
+                lookback: s.lookback,
+            },
+            Condition::SpeechRate(r) => Cond::SpeechRate {
+                role: r.role,
+                above: r.above,
+                below: r.below,
+            },
+            Condition::TalkRatio(r) => Cond::TalkRatio {
+                role: r.role,
+                other: r.other,
+                above: r.above,
+                below: r.below,
+            },
+        })
+    }
+}
+
+/// A small edit distance for "did you mean" lists.
+fn strsim(a: &str, b: &str) -> usize {
+    let a: Vec<char> = a.chars().collect();
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for i in 1..=a.len() {
+        let mut cur = vec![i; b.len() + 1];
+        for j in 1..=b.len() {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            cur[j] = (prev[j] + 1).min(cur[j - 1] + 1).min(prev[j - 1] + cost);
+        }
+        prev = cur;
+    }
+    prev[b.len()]
+}
+
+impl CompiledRubric {
+    /// Checks references and regexes and builds the matchers.
+    pub fn compile(source: RubricSource) -> Result<CompiledRubric, RubricError> {
+        let file = &source.file;
+        let mut builder = Builder {
+            named: &file.matches,
+            origin: &source.origin,
+            text: &source.text,
+            set_index: HashMap::new(),
+            sets: Vec::new(),
+            set_phrases: Vec::new(),
+            regex_sources: Vec::new(),
+            regex_index: HashMap::new(),
+            inline_count: 0,
+        };
+        for (name, set) in &file.phrases {
+            if set.phrases.is_empty() {
+                return Err(RubricError::Invalid {
+                    origin: source.origin.clone(),
+                    message: format!("phrase set `{name}` has no phrases"),
+                });
+            }
+            let id = builder.sets.len() as u16;
+            builder.set_index.insert(name.clone(), id);
+            builder.sets.push(SetInfo {
+                name: name.clone(),
+                label: set.label.clone().unwrap_or_else(|| name.clone()),
+                homophones: set.homophones,
+                negation: set.negation,
+                boundary: set.boundary,
+            });
+            builder.set_phrases.push(set.phrases.clone());
+        }
+
+        let mut items = Vec::new();
+        let mut seen = BTreeSet::new();
+        for def in &file.items {
+            if !seen.insert(def.id.clone()) {
+                return Err(RubricError::Invalid {
+                    origin: source.origin.clone(),
+                    message: format!("item id `{}` is defined twice", def.id),
+                });
+            }
+            let rule = match (&def.pass, &def.fail) {
+                (Some(c), None) => Rule::PassWhen(builder.cond(c)?),
+                (None, Some(c)) => Rule::FailWhen(builder.cond(c)?),
+                _ => {
+                    return Err(RubricError::Invalid {
+                        origin: source.origin.clone(),
+                        message: format!("item `{}` needs exactly one of `pass` or `fail`", def.id),
+                    })
+                }
+            };
+            let applies = def.applies.as_ref().map(|c| builder.cond(c)).transpose()?;
+            if def.flag && def.points != 0.0 {
+                return Err(RubricError::Invalid {
+                    origin: source.origin.clone(),
+                    message: format!("item `{}` is a flag (review only) and cannot carry points", def.id),
+                });
+            }
+            items.push(CompiledItem {
+                def: def.clone(),
+                applies,
+                rule,
+            });
+        }
+
+        let segmenter = Segmenter::new(&source.dictionaries)?;
+
+        // Distinct phrases (normalised, punctuation-free) → owners per matcher kind.
+        let mut phrase_ids: HashMap<String, u32> = HashMap::new();
+        let mut phrases: Vec<String> = Vec::new();
+        let mut text_patterns: Vec<(String, Vec<(u16, u32)>)> = Vec::new();
+        let mut text_pattern_index: HashMap<String, usize> = HashMap::new();
+        let mut exact_patterns: Vec<(Vec<u8>, Vec<(u16, u32)>)> = Vec::new();
+        let mut exact_index: HashMap<Vec<u8>, usize> = HashMap::new();
+        let mut fuzzy_patterns: Vec<(Vec<u8>, Vec<(u16, u32)>)> = Vec::new();
+        let mut fuzzy_index: HashMap<Vec<u8>, usize> = HashMap::new();
+        for (set_id, list) in builder.set_phrases.iter().enumerate() {
+            let info = &builder.sets[set_id];
+            for raw in list {
+                let form = text::match_form(&text::normalize(raw));
+                if form.is_empty() {
+                    return Err(RubricError::Invalid {
+                        origin: source.origin.clone(),
+                        message: format!("phrase set `{}` contains an empty phrase `{raw}`", info.name),
+                    });
+                }
+                let pid = *phrase_ids.entry(form.clone()).or_insert_with(|| {
+                    phrases.push(form.clone());
+                    (phrases.len() - 1) as u32
+                });
+                let owner = (set_id as u16, pid);
+                let slot = *text_pattern_index.entry(form.clone()).or_insert_with(|| {
+                    text_patterns.push((form.clone(), Vec::new()));
+                    text_patterns.len() - 1
+                });
+                text_patterns[slot].1.push(owner);
+                // Homophones only for phrases of two or more characters: a
+                // single syllable has too many homophones to mean anything.
+                if form.chars().count() >= 2 {
+                    match info.homophones {
+                        Homophones::Off => {}
+                        Homophones::Exact => {
+                            let codes = text::pinyin_codes(&form, false);
+                            let slot = *exact_index.entry(codes.clone()).or_insert_with(|| {
+                                exact_patterns.push((codes, Vec::new()));
+                                exact_patterns.len() - 1
+                            });
+                            exact_patterns[slot].1.push(owner);
+                        }
+                        Homophones::Fuzzy => {
+                            let codes = text::pinyin_codes(&form, true);
+                            let slot = *fuzzy_index.entry(codes.clone()).or_insert_with(|| {
+                                fuzzy_patterns.push((codes, Vec::new()));
+                                fuzzy_patterns.len() - 1
+                            });
+                            fuzzy_patterns[slot].1.push(owner);
+                        }
+                    }
+                }
+            }
+        }
+        let build = |patterns: Vec<Vec<u8>>| -> AhoCorasick {
+            AhoCorasickBuilder::new()
+                .match_kind(MatchKind::Standard)
+                .build(patterns)
+                .expect("phrase automaton builds")
+        };
+        let text_matcher = PatternMatcher {
+            automaton: build(text_patterns.iter().map(|(p, _)| p.as_bytes().to_vec()).collect()),
+            owners: text_patterns.into_iter().map(|(_, o)| o).collect(),
+        };
+        let exact_matcher = (!exact_patterns.is_empty()).then(|| PatternMatcher {
+            automaton: build(exact_patterns.iter().map(|(p, _)| p.clone()).collect()),
+            owners: exact_patterns.into_iter().map(|(_, o)| o).collect(),
+        });
+        let fuzzy_matcher = (!fuzzy_patterns.is_empty()).then(|| PatternMatcher {
+            automaton: build(fuzzy_patterns.iter().map(|(p, _)| p.clone()).collect()),
+            owners: fuzzy_patterns.into_iter().map(|(_, o)| o).collect(),
+        });
+
+        let regexes: Vec<Regex> = builder
+            .regex_sources
+            .iter()
+            .map(|s| Regex::new(s).expect("validated above"))
+            .collect();
+        let regex_set = RegexSet::new(&builder.regex_sources).expect("validated above");
+        let negation_cues = file.negation.cues.iter().map(|c| text::normalize(c)).collect();
+        let negation_scope = file.negation.scope_tokens;
+        let sets = builder.sets;
+        Ok(CompiledRubric {
+            segmenter,
+            sets,
+            phrases,
+            text_matcher,
+            exact_matcher,
+            fuzzy_matcher,
+            regexes,
+            regex_set,
+            negation_cues,
+            negation_scope,
+            items,
+            source,
+        })
+    }
+
+    pub fn id(&self) -> &str {
+        &self.source.file.rubric.id
+    }
+
+    pub fn item(&self, id: &str) -> Option<&CompiledItem> {
+        self.items.iter().find(|i| i.def.id == id)
+    }
+
+    /// Normalises, segments and matches every utterance of a call.
+    pub fn analyze<'t>(&self, transcript: &'t Transcript) -> CallView<'t> {
+        let mut utterances = Vec::with_capacity(transcript.utterances.len());
+        let mut order: Vec<usize> = (0..transcript.utterances.len()).collect();
+        // Utterances in start order when times exist (stable for ties / untimed).
+        if transcript.has_timestamps() {
+            order.sort_by_key(|&i| transcript.utterances[i].start_ms.unwrap_or(0));
+        }
+        let mut turns: Vec<Turn> = Vec::new();
+        for (pos, &i) in order.iter().enumerate() {
+            let u = &transcript.utterances[i];
+            let role = Role::from_speaker(&u.speaker);
+            let text = self.segmenter.analyze(&u.text);
+            let hits = self.find_hits(&text);
+            let regex_matched = if self.regexes.is_empty() {
+                Vec::new()
+            } else {
+                self.regex_set
+                    .matches(&text.normalized)
+                    .into_iter()
+                    .map(|r| r as u16)
+                    .collect()
+            };
+            match turns.last_mut() {
+                Some(t) if t.role == role => t.last = pos,
+                _ => turns.push(Turn {
+                    role,
+                    first: pos,
+                    last: pos,
+                }),
+            }
+            let role_confidence = u.extra.get("role_confidence").and_then(|v| v.as_f64());
+            utterances.push(UtteranceView {
+                role,
+                start_ms: u.start_ms,
+                end_ms: u.end_ms,
+                text,
+                hits,
+                regex_matched,
+                turn: turns.len() - 1,
+                confidence: u.confidence,
+                role_confidence,
+            });
+        }
+        let timed = transcript.has_timestamps();
+        let duration_ms = if timed {
+            utterances.iter().filter_map(|u| u.end_ms).max().unwrap_or(0)
+        } else {
+            0
+        };
+        CallView {
+            transcript,
+            utterances,
+            turns,
+            timed,
+            duration_ms,
+        }
+    }
+
+    fn find_hits(&self, text: &AnalyzedText) -> Vec<PhraseHit> {
+        let mut hits: Vec<PhraseHit> = Vec::new();
+        for m in self.text_matcher.automaton.find_overlapping_iter(text.match_text.as_bytes()) {
+            let start = text.char_at_byte(m.start());
+            let end = text.char_at_byte(m.end());
+            if text.match_char_bytes[start] as usize != m.start() || text.match_char_bytes[end] as usize != m.end() {
+                continue;
+            }
+            let aligned = text.boundary[start] && text.boundary[end];
+            for &(set, phrase) in &self.text_matcher.owners[m.pattern().as_usize()] {
+                let info = &self.sets[set as usize];
+                if info.boundary == Boundary::Token && !aligned {
+                    continue;
+                }
+                hits.push(PhraseHit {
+                    set,
+                    phrase,
+                    start: start as u32,
+                    end: end as u32,
+                    homophone: false,
+                });
+            }
+        }
+        for (matcher, codes) in [
+            (&self.exact_matcher, &text.pinyin_exact),
+            (&self.fuzzy_matcher, &text.pinyin_fuzzy),
+        ] {
+            let Some(matcher) = matcher else { continue };
+            for m in matcher.automaton.find_overlapping_iter(codes.as_slice()) {
+                if m.start() % 2 != 0 {
+                    continue;
+                }
+                let (start, end) = (m.start() / 2, m.end() / 2);
+                // Garbled text segments badly, so one aligned edge is enough.
+                let aligned = text.boundary[start] || text.boundary[end];
+                for &(set, phrase) in &matcher.owners[m.pattern().as_usize()] {
+                    let info = &self.sets[set as usize];
+                    if info.boundary == Boundary::Token && !aligned {
+                        continue;
+                    }
+                    let dup = hits.iter().any(|h| h.set == set && h.start == start as u32 && h.end == end as u32);
+                    if !dup {
+                        hits.push(PhraseHit {
+                            set,
+                            phrase,
+                            start: start as u32,
+                            end: end as u32,
+                            homophone: text.slice(start, end) != self.phrases[phrase as usize],
+                        });
+                    }
+                }
+            }
+        }
+        hits.retain(|h| match self.sets[h.set as usize].negation {
+            NegationMode::Ignore => true,
+            NegationMode::Exclude => !self.is_negated(text, h),
+            NegationMode::Only => self.is_negated(text, h),
+        });
+        // Within a set, a hit inside a longer overlapping hit is the same mention.
+        hits.sort_by_key(|h| (h.set, h.start, std::cmp::Reverse(h.end)));
+        let mut kept: Vec<PhraseHit> = Vec::with_capacity(hits.len());
+        for h in hits {
+            let covered = kept.iter().rev().take_while(|k| k.set == h.set).any(|k| {
+                k.start < h.end && h.start < k.end && (k.end - k.start) >= (h.end - h.start)
+            });
+            if !covered {
+                kept.push(h);
+            }
+        }
+        kept.sort_by_key(|h| (h.start, h.end, h.set));
+        kept
+    }
+
+    /// A negation cue token within `negation_scope` tokens before the hit, in
+    /// the same clause.
+    fn is_negated(&self, text: &AnalyzedText, hit: &PhraseHit) -> bool {
+        let start = hit.start as usize;
+        if start == 0 {
+            return false;
+        }
+        let clause = text.clause_of[start];
+        // Token starts before the hit, nearest first.
+        let mut token_end = start;
+        let mut tokens_seen = 0;
+        let mut i = start;
+        while i > 0 && tokens_seen < self.negation_scope {
+            i -= 1;
+            if text.clause_of[i] != clause {
+                break;
+            }
+            if text.boundary[i] {
+                let token = text.slice(i, token_end);
+                if self.negation_cues.contains(token) || self.negation_cues.iter().any(|c| token.ends_with(c.as_str()) && token.chars().count() <= c.chars().count() + 1 && token.starts_with(['不', '没', '别', '未'])) {
+                    return true;
+                }
+                tokens_seen += 1;
+                token_end = i;
+            }
+        }
+        false
+    }
+
+    pub(crate) fn regex(&self, index: usize) -> &Regex {
+        &self.regexes[index]
+    }
+}

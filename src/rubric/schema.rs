@@ -1,0 +1,472 @@
+//! The rubric file format: plain data deserialised from TOML with
+//! `deny_unknown_fields`, so a typo is an error with the accepted names, not a
+//! silently ignored rule. [`super::compile`] turns it into matchers.
+//!
+//! A rubric has a `[rubric]` header, optional `[negation]` settings, named
+//! `[phrases.NAME]` sets and `[[item]]`s. Each item has a `pass` or a `fail`
+//! condition, optionally an `applies` condition (absent → `na`), and its own
+//! documentation (`what`, `why`, `example`, `source`) that `callqa explain`
+//! prints.
+
+use std::collections::BTreeMap;
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use toml::Spanned;
+
+/// A whole rubric file.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RubricFile {
+    pub rubric: RubricMeta,
+    #[serde(default)]
+    pub negation: NegationSettings,
+    /// Named phrase sets, referenced by name from conditions.
+    #[serde(default)]
+    pub phrases: BTreeMap<String, PhraseSet>,
+    /// Named match specs, reused with `use = "NAME"` inside any match.
+    #[serde(default)]
+    pub matches: BTreeMap<String, MatchSpec>,
+    /// Scored items, in scorecard order.
+    #[serde(rename = "item")]
+    pub items: Vec<ItemDef>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RubricMeta {
+    /// Stable id stamped into every scorecard.
+    pub id: String,
+    #[serde(default)]
+    pub title: String,
+    #[serde(default)]
+    pub version: String,
+    #[serde(default)]
+    pub description: String,
+    /// A call passes when its score reaches this and no critical item failed.
+    #[serde(default = "default_pass_score")]
+    pub pass_score: f64,
+    /// A `fail` whose evidence comes from an utterance with ASR confidence
+    /// below this becomes `review`.
+    #[serde(default)]
+    pub min_confidence: f64,
+    /// Items whose evidence comes from an utterance whose speaker role was
+    /// guessed (mono recordings) with confidence below this answer `review`.
+    #[serde(default = "default_min_role_confidence")]
+    pub min_role_confidence: f64,
+    /// jieba user dictionaries (`word [freq] [tag]` per line), relative to the rubric file.
+    #[serde(default)]
+    pub dictionaries: Vec<String>,
+}
+
+fn default_pass_score() -> f64 {
+    80.0
+}
+
+fn default_min_role_confidence() -> f64 {
+    0.7
+}
+
+/// What counts as a negation in front of a phrase.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NegationSettings {
+    /// Negation words; a cue must be a whole jieba token.
+    #[serde(default = "default_negation_cues")]
+    pub cues: Vec<String>,
+    /// How many tokens before a phrase (within its clause) a cue reaches.
+    #[serde(default = "default_negation_scope")]
+    pub scope_tokens: usize,
+}
+
+impl Default for NegationSettings {
+    fn default() -> Self {
+        NegationSettings {
+            cues: default_negation_cues(),
+            scope_tokens: default_negation_scope(),
+        }
+    }
+}
+
+fn default_negation_cues() -> Vec<String> {
+    ["不", "没", "没有", "别", "不是", "未", "无法", "不能", "不会", "不用", "不要", "并非", "从没", "从来不"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect()
+}
+
+fn default_negation_scope() -> usize {
+    2
+}
+
+/// A named list of phrases with matching options.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PhraseSet {
+    /// Human name used in reasons ("an offer to help").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub label: Option<String>,
+    pub phrases: Vec<String>,
+    /// Tolerance for ASR errors: `exact` also matches characters with the
+    /// same toneless pinyin (制电 for 致电), `fuzzy` also merges zh/z, ch/c,
+    /// sh/s, n/l, hu/fu and -n/-ng (客户 for 客服).
+    #[serde(default)]
+    pub homophones: Homophones,
+    /// What a negation cue right before a phrase does.
+    #[serde(default)]
+    pub negation: NegationMode,
+    /// `token`: a phrase must start and end on jieba token boundaries
+    /// (好 does not match inside 不好); `char`: any substring.
+    #[serde(default)]
+    pub boundary: Boundary,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Homophones {
+    #[default]
+    Off,
+    Exact,
+    Fuzzy,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum NegationMode {
+    /// Negated or not, a hit is a hit.
+    #[default]
+    Ignore,
+    /// A negated hit does not count (不能保证 is not 保证).
+    Exclude,
+    /// Only negated hits count.
+    Only,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Boundary {
+    #[default]
+    Token,
+    Char,
+}
+
+/// One scored item.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ItemDef {
+    /// Stable id used by scorecards and fixtures.
+    pub id: String,
+    #[serde(default)]
+    pub section: String,
+    #[serde(default)]
+    pub title: String,
+    #[serde(default)]
+    pub points: f64,
+    /// A critical failure fails the call and sets its score to 0.
+    #[serde(default)]
+    pub critical: bool,
+    /// A coaching flag: no points; a failing condition answers `review`.
+    #[serde(default)]
+    pub flag: bool,
+    /// What the item checks.
+    #[serde(default)]
+    pub what: String,
+    /// Why it matters.
+    #[serde(default)]
+    pub why: String,
+    /// An example that passes or fails.
+    #[serde(default)]
+    pub example: String,
+    /// The source quote behind the rule.
+    #[serde(default)]
+    pub source: String,
+    /// When false the item is `na`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub applies: Option<Condition>,
+    /// The item passes when this holds (exactly one of `pass` / `fail`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pass: Option<Condition>,
+    /// The item fails when this holds (exactly one of `pass` / `fail`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fail: Option<Condition>,
+    /// Verdict when a timing condition cannot be evaluated for lack of timestamps.
+    #[serde(default)]
+    pub without_timestamps: UntimedVerdict,
+    /// One-line reason prefixes per verdict.
+    #[serde(default)]
+    pub reasons: Reasons,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum UntimedVerdict {
+    #[default]
+    Na,
+    Review,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Reasons {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pass: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fail: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub na: Option<String>,
+}
+
+/// A condition over one call. Written as a one-key table naming the operator,
+/// e.g. `{ say = { role = "agent", any = ["thanks"] } }`.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Condition {
+    /// Phrases / regex said by a role, in a window.
+    Say(MatchSpec),
+    /// Every sub-condition holds.
+    All(Vec<Condition>),
+    /// At least one sub-condition holds.
+    Any(Vec<Condition>),
+    /// The sub-condition does not hold.
+    Not(Box<Condition>),
+    /// At least `n` of the sub-conditions hold.
+    AtLeast(AtLeast),
+    /// Some hit of `first` comes before the `nth` hit of `then`.
+    Before(Order),
+    /// Some hit of `first` comes after the `nth` hit of `then`.
+    After(Order),
+    /// An utterance of `speaker` lies strictly between a hit of `from` and the
+    /// `nth` hit of `to`.
+    Between(Between),
+    /// Every hit of `of` has a hit of `has` in the same `scope`.
+    Every(Every),
+    /// The same phrase of `of` is hit at least `times` times.
+    Repeated(Repeated),
+    /// `by` starts speaking while `of` is still speaking, more than `grace_ms`
+    /// before `of` ends (backchannels excepted). Needs timestamps.
+    Interruption(Interruption),
+    /// Nobody speaks for `min_ms` or more, without an announcement right
+    /// before. Needs timestamps.
+    Silence(Silence),
+    /// A role's speech rate in characters per minute is above / below a bound.
+    /// Needs timestamps.
+    SpeechRate(SpeechRate),
+    /// Characters of `role` over characters of `other` above / below a bound.
+    TalkRatio(TalkRatio),
+}
+
+/// Which utterances to look in and what to look for.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MatchSpec {
+    /// Start from the named spec in `[matches.NAME]`; fields given here override it.
+    #[serde(default, rename = "use", skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<String>")]
+    pub use_: Option<Spanned<String>>,
+    /// Human name used in reasons.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub label: Option<String>,
+    #[serde(default)]
+    pub role: RoleScope,
+    /// Any of these phrase sets.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schemars(with = "Vec<String>")]
+    pub any: Vec<Spanned<String>>,
+    /// Every one of these phrase sets (somewhere in the scope).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schemars(with = "Vec<String>")]
+    pub all: Vec<Spanned<String>>,
+    /// None of these phrase sets may be hit in the scope.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schemars(with = "Vec<String>")]
+    pub none: Vec<Spanned<String>>,
+    /// At least this many distinct sets of `of`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub at_least: Option<usize>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schemars(with = "Vec<String>")]
+    pub of: Vec<Spanned<String>>,
+    /// Inline phrases (token boundaries, no homophones).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub words: Vec<String>,
+    /// A regular expression over the normalised text (punctuation kept,
+    /// numerals before units as digits).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<String>")]
+    pub regex: Option<Spanned<String>>,
+    /// Drops any hit whose sentence matches this regular expression.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<String>")]
+    pub exclude: Option<Spanned<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub within: Option<Window>,
+    /// Only utterances with at least / at most this many content characters.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min_chars: Option<usize>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_chars: Option<usize>,
+    /// Only utterances that the other side did not interrupt (needs timestamps
+    /// to tell; without them every utterance counts as complete).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub complete: bool,
+    /// How many hits are needed for `say` to hold.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min_hits: Option<usize>,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum RoleScope {
+    #[default]
+    Any,
+    Agent,
+    Customer,
+}
+
+/// A window of the call. Turns are runs of consecutive utterances of one
+/// speaker, so an opening split in two ASR segments is still one turn.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Window {
+    /// The first K turns of the matched role.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub first_turns: Option<usize>,
+    /// The last K turns of the matched role.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_turns: Option<usize>,
+    /// Utterances starting in the first N ms of the call.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub first_ms: Option<u64>,
+    /// Utterances ending in the last N ms of the call.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_ms: Option<u64>,
+    /// Utterances starting in the first P % of the call (by time, or by
+    /// utterance position without timestamps).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub first_percent: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_percent: Option<f64>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AtLeast {
+    pub n: usize,
+    pub of: Vec<Condition>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Order {
+    pub first: MatchSpec,
+    pub then: MatchSpec,
+    /// Which hit of `then` anchors the order (1 = the first).
+    #[serde(default = "one")]
+    pub nth: usize,
+}
+
+fn one() -> usize {
+    1
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Between {
+    pub from: MatchSpec,
+    pub to: MatchSpec,
+    pub speaker: RoleScope,
+    /// The utterance in between must not have been interrupted.
+    #[serde(default)]
+    pub complete: bool,
+    #[serde(default = "one")]
+    pub nth: usize,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Every {
+    pub of: MatchSpec,
+    pub has: MatchSpec,
+    #[serde(default)]
+    pub scope: Scope,
+    /// Also look in this many earlier utterances of the same speaker.
+    #[serde(default)]
+    pub lookback: usize,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Scope {
+    Clause,
+    #[default]
+    Sentence,
+    Utterance,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Repeated {
+    pub of: MatchSpec,
+    pub times: usize,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Interruption {
+    pub by: RoleScope,
+    pub of: RoleScope,
+    /// Overlaps that end within this many ms of the other's end are not interruptions.
+    #[serde(default = "default_grace")]
+    pub grace_ms: u64,
+    /// Utterances this short that hit one of these sets are backchannels.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schemars(with = "Vec<String>")]
+    pub backchannel: Vec<Spanned<String>>,
+    #[serde(default = "default_backchannel_chars")]
+    pub backchannel_max_chars: usize,
+}
+
+fn default_grace() -> u64 {
+    500
+}
+
+fn default_backchannel_chars() -> usize {
+    4
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Silence {
+    pub min_ms: u64,
+    /// An utterance matching this among the `lookback` utterances before the
+    /// silence announces it (请稍等…), and the silence is then allowed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub announced: Option<MatchSpec>,
+    #[serde(default = "default_lookback")]
+    pub lookback: usize,
+}
+
+fn default_lookback() -> usize {
+    2
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SpeechRate {
+    pub role: RoleScope,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub above: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub below: Option<f64>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TalkRatio {
+    pub role: RoleScope,
+    pub other: RoleScope,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub above: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub below: Option<f64>,
+}

@@ -1,0 +1,609 @@
+//! The text stage: turns raw utterance text (ASR output, vendor transcripts,
+//! chat logs) into the normalised, segmented form that rubric matchers run on.
+//!
+//! Normalisation is the same function for transcript text and for rubric
+//! phrases, so whatever it does (Traditional→Simplified, full-width→half-width,
+//! canonical punctuation, Chinese numerals before units → Arabic digits) can
+//! never make a phrase miss its own text.
+//!
+//! An [`AnalyzedText`] keeps three aligned views of one utterance:
+//! the normalised text (with punctuation, for regexes and clause scopes), the
+//! *match text* (punctuation and spaces removed, so `喂，说话呀` and `喂说话呀`
+//! are the same phrase), and per match-text character its jieba token
+//! boundaries and pinyin codes.
+
+use std::sync::OnceLock;
+
+use jieba_rs::Jieba;
+use pinyin::ToPinyin;
+
+/// Normalises text: Traditional→Simplified, width, punctuation, case, emoji,
+/// and Chinese numerals in front of units.
+pub fn normalize(raw: &str) -> String {
+    let mut halfwidth = String::with_capacity(raw.len());
+    for c in raw.chars() {
+        halfwidth.push(match c {
+            '\u{3000}' => ' ',
+            '\u{FF01}'..='\u{FF5E}' => {
+                let ascii = char::from_u32(c as u32 - 0xFEE0).unwrap_or(c);
+                // Keep full-width clause punctuation as the Chinese forms below.
+                match ascii {
+                    ',' => '，',
+                    '?' => '？',
+                    '!' => '！',
+                    ';' => '；',
+                    ':' => '：',
+                    '(' => '（',
+                    ')' => '）',
+                    _ => ascii,
+                }
+            }
+            _ => c,
+        });
+    }
+    let simplified = fast2s::convert(&halfwidth);
+
+    let chars: Vec<char> = simplified.chars().collect();
+    let mut out = String::with_capacity(simplified.len());
+    let mut last_was_space = false;
+    for (i, &c) in chars.iter().enumerate() {
+        let prev = if i > 0 { chars[i - 1] } else { ' ' };
+        let next = chars.get(i + 1).copied().unwrap_or(' ');
+        let mapped = match c {
+            ',' => Some('，'),
+            '.' if prev.is_ascii_digit() && next.is_ascii_digit() => Some('.'),
+            '.' | '｡' => Some('。'),
+            '?' => Some('？'),
+            '!' => Some('！'),
+            ';' => Some('；'),
+            ':' if prev.is_ascii_digit() && next.is_ascii_digit() => Some(':'),
+            ':' => Some('：'),
+            '…' | '⋯' => Some('…'),
+            '～' => Some('~'),
+            '“' | '”' | '「' | '」' | '『' | '』' | '"' => Some('"'),
+            '‘' | '’' | '\'' => Some('\''),
+            '\t' | '\n' | '\r' | '\u{a0}' => Some(' '),
+            c if is_emoji(c) => None,
+            c if c.is_ascii_uppercase() => Some(c.to_ascii_lowercase()),
+            c => Some(c),
+        };
+        let Some(mapped) = mapped else { continue };
+        if mapped == ' ' {
+            // Whisper and chat exports put spaces between CJK runs; they carry
+            // no meaning there, but keep one between Latin words.
+            if last_was_space || out.is_empty() {
+                continue;
+            }
+            last_was_space = true;
+            out.push(' ');
+            continue;
+        }
+        if last_was_space && (is_cjk(mapped) || is_cjk(out.chars().rev().nth(1).unwrap_or(' '))) {
+            out.pop();
+        }
+        last_was_space = false;
+        out.push(mapped);
+    }
+    if out.ends_with(' ') {
+        out.pop();
+    }
+    // Collapse runs of the same ellipsis / clause mark.
+    let out = collapse_repeats(&out, &['。', '…', '，', '！', '？']);
+    numerals_to_digits(&out)
+}
+
+fn collapse_repeats(s: &str, marks: &[char]) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut prev = '\0';
+    for c in s.chars() {
+        if c == prev && marks.contains(&c) {
+            continue;
+        }
+        out.push(c);
+        prev = c;
+    }
+    out
+}
+
+pub fn is_cjk(c: char) -> bool {
+    matches!(c as u32, 0x4E00..=0x9FFF | 0x3400..=0x4DBF | 0x20000..=0x2A6DF | 0xF900..=0xFAFF)
+}
+
+fn is_emoji(c: char) -> bool {
+    matches!(c as u32,
+        0x1F000..=0x1FAFF | 0x2600..=0x27BF | 0xFE00..=0xFE0F | 0x200D | 0x2B00..=0x2BFF | 0xE0020..=0xE007F)
+}
+
+/// True for characters that are not content: punctuation, symbols, spaces.
+pub fn is_punctuation(c: char) -> bool {
+    if c.is_whitespace() {
+        return true;
+    }
+    if c.is_alphanumeric() {
+        return false;
+    }
+    !is_cjk(c)
+}
+
+/// Counts content characters (punctuation and spaces excluded): the unit of
+/// talk ratio and speech rate.
+pub fn content_chars(text: &str) -> usize {
+    text.chars().filter(|c| !is_punctuation(*c)).count()
+}
+
+fn numeral_value(c: char) -> Option<u64> {
+    Some(match c {
+        '零' | '〇' => 0,
+        '一' | '幺' => 1,
+        '二' | '两' => 2,
+        '三' => 3,
+        '四' => 4,
+        '五' => 5,
+        '六' => 6,
+        '七' => 7,
+        '八' => 8,
+        '九' => 9,
+        _ => return None,
+    })
+}
+
+fn numeral_unit(c: char) -> Option<u64> {
+    Some(match c {
+        '十' => 10,
+        '百' => 100,
+        '千' => 1000,
+        '万' => 10_000,
+        _ => return None,
+    })
+}
+
+fn is_numeral_char(c: char) -> bool {
+    numeral_value(c).is_some() || numeral_unit(c).is_some()
+}
+
+/// Units after which a Chinese numeral is a quantity, time or amount.
+/// Longest first so `点钟` wins over `点`.
+const QUANTITY_UNITS: &[&str] = &[
+    "个工作日", "个小时", "个月", "个星期", "个礼拜", "工作日", "小时", "分钟", "点钟", "星期", "礼拜", "钟头",
+    "公里", "点", "个", "天", "日", "号", "秒", "元", "块", "毛", "角", "月", "年", "周", "次", "折", "倍", "遍",
+    "岁", "台", "张", "件", "单", "期", "位", "层", "楼", "晚", "份", "趟", "米", "斤", "克", "户", "度", "分",
+];
+
+/// Parses a run of Chinese numeral characters: positional (二十四, 一百零五,
+/// 一万二) or digit by digit (二七零五).
+fn parse_chinese_number(run: &[char]) -> Option<u64> {
+    if run.is_empty() {
+        return None;
+    }
+    if run.iter().all(|c| numeral_value(*c).is_some()) {
+        if run.len() == 1 {
+            return numeral_value(run[0]);
+        }
+        let mut value: u64 = 0;
+        for c in run {
+            value = value.checked_mul(10)?.checked_add(numeral_value(*c)?)?;
+        }
+        return Some(value);
+    }
+    let mut total: u64 = 0;
+    let mut section: u64 = 0;
+    let mut digit: Option<u64> = None;
+    for &c in run {
+        if let Some(v) = numeral_value(c) {
+            if digit.is_some() && v != 0 {
+                return None; // two digits in a row in a positional number
+            }
+            digit = if v == 0 { None } else { Some(v) };
+        } else if let Some(unit) = numeral_unit(c) {
+            if unit == 10_000 {
+                section += digit.take().unwrap_or(0);
+                total += section.max(if section == 0 { 1 } else { 0 }) * unit;
+                section = 0;
+            } else {
+                section += digit.take().unwrap_or(1) * unit;
+            }
+        }
+    }
+    Some(total + section + digit.unwrap_or(0))
+}
+
+/// Rewrites Chinese numerals that quantify something (`三个工作日`,
+/// `下午五点`, `一百元`, `百分之五十`) as Arabic digits, leaving idioms such as
+/// `一定`, `一下`, `十分` alone.
+pub fn numerals_to_digits(text: &str) -> String {
+    let chars: Vec<char> = text.chars().collect();
+    let mut out = String::with_capacity(text.len());
+    let mut i = 0;
+    while i < chars.len() {
+        if chars[i] == '百' && chars.get(i + 1) == Some(&'分') && chars.get(i + 2) == Some(&'之') {
+            let start = i + 3;
+            let mut end = start;
+            while end < chars.len() && is_numeral_char(chars[end]) {
+                end += 1;
+            }
+            if let Some(v) = parse_chinese_number(&chars[start..end]) {
+                out.push_str(&v.to_string());
+                out.push('%');
+                i = end;
+                continue;
+            }
+        }
+        if is_numeral_char(chars[i]) {
+            let start = i;
+            let mut end = i;
+            while end < chars.len() && is_numeral_char(chars[end]) {
+                end += 1;
+            }
+            let run = &chars[start..end];
+            let rest: String = chars[end..chars.len().min(end + 4)].iter().collect();
+            let unit_follows = QUANTITY_UNITS.iter().any(|u| rest.starts_with(u));
+            // 十分 (very), 万一 (in case), 一点 (a little) stay words.
+            let idiom = (run == ['十'] && rest.starts_with('分') && !rest.starts_with("分钟"))
+                || (run.len() == 1 && run[0] == '万')
+                || (run == ['一'] && (rest.starts_with("点") && !chars.get(end + 1).is_some_and(|c| *c == '钟' || *c == '半' || is_numeral_char(*c))))
+                || (run == ['一'] && rest.starts_with('次') && chars.get(end + 1) == Some(&'性'));
+            if unit_follows && !idiom {
+                if let Some(v) = parse_chinese_number(run) {
+                    out.push_str(&v.to_string());
+                    i = end;
+                    continue;
+                }
+            }
+            out.extend(run.iter());
+            i = end;
+            continue;
+        }
+        out.push(chars[i]);
+        i += 1;
+    }
+    out
+}
+
+/// Strips punctuation and spaces: the form phrases are matched in.
+pub fn match_form(normalized: &str) -> String {
+    normalized
+        .chars()
+        .filter(|c| !is_punctuation(*c))
+        .map(fold_for_matching)
+        .collect()
+}
+
+/// Characters that ASR and writers use interchangeably, folded for phrase
+/// matching only: whisper writes 你 for 您 about half the time.
+pub fn fold_for_matching(c: char) -> char {
+    match c {
+        '您' | '妳' => '你',
+        _ => c,
+    }
+}
+
+/// One utterance's text in the forms the matchers need.
+#[derive(Debug, Clone)]
+pub struct AnalyzedText {
+    /// Normalised text with punctuation (regexes, clause scopes).
+    pub normalized: String,
+    /// Normalised text without punctuation (phrase matching).
+    pub match_text: String,
+    /// Byte offset in `match_text` of each character, plus the end.
+    pub match_char_bytes: Vec<u32>,
+    /// For each match-text character index: its character index in `normalized`.
+    pub match_to_normalized: Vec<u32>,
+    /// `boundary[i]`: a jieba token starts (or ends) right before match-text char `i`.
+    pub boundary: Vec<bool>,
+    /// Pinyin codes per match-text char, two bytes each (see [`pinyin_code`]).
+    pub pinyin_exact: Vec<u8>,
+    pub pinyin_fuzzy: Vec<u8>,
+    /// Sentence index (split at 。！？；) of each match-text char.
+    pub sentence_of: Vec<u16>,
+    /// Clause index (split at any punctuation) of each match-text char.
+    pub clause_of: Vec<u16>,
+    /// Number of content characters.
+    pub content_chars: usize,
+}
+
+/// The segmenter, built once from jieba's dictionary plus the rubric's
+/// domain dictionaries, and shared read-only by all workers.
+pub struct Segmenter {
+    jieba: Jieba,
+    hmm: bool,
+}
+
+impl Segmenter {
+    /// `dictionaries`: jieba user-dictionary texts (`word [freq] [tag]` per line).
+    pub fn new(dictionaries: &[(String, String)]) -> Result<Segmenter, DictionaryError> {
+        let mut jieba = Jieba::new();
+        for (origin, text) in dictionaries {
+            for (line_no, line) in text.lines().enumerate() {
+                let line = line.trim();
+                if line.is_empty() || line.starts_with('#') {
+                    continue;
+                }
+                let mut parts = line.split_whitespace();
+                let word = parts.next().unwrap_or_default();
+                let freq = match parts.next() {
+                    Some(f) => Some(f.parse::<usize>().map_err(|_| DictionaryError {
+                        origin: origin.clone(),
+                        line: line_no + 1,
+                        message: format!("frequency `{f}` is not a whole number (format: `word [freq] [tag]`)"),
+                    })?),
+                    None => None,
+                };
+                let tag = parts.next();
+                jieba.add_word(&normalize(word), freq, tag);
+            }
+        }
+        Ok(Segmenter { jieba, hmm: true })
+    }
+
+    /// Character ranges `[start, end)` of the tokens of `normalized`.
+    pub fn token_ranges(&self, normalized: &str) -> Vec<(usize, usize)> {
+        self.jieba
+            .cut(normalized, self.hmm)
+            .into_iter()
+            .map(|t| (t.start, t.end))
+            .collect()
+    }
+
+    /// Segments a normalised text into words (punctuation dropped).
+    pub fn words<'a>(&self, normalized: &'a str) -> Vec<&'a str> {
+        self.jieba
+            .cut(normalized, self.hmm)
+            .into_iter()
+            .map(|t| t.word)
+            .filter(|w| !w.chars().all(is_punctuation))
+            .collect()
+    }
+
+    /// Normalises, segments and encodes one utterance.
+    pub fn analyze(&self, raw: &str) -> AnalyzedText {
+        let normalized = normalize(raw);
+        self.analyze_normalized(normalized)
+    }
+
+    pub fn analyze_normalized(&self, normalized: String) -> AnalyzedText {
+        let norm_chars: Vec<char> = normalized.chars().collect();
+        let mut token_start = vec![false; norm_chars.len() + 1];
+        for (start, end) in self.token_ranges(&normalized) {
+            token_start[start] = true;
+            token_start[end] = true;
+        }
+        let n_guess = norm_chars.len();
+        let mut match_text = String::with_capacity(normalized.len());
+        let mut match_char_bytes = Vec::with_capacity(n_guess + 1);
+        let mut match_to_normalized = Vec::with_capacity(n_guess);
+        let mut boundary = Vec::with_capacity(n_guess + 1);
+        let mut pinyin_exact = Vec::with_capacity(n_guess * 2);
+        let mut pinyin_fuzzy = Vec::with_capacity(n_guess * 2);
+        let mut sentence_of = Vec::with_capacity(n_guess);
+        let mut clause_of = Vec::with_capacity(n_guess);
+        let (mut sentence, mut clause) = (0u16, 0u16);
+        let mut pending_boundary = true;
+        for (i, &c) in norm_chars.iter().enumerate() {
+            if token_start[i] {
+                pending_boundary = true;
+            }
+            if is_punctuation(c) {
+                pending_boundary = true;
+                clause = clause.saturating_add(1);
+                if matches!(c, '。' | '！' | '？' | '；' | '…') {
+                    sentence = sentence.saturating_add(1);
+                }
+                continue;
+            }
+            let c = fold_for_matching(c);
+            match_char_bytes.push(match_text.len() as u32);
+            match_text.push(c);
+            match_to_normalized.push(i as u32);
+            boundary.push(pending_boundary);
+            pending_boundary = false;
+            let (exact, fuzzy) = pinyin_code(c);
+            pinyin_exact.extend_from_slice(&exact);
+            pinyin_fuzzy.extend_from_slice(&fuzzy);
+            sentence_of.push(sentence);
+            clause_of.push(clause);
+        }
+        match_char_bytes.push(match_text.len() as u32);
+        boundary.push(true);
+        let content_chars = match_to_normalized.len();
+        AnalyzedText {
+            normalized,
+            match_text,
+            match_char_bytes,
+            match_to_normalized,
+            boundary,
+            pinyin_exact,
+            pinyin_fuzzy,
+            sentence_of,
+            clause_of,
+            content_chars,
+        }
+    }
+}
+
+/// A user dictionary line that cannot be read.
+#[derive(Debug, thiserror::Error)]
+#[error("{origin}:{line}: {message}")]
+pub struct DictionaryError {
+    pub origin: String,
+    pub line: usize,
+    pub message: String,
+}
+
+impl AnalyzedText {
+    /// Number of match-text characters.
+    pub fn len(&self) -> usize {
+        self.match_to_normalized.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.match_to_normalized.is_empty()
+    }
+
+    /// Match-text character index of a byte offset in `match_text`.
+    pub fn char_at_byte(&self, byte: usize) -> usize {
+        self.match_char_bytes
+            .binary_search(&(byte as u32))
+            .unwrap_or_else(|insert| insert.saturating_sub(1))
+    }
+
+    /// The match text of characters `[start, end)`.
+    pub fn slice(&self, start: usize, end: usize) -> &str {
+        let a = self.match_char_bytes[start] as usize;
+        let b = self.match_char_bytes[end] as usize;
+        &self.match_text[a..b]
+    }
+
+    /// Byte range in `normalized` covering match-text chars `[start, end)`.
+    pub fn normalized_byte_range(&self, start: usize, end: usize) -> (usize, usize) {
+        let first = self.match_to_normalized[start] as usize;
+        let last = self.match_to_normalized[end - 1] as usize;
+        let mut a = 0;
+        let mut b = self.normalized.len();
+        for (ci, (bi, c)) in self.normalized.char_indices().enumerate() {
+            if ci == first {
+                a = bi;
+            }
+            if ci == last {
+                b = bi + c.len_utf8();
+                break;
+            }
+        }
+        (a, b)
+    }
+}
+
+/// Toneless pinyin of a character as a two-byte code, exact and fuzzy.
+///
+/// Fuzzy codes merge the confusions typical of southern accents and of ASR on
+/// telephone audio: zh/z, ch/c, sh/s, n/l, h(u)/f, and the -n/-ng finals.
+/// Non-Chinese characters get a code of their own (first byte 0xFF), so they
+/// only ever match themselves modulo a small hash.
+pub fn pinyin_code(c: char) -> ([u8; 2], [u8; 2]) {
+    let table = syllable_table();
+    match c.to_pinyin() {
+        Some(p) => {
+            let plain = p.plain();
+            let exact = table.id(plain);
+            let fuzzy = table.id(&fuzzy_syllable(plain));
+            (exact.to_be_bytes(), fuzzy.to_be_bytes())
+        }
+        None => {
+            let code = [0xFF, (c as u32 % 251) as u8];
+            (code, code)
+        }
+    }
+}
+
+/// Encodes a whole (match-form) string as pinyin codes.
+pub fn pinyin_codes(text: &str, fuzzy: bool) -> Vec<u8> {
+    let mut out = Vec::with_capacity(text.len());
+    for c in text.chars() {
+        let (e, f) = pinyin_code(c);
+        out.extend_from_slice(if fuzzy { &f } else { &e });
+    }
+    out
+}
+
+fn fuzzy_syllable(plain: &str) -> String {
+    let mut s = plain.to_string();
+    for (from, to) in [("zh", "z"), ("ch", "c"), ("sh", "s")] {
+        if s.starts_with(from) {
+            s.replace_range(..from.len(), to);
+        }
+    }
+    if s.starts_with('n') && s.len() > 1 {
+        s.replace_range(..1, "l");
+    }
+    if s.starts_with("hu") {
+        s.replace_range(..1, "f");
+    }
+    if s.ends_with("ng") && !s.ends_with("ong") {
+        s.truncate(s.len() - 1);
+    }
+    s
+}
+
+struct SyllableTable {
+    ids: std::collections::HashMap<String, u16>,
+}
+
+impl SyllableTable {
+    fn id(&self, syllable: &str) -> u16 {
+        // Ids start at 0x0100 so no byte of a code is 0xFF in first position.
+        self.ids.get(syllable).copied().unwrap_or(0x0100)
+    }
+}
+
+fn syllable_table() -> &'static SyllableTable {
+    static TABLE: OnceLock<SyllableTable> = OnceLock::new();
+    TABLE.get_or_init(|| {
+        let mut all: Vec<String> = Vec::new();
+        // Every syllable the pinyin table knows, in a fixed order.
+        for cp in 0x3400u32..=0x9FFF {
+            if let Some(c) = char::from_u32(cp) {
+                if let Some(p) = c.to_pinyin() {
+                    all.push(p.plain().to_string());
+                    all.push(fuzzy_syllable(p.plain()));
+                }
+            }
+        }
+        all.sort();
+        all.dedup();
+        let ids = all
+            .into_iter()
+            .enumerate()
+            .map(|(i, s)| (s, 0x0101 + i as u16))
+            .collect();
+        SyllableTable { ids }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn traditional_width_and_punctuation() {
+        assert_eq!(normalize("歡迎致電，謝謝您的來電!"), "欢迎致电，谢谢您的来电！");
+        assert_eq!(normalize("ＡＢＣ１２３，好的?"), "abc123，好的？");
+        assert_eq!(normalize("您好 欢迎 致电"), "您好欢迎致电");
+        assert_eq!(normalize("好的😊🙏"), "好的");
+        assert_eq!(normalize("订单 ORDER 123"), "订单order 123");
+    }
+
+    #[test]
+    fn numerals_before_units_become_digits() {
+        assert_eq!(normalize("三个工作日内"), "3个工作日内");
+        assert_eq!(normalize("今天下午五点前"), "今天下午5点前");
+        assert_eq!(normalize("二十四小时内"), "24小时内");
+        assert_eq!(normalize("一百元的住宿券"), "100元的住宿券");
+        assert_eq!(normalize("一万二千块"), "12000块");
+        assert_eq!(normalize("百分之百"), "100%");
+        assert_eq!(normalize("二零二六年"), "2026年");
+        assert_eq!(normalize("一百零五元"), "105元");
+        // idioms stay words
+        assert_eq!(normalize("我一定会给您回电"), "我一定会给您回电");
+        assert_eq!(normalize("十分抱歉，请稍等一下"), "十分抱歉，请稍等一下");
+        assert_eq!(normalize("工号二七零五"), "工号二七零五");
+        assert_eq!(normalize("有一点问题"), "有一点问题");
+        assert_eq!(normalize("一点半"), "1点半");
+    }
+
+    #[test]
+    fn match_text_drops_punctuation_and_keeps_boundaries() {
+        let seg = Segmenter::new(&[]).unwrap();
+        let a = seg.analyze("喂，说话呀！");
+        assert_eq!(a.match_text, "喂说话呀");
+        assert!(a.boundary[0] && a.boundary[1] && a.boundary[4]);
+        assert_eq!(a.sentence_of.len(), 4);
+    }
+
+    #[test]
+    fn homophones_share_codes() {
+        assert_eq!(pinyin_codes("致电", false), pinyin_codes("制电", false));
+        assert_eq!(pinyin_codes("赔付", false), pinyin_codes("陪付", false));
+        assert_ne!(pinyin_codes("客服", false), pinyin_codes("客户", false));
+        assert_eq!(pinyin_codes("客服", true), pinyin_codes("客户", true));
+        assert_ne!(pinyin_codes("致电", false), pinyin_codes("这店", false));
+    }
+}

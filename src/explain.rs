@@ -58,3 +58,43 @@ pub fn explain_all(rubric: &CompiledRubric) -> String {
     }
     out
 }
+
+/// Every phrase and regex hit of every utterance, with the jieba tokens:
+/// what a rubric author needs to see why a phrase did or did not match.
+pub fn trace_matches(rubric: &CompiledRubric, transcript: &crate::transcript::Transcript) -> String {
+    let view = rubric.analyze(transcript);
+    let mut out = String::new();
+    for (i, u) in view.utterances.iter().enumerate() {
+        let when = match (u.start_ms, u.end_ms) {
+            (Some(s), Some(e)) => format!("{:.1}-{:.1}s ", s as f64 / 1000.0, e as f64 / 1000.0),
+            _ => String::new(),
+        };
+        let _ = writeln!(out, "[{i}] {when}{} (turn {}): {}", u.role.as_str(), u.turn, u.text.normalized);
+        let tokens: Vec<String> = rubric
+            .segmenter
+            .token_ranges(&u.text.normalized)
+            .iter()
+            .map(|(a, b)| u.text.normalized.chars().skip(*a).take(b - a).collect())
+            .collect();
+        let _ = writeln!(out, "    tokens: {}", tokens.join("/"));
+        for h in &u.hits {
+            let set = &rubric.sets[h.set as usize];
+            let _ = writeln!(
+                out,
+                "    {:<22} 「{}」{}",
+                set.name,
+                u.text.slice(h.start as usize, h.end as usize),
+                if h.homophone { format!(" (homophone of {})", rubric.phrases[h.phrase as usize]) } else { String::new() }
+            );
+        }
+        for r in &u.regex_matched {
+            let rx = rubric.regex(*r as usize);
+            for m in rx.find_iter(&u.text.normalized) {
+                let src = rx.as_str();
+                let short: String = src.chars().take(40).collect();
+                let _ = writeln!(out, "    regex /{short}…/ 「{}」", m.as_str());
+            }
+        }
+    }
+    out
+}

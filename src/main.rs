@@ -70,6 +70,13 @@ enum Command {
         #[arg(required_unless_present = "all")]
         item: Option<String>,
     },
+    /// Show the tokens and every phrase / regex hit of each utterance of a transcript.
+    Trace {
+        #[command(flatten)]
+        rubric: RubricArg,
+        /// Transcript file.
+        file: PathBuf,
+    },
     /// Print the JSON schema of the rubric file format.
     Schema,
     /// Parse and compile a rubric, reporting any error with file:line:column.
@@ -181,6 +188,12 @@ fn run(cli: Cli) -> Result<u8, String> {
                     rubric.items.iter().map(|i| i.def.id.as_str()).collect::<Vec<_>>().join(", ")
                 )),
             }
+        }
+        Command::Trace { rubric, file } => {
+            let rubric = load_rubric(&rubric)?;
+            let transcript = callqa::transcript::Transcript::from_path(&file).map_err(|e| e.to_string())?;
+            print!("{}", explain::trace_matches(&rubric, &transcript));
+            Ok(0)
         }
         Command::Schema => {
             println!("{}", rubric::json_schema());

@@ -716,8 +716,16 @@ impl<'r, 't> Evaluator<'r, 't> {
                     if !role_matches(*by, u.role) {
                         continue;
                     }
+                    // A backchannel is short and made only of backchannel words:
+                    // 不对不对 is short but contradicts.
                     let is_backchannel = u.text.content_chars <= *max_chars
-                        && (backchannel.is_empty() || u.hits.iter().any(|h| backchannel.contains(&h.set)));
+                        && (backchannel.is_empty() || {
+                            let mut covered = vec![false; u.text.len()];
+                            for h in u.hits.iter().filter(|h| backchannel.contains(&h.set)) {
+                                covered[h.start as usize..h.end as usize].iter_mut().for_each(|c| *c = true);
+                            }
+                            !covered.is_empty() && covered.iter().all(|c| *c)
+                        });
                     if is_backchannel {
                         continue;
                     }

@@ -119,7 +119,8 @@ pub fn is_punctuation(c: char) -> bool {
     if c.is_whitespace() {
         return true;
     }
-    if c.is_alphanumeric() {
+    // `%` carries meaning (百分之百 → 100%), unlike other symbols.
+    if c.is_alphanumeric() || c == '%' {
         return false;
     }
     !is_cjk(c)
@@ -333,6 +334,11 @@ impl Segmenter {
             }
         }
         Ok(Segmenter { jieba, hmm: true })
+    }
+
+    /// True when `word` is in jieba's dictionary (or a domain dictionary).
+    pub fn is_known_word(&self, word: &str) -> bool {
+        self.jieba.has_word(word) || self.jieba.has_word(&word.replace('你', "您"))
     }
 
     /// Character ranges `[start, end)` of the tokens of `normalized`.

@@ -680,8 +680,9 @@ impl CompiledRubric {
                     continue;
                 }
                 let (start, end) = (m.start() / 2, m.end() / 2);
-                // Garbled text segments badly, so one aligned edge is enough.
-                let aligned = text.boundary[start] || text.boundary[end];
+                let aligned = (text.boundary[start] && text.boundary[end])
+                    || (text.boundary[start] && !self.inside_known_word(text, end))
+                    || (text.boundary[end] && !self.inside_known_word(text, start));
                 for &(set, phrase) in &matcher.owners[m.pattern().as_usize()] {
                     let info = &self.sets[set as usize];
                     if info.boundary == Boundary::Token && !aligned {
@@ -720,6 +721,20 @@ impl CompiledRubric {
         kept
     }
 
+    /// True when match-text position `pos` cuts through a multi-character
+    /// dictionary word: a homophone hit ending there would split a real word
+    /// (投保前 is not 抱歉), while ASR garble (制电联讯) segments into unknown
+    /// pieces that a homophone may cut.
+    fn inside_known_word(&self, text: &AnalyzedText, pos: usize) -> bool {
+        if pos == 0 || pos >= text.len() || text.boundary[pos] {
+            return false;
+        }
+        let start = (0..pos).rev().find(|&i| text.boundary[i]).unwrap_or(0);
+        let end = (pos + 1..=text.len()).find(|&i| text.boundary[i]).unwrap_or(text.len());
+        let token = text.slice(start, end);
+        token.chars().count() > 1 && self.segmenter.is_known_word(token)
+    }
+
     /// A negation cue token within `negation_scope` tokens before the hit, in
     /// the same clause.
     fn is_negated(&self, text: &AnalyzedText, hit: &PhraseHit) -> bool {
@@ -749,7 +764,7 @@ impl CompiledRubric {
         false
     }
 
-    pub(crate) fn regex(&self, index: usize) -> &Regex {
+    pub fn regex(&self, index: usize) -> &Regex {
         &self.regexes[index]
     }
 }

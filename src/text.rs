@@ -274,6 +274,8 @@ pub fn match_form(normalized: &str) -> String {
 pub fn fold_for_matching(c: char) -> char {
     match c {
         '您' | '妳' => '你',
+        // 著 survives Traditional→Simplified (著名), but in speech it is 着.
+        '著' => '着',
         _ => c,
     }
 }

@@ -613,8 +613,8 @@ impl<'r, 't> Evaluator<'r, 't> {
                 };
                 Evaluated::new(Tri::False, Outcome { evidence, found: vec![], missing: vec![missing] })
             }
-            Cond::Every { of, has, scope, lookback } => {
-                let (Some((hits, ok)), Some((supports, _))) = (self.hits(of), self.hits(has)) else {
+            Cond::Every { of, has, scope, lookback, first_only } => {
+                let (Some((mut hits, ok)), Some((supports, _))) = (self.hits(of), self.hits(has)) else {
                     return unknown("needs timestamps");
                 };
                 if !ok || hits.is_empty() {
@@ -625,6 +625,9 @@ impl<'r, 't> Evaluator<'r, 't> {
                             ..Default::default()
                         },
                     );
+                }
+                if *first_only {
+                    hits.truncate(1);
                 }
                 let mut unsupported = Vec::new();
                 let mut supported = Vec::new();

@@ -80,6 +80,12 @@ pub fn normalize(raw: &str) -> String {
         }
         if last_was_space && (is_cjk(mapped) || is_cjk(out.chars().rev().nth(1).unwrap_or(' '))) {
             out.pop();
+            // In ASR output a space between Chinese words is a pause: keep it
+            // as a clause break so clause scopes still work without punctuation.
+            let before = out.chars().last().unwrap_or(' ');
+            if is_cjk(mapped) && is_cjk(before) {
+                out.push('，');
+            }
         }
         last_was_space = false;
         out.push(mapped);
@@ -574,7 +580,8 @@ mod tests {
     fn traditional_width_and_punctuation() {
         assert_eq!(normalize("歡迎致電，謝謝您的來電!"), "欢迎致电，谢谢您的来电！");
         assert_eq!(normalize("ＡＢＣ１２３，好的?"), "abc123，好的？");
-        assert_eq!(normalize("您好 欢迎 致电"), "您好欢迎致电");
+        assert_eq!(normalize("您好 欢迎 致电"), "您好，欢迎，致电");
+        assert_eq!(normalize("订单 ORDER 123"), "订单order 123");
         assert_eq!(normalize("好的😊🙏"), "好的");
         assert_eq!(normalize("订单 ORDER 123"), "订单order 123");
     }

@@ -71,7 +71,7 @@ pub enum Cond {
     Before { first: Matcher, then: Matcher, nth: usize },
     After { first: Matcher, then: Matcher, nth: usize },
     Between { from: Matcher, to: Matcher, speaker: RoleScope, complete: bool, nth: usize },
-    Every { of: Matcher, has: Matcher, scope: Scope, lookback: usize },
+    Every { of: Matcher, has: Matcher, scope: Scope, lookback: usize, first_only: bool },
     Repeated { of: Matcher, times: usize },
     Interruption { by: RoleScope, of: RoleScope, grace_ms: u64, backchannel: Vec<u16>, max_chars: usize },
     Silence { min_ms: u64, announced: Option<Matcher>, lookback: usize },
@@ -365,6 +365,7 @@ impl<'a> Builder<'a> {
                 has: self.matcher(&e.has)?,
                 scope: e.scope,
                 lookback: e.lookback,
+                first_only: e.first_only,
             },
             Condition::Repeated(r) => Cond::Repeated {
                 of: self.matcher(&r.of)?,

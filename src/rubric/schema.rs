@@ -392,6 +392,9 @@ pub struct Every {
     /// Also look in this many earlier utterances of the same speaker.
     #[serde(default)]
     pub lookback: usize,
+    /// Check only the first hit of `of` (later hits repeat what the first announced).
+    #[serde(default)]
+    pub first_only: bool,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]

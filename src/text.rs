@@ -380,6 +380,11 @@ impl Segmenter {
         for (start, end) in self.token_ranges(&normalized) {
             token_start[start] = true;
             token_start[end] = true;
+            // jieba glues the object pronoun onto verbs (谢谢您, 帮您, 给您);
+            // split it off so 谢谢 and 帮 still end on a boundary.
+            if end - start >= 2 && matches!(norm_chars[end - 1], '您' | '你') {
+                token_start[end - 1] = true;
+            }
         }
         let n_guess = norm_chars.len();
         let mut match_text = String::with_capacity(normalized.len());

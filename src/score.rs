@@ -373,7 +373,21 @@ impl<'r, 't> Evaluator<'r, 't> {
     }
 
     fn describe_missing(&self, m: &Matcher) -> String {
-        format!("no {} by {} in {}", m.label, role_word(m.role), window_words(&m.window))
+        let label = m.label.strip_prefix("a ").or_else(|| m.label.strip_prefix("an ")).unwrap_or(&m.label);
+        format!("no {label} by {} in {}", role_word(m.role), window_words(&m.window))
+    }
+
+    /// Where a windowed matcher looked, as evidence for a missing part
+    /// (the agent's first turn for an incomplete greeting).
+    fn looked_at(&self, m: &Matcher) -> Vec<Located> {
+        if m.window.is_none() {
+            return Vec::new();
+        }
+        self.scope(m)
+            .unwrap_or_default()
+            .into_iter()
+            .map(|i| whole(self.call, i))
+            .collect()
     }
 
     fn when(&self, utterance: Option<usize>) -> String {
@@ -409,7 +423,8 @@ impl<'r, 't> Evaluator<'r, 't> {
                     } else {
                         vec![format!("{} by {} only {} time(s), {} needed", m.label, role_word(m.role), hits.len(), m.min_hits)]
                     };
-                    Evaluated::new(Tri::False, Outcome { evidence: hits, found: vec![], missing })
+                    let evidence = if hits.is_empty() { self.looked_at(m) } else { hits };
+                    Evaluated::new(Tri::False, Outcome { evidence, found: vec![], missing })
                 }
             }
             Cond::All(children) => {

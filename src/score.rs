@@ -293,11 +293,13 @@ impl<'r, 't> Evaluator<'r, 't> {
                 if self.sentence_excluded(i, h.start as usize, m.exclude) {
                     return false;
                 }
+                // Quote the text as said (您, not the 你 it is folded to for matching).
+                let (a, b) = u.text.normalized_byte_range(h.start as usize, h.end as usize);
                 hits.push(Located {
                     utterance: i,
                     start: h.start as usize,
                     end: h.end as usize,
-                    matched: u.text.slice(h.start as usize, h.end as usize).to_string(),
+                    matched: u.text.normalized[a..b].to_string(),
                     phrase: h.phrase,
                 });
                 true

@@ -87,8 +87,8 @@ pub fn trace_matches(rubric: &CompiledRubric, transcript: &crate::transcript::Tr
                 if h.homophone { format!(" (homophone of {})", rubric.phrases[h.phrase as usize]) } else { String::new() }
             );
         }
-        for r in &u.regex_matched {
-            let rx = rubric.regex(*r as usize);
+        for r in (0..u.regex_matched.len()).filter(|&r| rubric.regex_matches(u, r)) {
+            let rx = rubric.regex(r);
             for m in rx.find_iter(&u.text.normalized) {
                 let src = rx.as_str();
                 let short: String = src.chars().take(40).collect();

@@ -271,7 +271,7 @@ impl<'r, 't> Evaluator<'r, 't> {
     fn sentence_excluded(&self, utterance: usize, start: usize, exclude: Option<usize>) -> bool {
         let Some(rx) = exclude else { return false };
         let u = &self.call.utterances[utterance];
-        if !u.regex_matched.contains(&(rx as u16)) {
+        if !self.rubric.regex_matches(u, rx) {
             return false;
         }
         let sentence = u.text.sentence_of.get(start).copied().unwrap_or(0);
@@ -316,7 +316,7 @@ impl<'r, 't> Evaluator<'r, 't> {
                 }
             }
             if let Some(rx) = m.regex {
-                if u.regex_matched.contains(&(rx as u16)) {
+                if self.rubric.regex_matches(u, rx) {
                     for found in self.rubric.regex(rx).find_iter(&u.text.normalized) {
                         let (a, b) = normalized_to_match_range(&u.text, found.start(), found.end());
                         if a >= b || self.sentence_excluded(i, a, m.exclude) {
@@ -984,8 +984,8 @@ fn sentence_range(t: &text::AnalyzedText, sentence: u16) -> (usize, usize) {
 
 /// Maps a byte range of the normalised text to a match-text char range.
 fn normalized_to_match_range(t: &text::AnalyzedText, start: usize, end: usize) -> (usize, usize) {
-    let norm_char_start = t.normalized[..start].chars().count() as u32;
-    let norm_char_end = t.normalized[..end].chars().count() as u32;
+    let norm_char_start = t.normalized_char_at_byte(start) as u32;
+    let norm_char_end = t.normalized_char_at_byte(end) as u32;
     let a = t.match_to_normalized.partition_point(|&c| c < norm_char_start);
     let b = t.match_to_normalized.partition_point(|&c| c < norm_char_end);
     (a, b)
@@ -998,12 +998,7 @@ impl CallView<'_> {
     }
 
     fn original(&self, i: usize) -> &crate::transcript::Utterance {
-        // `analyze` keeps call order; map back through start order.
-        let mut order: Vec<usize> = (0..self.transcript.utterances.len()).collect();
-        if self.transcript.has_timestamps() {
-            order.sort_by_key(|&k| self.transcript.utterances[k].start_ms.unwrap_or(0));
-        }
-        &self.transcript.utterances[order[i]]
+        &self.transcript.utterances[self.utterances[i].source_index]
     }
 }
 

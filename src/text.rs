@@ -291,6 +291,8 @@ pub fn fold_for_matching(c: char) -> char {
 pub struct AnalyzedText {
     /// Normalised text with punctuation (regexes, clause scopes).
     pub normalized: String,
+    /// Byte offset in `normalized` of each character, plus the end.
+    pub normalized_char_bytes: Vec<u32>,
     /// Normalised text without punctuation (phrase matching).
     pub match_text: String,
     /// Byte offset in `match_text` of each character, plus the end.
@@ -341,7 +343,7 @@ impl Segmenter {
                 jieba.add_word(&normalize(word), freq, tag);
             }
         }
-        Ok(Segmenter { jieba, hmm: true })
+        Ok(Segmenter { jieba, hmm: false })
     }
 
     /// True when `word` is in jieba's dictionary (or a domain dictionary).
@@ -376,6 +378,8 @@ impl Segmenter {
 
     pub fn analyze_normalized(&self, normalized: String) -> AnalyzedText {
         let norm_chars: Vec<char> = normalized.chars().collect();
+        let mut normalized_char_bytes: Vec<u32> = normalized.char_indices().map(|(b, _)| b as u32).collect();
+        normalized_char_bytes.push(normalized.len() as u32);
         let mut token_start = vec![false; norm_chars.len() + 1];
         for (start, end) in self.token_ranges(&normalized) {
             token_start[start] = true;
@@ -426,6 +430,7 @@ impl Segmenter {
         let content_chars = match_to_normalized.len();
         AnalyzedText {
             normalized,
+            normalized_char_bytes,
             match_text,
             match_char_bytes,
             match_to_normalized,
@@ -476,18 +481,12 @@ impl AnalyzedText {
     pub fn normalized_byte_range(&self, start: usize, end: usize) -> (usize, usize) {
         let first = self.match_to_normalized[start] as usize;
         let last = self.match_to_normalized[end - 1] as usize;
-        let mut a = 0;
-        let mut b = self.normalized.len();
-        for (ci, (bi, c)) in self.normalized.char_indices().enumerate() {
-            if ci == first {
-                a = bi;
-            }
-            if ci == last {
-                b = bi + c.len_utf8();
-                break;
-            }
-        }
-        (a, b)
+        (self.normalized_char_bytes[first] as usize, self.normalized_char_bytes[last + 1] as usize)
+    }
+
+    /// Character index in `normalized` of a byte offset there.
+    pub fn normalized_char_at_byte(&self, byte: usize) -> usize {
+        self.normalized_char_bytes.partition_point(|&b| (b as usize) < byte)
     }
 }
 

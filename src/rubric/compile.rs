@@ -8,7 +8,7 @@
 use std::collections::{BTreeSet, HashMap, HashSet};
 
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
-use regex::{Regex, RegexSet};
+use regex::Regex;
 use toml::Spanned;
 
 use super::schema::*;
@@ -37,7 +37,6 @@ pub struct CompiledRubric {
     exact_matcher: Option<PatternMatcher>,
     fuzzy_matcher: Option<PatternMatcher>,
     pub(crate) regexes: Vec<Regex>,
-    regex_set: RegexSet,
     negation_cues: HashSet<String>,
     negation_scope: usize,
     pub items: Vec<CompiledItem>,
@@ -116,13 +115,16 @@ pub struct PhraseHit {
 
 /// One utterance prepared for evaluation.
 pub struct UtteranceView {
+    /// Index of this utterance in the transcript (views are in start order).
+    pub source_index: usize,
     pub role: Role,
     pub start_ms: Option<u64>,
     pub end_ms: Option<u64>,
     pub text: AnalyzedText,
     pub hits: Vec<PhraseHit>,
-    /// Indices of the rubric's regexes that match somewhere in this utterance.
-    pub regex_matched: Vec<u16>,
+    /// Per rubric regex: whether it matches somewhere in this utterance
+    /// (computed on first use).
+    pub regex_matched: Vec<std::cell::OnceCell<bool>>,
     pub turn: usize,
     pub confidence: Option<f64>,
     pub role_confidence: Option<f64>,
@@ -561,7 +563,6 @@ impl CompiledRubric {
             .iter()
             .map(|s| Regex::new(s).expect("validated above"))
             .collect();
-        let regex_set = RegexSet::new(&builder.regex_sources).expect("validated above");
         let negation_cues = file.negation.cues.iter().map(|c| text::normalize(c)).collect();
         let negation_scope = file.negation.scope_tokens;
         let sets = builder.sets;
@@ -573,7 +574,6 @@ impl CompiledRubric {
             exact_matcher,
             fuzzy_matcher,
             regexes,
-            regex_set,
             negation_cues,
             negation_scope,
             items,
@@ -603,15 +603,8 @@ impl CompiledRubric {
             let role = Role::from_speaker(&u.speaker);
             let text = self.segmenter.analyze(&u.text);
             let hits = self.find_hits(&text);
-            let regex_matched = if self.regexes.is_empty() {
-                Vec::new()
-            } else {
-                self.regex_set
-                    .matches(&text.normalized)
-                    .into_iter()
-                    .map(|r| r as u16)
-                    .collect()
-            };
+            // Regexes run lazily, only on the utterances a matcher looks at.
+            let regex_matched = vec![std::cell::OnceCell::new(); self.regexes.len()];
             match turns.last_mut() {
                 Some(t) if t.role == role => t.last = pos,
                 _ => turns.push(Turn {
@@ -622,6 +615,7 @@ impl CompiledRubric {
             }
             let role_confidence = u.extra.get("role_confidence").and_then(|v| v.as_f64());
             utterances.push(UtteranceView {
+                source_index: i,
                 role,
                 start_ms: u.start_ms,
                 end_ms: u.end_ms,
@@ -767,6 +761,11 @@ impl CompiledRubric {
 
     pub fn regex(&self, index: usize) -> &Regex {
         &self.regexes[index]
+    }
+
+    /// Whether regex `index` matches utterance `u` (cached per utterance).
+    pub fn regex_matches(&self, u: &UtteranceView, index: usize) -> bool {
+        *u.regex_matched[index].get_or_init(|| self.regexes[index].is_match(&u.text.normalized))
     }
 }
 

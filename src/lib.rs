@@ -19,6 +19,7 @@ pub mod batch;
 pub mod check;
 pub mod explain;
 pub mod models;
+pub mod pipeline;
 pub mod report;
 pub mod rubric;
 pub mod score;

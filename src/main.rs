@@ -45,6 +45,51 @@ enum Command {
         #[arg(required = true, value_name = "INPUT")]
         inputs: Vec<PathBuf>,
     },
+    /// The main job: recordings (files, folders or a manifest CSV) → transcripts,
+    /// scorecards (JSONL, CSV) and a summary in DIR. Resumable; cached transcripts
+    /// are never transcribed again with the same model and settings.
+    Run {
+        #[command(flatten)]
+        rubric: RubricArg,
+        /// Output folder (created if needed).
+        #[arg(long, short = 'o', value_name = "DIR")]
+        out: PathBuf,
+        /// Whisper model: a cached name (base, base-q8_0, base-q5_1) or a ggml file.
+        #[arg(long, short = 'm', default_value = "base")]
+        model: String,
+        /// Calls transcribed in parallel (default: cores / threads).
+        #[arg(long, short = 'j')]
+        jobs: Option<usize>,
+        /// Whisper threads per call (default: 2, or cores / jobs). jobs × threads
+        /// above the core count makes whisper.cpp many times slower.
+        #[arg(long, short = 't')]
+        threads: Option<usize>,
+        /// Channel of stereo recordings that carries the agent (left|right); a
+        /// manifest's agent_channel column overrides it per call.
+        #[arg(long, default_value = "left")]
+        agent_channel: String,
+        /// Results database (default: DIR/callqa.sqlite).
+        #[arg(long, value_name = "FILE")]
+        db: Option<PathBuf>,
+        /// No progress bar or progress lines.
+        #[arg(long)]
+        quiet: bool,
+        /// Recordings: WAV files, folders, or manifest CSV files.
+        #[arg(required = true, value_name = "INPUT")]
+        inputs: Vec<PathBuf>,
+    },
+    /// Re-score the transcripts of a finished `callqa run` with a (changed) rubric,
+    /// without touching the audio.
+    Rescore {
+        #[command(flatten)]
+        rubric: RubricArg,
+        /// The output folder of an earlier run.
+        #[arg(value_name = "DIR")]
+        out: PathBuf,
+        /// Results database (default: DIR/callqa.sqlite).
+        #[arg(long, value_name = "FILE")]
+        db: Option<PathBuf>,
+    },
     /// Run golden fixtures (transcripts with expected verdicts) against a rubric.
     Check {
         #[command(flatten)]
@@ -229,6 +274,39 @@ fn run(cli: Cli) -> Result<u8, String> {
             Ok(0)
         }
         Command::Models { command } => run_models(command),
+        Command::Run { rubric, out, model, jobs, threads, agent_channel, db, quiet, inputs } => {
+            use callqa::asr::{WhisperSettings, WhisperTranscriber};
+            use callqa::pipeline::{self, ProgressMode, RunOptions};
+            let rubric = load_rubric(&rubric)?;
+            let plan = pipeline::default_parallelism(jobs, threads);
+            let settings = WhisperSettings { model, threads: plan.threads_per_job, ..WhisperSettings::default() };
+            let transcriber = WhisperTranscriber::new(settings).map_err(|e| e.to_string())?;
+            let mut options = RunOptions::new(inputs, out);
+            options.jobs = plan.jobs;
+            options.db_path = db;
+            options.agent_channel_default = agent_channel
+                .parse()
+                .map_err(|e| format!("--agent-channel: {e}"))?;
+            options.progress = if quiet { ProgressMode::Off } else { ProgressMode::Auto };
+            eprintln!(
+                "callqa: {} worker(s) × {} whisper thread(s), model {}",
+                plan.jobs,
+                plan.threads_per_job,
+                transcriber.model().path.display()
+            );
+            let summary = pipeline::run(&options, &transcriber, &rubric).map_err(|e| e.to_string())?;
+            eprintln!("{}", summary.one_line());
+            Ok(summary.exit_code())
+        }
+        Command::Rescore { rubric, out, db } => {
+            use callqa::pipeline::{self, RescoreOptions};
+            let rubric = load_rubric(&rubric)?;
+            let mut options = RescoreOptions::new(out);
+            options.db_path = db;
+            let summary = pipeline::rescore(&options, &rubric).map_err(|e| e.to_string())?;
+            eprintln!("{}", summary.one_line());
+            Ok(summary.exit_code())
+        }
         Command::Schema => {
             println!("{}", rubric::json_schema());
             Ok(0)

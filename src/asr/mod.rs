@@ -6,12 +6,39 @@
 //! scoring — is independent of the engine, so it is tested with
 //! [`FixtureTranscriber`] (which replays a known transcript) and runs in
 //! production with the whisper implementation.
+//!
+//! Modules:
+//! - [`whisper`]: [`WhisperTranscriber`], the whisper.cpp implementation
+//! - [`vad`]: energy voice-activity detection per channel
+//! - [`pack`]: speech regions packed into Whisper windows, times mapped back
+//! - [`chars`]: tokens → whole UTF-8 characters with times, Traditional → Simplified
+//! - [`hallucination`]: subtitle boilerplate, repeats and loops Whisper invents
+//! - [`roles`]: who speaks on a mono recording; stereo mapping check
+//! - [`voice`]: voice pitch per segment, two-voice clustering (mono attribution)
+//! - [`merge`]: segments → turns on one timeline → transcript utterances
+//! - [`recording`]: [`transcribe_recording`], a decoded recording → a transcript
+
+pub mod chars;
+pub mod hallucination;
+pub mod merge;
+pub mod pack;
+pub mod recording;
+pub mod roles;
+pub mod vad;
+pub mod voice;
+pub mod whisper;
 
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
 use crate::transcript::{Role, Transcript};
+
+pub use recording::{
+    transcribe_recording, transcribe_recording_timed, AsrStats, RecordingOptions, SpeakerMode,
+    TimedTranscript, METHOD_MONO, METHOD_STEREO,
+};
+pub use whisper::{WhisperCounters, WhisperSettings, WhisperTranscriber};
 
 /// One character (a whole UTF-8 character, never half of one) with its time
 /// and probability.
@@ -65,7 +92,12 @@ pub trait Transcriber: Send + Sync {
     /// Transcribes one channel: 16 kHz mono samples. `channel` is the channel
     /// index in the recording (fixture implementations use it to pick the
     /// speaker). Returns segments in time order.
-    fn transcribe_channel(&self, samples: &[f32], channel: usize, call: &CallContext) -> Result<Vec<AsrSegment>, AsrError>;
+    fn transcribe_channel(
+        &self,
+        samples: &[f32],
+        channel: usize,
+        call: &CallContext,
+    ) -> Result<Vec<AsrSegment>, AsrError>;
 
     /// Engine, model and settings, for stamping and caching.
     fn info(&self) -> AsrInfo;
@@ -105,15 +137,27 @@ impl FixtureTranscriber {
         }
         Err(AsrError::Input {
             path: call.audio_path.clone(),
-            message: format!("no fixture transcript for this call in {}", self.transcripts_dir.display()),
+            message: format!(
+                "no fixture transcript for this call in {}",
+                self.transcripts_dir.display()
+            ),
         })
     }
 }
 
 impl Transcriber for FixtureTranscriber {
-    fn transcribe_channel(&self, _samples: &[f32], channel: usize, call: &CallContext) -> Result<Vec<AsrSegment>, AsrError> {
+    fn transcribe_channel(
+        &self,
+        _samples: &[f32],
+        channel: usize,
+        call: &CallContext,
+    ) -> Result<Vec<AsrSegment>, AsrError> {
         let transcript = self.load(call)?;
-        let role = self.channel_roles.get(channel).copied().unwrap_or(Role::Other);
+        let role = self
+            .channel_roles
+            .get(channel)
+            .copied()
+            .unwrap_or(Role::Other);
         Ok(transcript
             .utterances
             .iter()

@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Installs what callqa needs on a fresh Debian machine (root or sudo), builds
+# the release binary and fetches the Whisper base model through callqa's own
+# fetch command. Safe to run again: every step is skipped when already done.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+need_apt=()
+command -v cmake >/dev/null 2>&1 || need_apt+=(cmake)
+ldconfig -p 2>/dev/null | grep -q 'libclang-14\|libclang\.so' || need_apt+=(libclang1-14)
+command -v python3 >/dev/null 2>&1 || need_apt+=(python3 python3-pip)
+if [ ${#need_apt[@]} -gt 0 ]; then
+    SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+    export DEBIAN_FRONTEND=noninteractive
+    $SUDO apt-get update -qq
+    $SUDO apt-get install -y -qq "${need_apt[@]}"
+fi
+
+cargo build --release --locked
+./target/release/callqa models fetch base

@@ -1,0 +1,948 @@
+//! The Whisper implementation of [`Transcriber`] (whisper.cpp through
+//! whisper-rs).
+//!
+//! It owns the model (loaded once into a [`WhisperContext`] shared by all
+//! workers), the per-worker decoder states (a pool, created on first need),
+//! the decoding settings, and turning one channel into timed segments:
+//!
+//! ```text
+//! channel ─▶ vad::detect_speech ─▶ split long regions ─▶ pack::pack_windows
+//!        ─▶ whisper_full per window ─▶ tokens → characters (chars)
+//!        ─▶ window times → recording times ─▶ drop hallucinations
+//!        ─▶ split at regions and pauses ─▶ AsrSegment
+//! ```
+//!
+//! Segments come back split at every VAD pause (≥ 300 ms) and snapped to the
+//! speech on/offsets the VAD measured, which are far more accurate than
+//! Whisper's own timestamps; joining them into turns is the job of
+//! [`super::merge`].
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Mutex;
+use std::time::Instant;
+
+use whisper_rs::{
+    FullParams, SamplingStrategy, WhisperContext, WhisperContextParameters, WhisperState,
+};
+
+use super::chars::{merge_token_bytes, simplify, text_of, TokenPiece};
+use super::hallucination;
+use super::pack::{pack_windows, PackConfig, Window};
+use super::vad::{detect_speech, split_long_regions, VadConfig};
+use super::{AsrError, AsrInfo, AsrSegment, CallContext, CharTiming, Transcriber};
+use crate::models::{self, ModelInfo};
+
+/// Whisper's input rate, and samples per ms at it.
+const SAMPLE_RATE: u32 = crate::audio::OUTPUT_SAMPLE_RATE;
+const SAMPLES_PER_MS: usize = (SAMPLE_RATE / 1000) as usize;
+
+/// Everything that decides what the whisper transcriber outputs (and how
+/// fast). All but `threads` go into [`AsrInfo::settings`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct WhisperSettings {
+    /// Model name for [`models::resolve`] ("base", "base-q5_1") or a path.
+    pub model: String,
+    /// Threads per whisper call. Keep workers × threads ≤ free cores: the
+    /// default build busy-waits, and oversubscription was 23× slower.
+    pub threads: usize,
+    /// `Some(n)`: beam search of width n; `None`: greedy.
+    pub beam_size: Option<u32>,
+    /// Greedy candidates when the temperature fallback samples.
+    pub best_of: u32,
+    /// Language code; Mandarin calls are "zh".
+    pub language: String,
+    /// Re-decode at higher temperatures when a window fails the entropy or
+    /// log-probability checks. Off by default: sampling draws on a random
+    /// generator that lives in the reused decoder state, so with it on the
+    /// same audio could come out differently depending on what the worker
+    /// transcribed before, and transcripts must be reproducible.
+    pub temperature_fallback: bool,
+    /// Whisper's no-speech threshold: a window whose no-speech probability
+    /// is above it *and* whose average log-probability is below
+    /// `logprob_threshold` is dropped as silence.
+    pub no_speech_threshold: f32,
+    pub logprob_threshold: f32,
+    /// Compression-like check on long outputs (whisper.cpp's default).
+    pub entropy_threshold: f32,
+    /// Text the decoder is conditioned on. None by default: MODELS.md
+    /// measured `以下是普通话的句子。` dropping sentences.
+    pub initial_prompt: Option<String>,
+    /// Write Simplified characters (Whisper base writes Traditional).
+    pub simplified: bool,
+    /// Segments whose mean character probability is below this are dropped.
+    pub min_confidence: f64,
+    pub vad: VadConfig,
+    pub pack: PackConfig,
+}
+
+impl Default for WhisperSettings {
+    fn default() -> Self {
+        WhisperSettings {
+            model: models::FETCHABLE_MODEL.to_string(),
+            threads: 2,
+            beam_size: None,
+            best_of: 1,
+            language: "zh".to_string(),
+            temperature_fallback: false,
+            no_speech_threshold: 0.6,
+            logprob_threshold: -1.0,
+            entropy_threshold: 2.4,
+            initial_prompt: None,
+            simplified: true,
+            min_confidence: 0.2,
+            vad: VadConfig::default(),
+            pack: PackConfig::default(),
+        }
+    }
+}
+
+impl WhisperSettings {
+    /// Stable `key=value` text of every setting that changes the output.
+    /// `threads` is left out on purpose: it only changes speed, and leaving
+    /// it in would re-transcribe every cached call when a machine has more
+    /// cores.
+    pub fn describe(&self) -> String {
+        let strategy = match self.beam_size {
+            Some(width) => format!("beam{width}"),
+            None => format!("greedy,best_of={}", self.best_of),
+        };
+        format!(
+            "lang={},strategy={},temperature_fallback={},no_speech_thold={},logprob_thold={},entropy_thold={},prompt={:?},simplified={},min_confidence={},no_context=true,suppress_blank=true,suppress_nst=true,token_timestamps=true,{},{}",
+            self.language,
+            strategy,
+            self.temperature_fallback,
+            self.no_speech_threshold,
+            self.logprob_threshold,
+            self.entropy_threshold,
+            self.initial_prompt.as_deref().unwrap_or(""),
+            self.simplified,
+            self.min_confidence,
+            self.vad.describe(),
+            self.pack.describe()
+        )
+    }
+}
+
+/// Work done so far by one transcriber (all workers together), for
+/// benchmarks and progress reports.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct WhisperCounters {
+    /// Channels transcribed.
+    pub channels: u64,
+    /// Their total length, ms.
+    pub channel_ms: u64,
+    /// Speech found by the VAD, ms.
+    pub speech_ms: u64,
+    /// Whisper calls (windows) and the audio fed to them, ms.
+    pub windows: u64,
+    pub window_ms: u64,
+    /// Wall-clock time inside whisper calls, ms.
+    pub whisper_ms: u64,
+    /// Segments dropped as hallucinations (boilerplate, outside speech,
+    /// repeats, low confidence).
+    pub dropped_segments: u64,
+}
+
+#[derive(Default)]
+struct AtomicCounters {
+    channels: AtomicU64,
+    channel_ms: AtomicU64,
+    speech_ms: AtomicU64,
+    windows: AtomicU64,
+    window_ms: AtomicU64,
+    whisper_ms: AtomicU64,
+    dropped_segments: AtomicU64,
+}
+
+/// The Whisper transcriber: one model, a pool of decoder states.
+pub struct WhisperTranscriber {
+    context: WhisperContext,
+    model: ModelInfo,
+    settings: WhisperSettings,
+    /// Idle decoder states. A worker takes one (or creates one when none is
+    /// idle) and puts it back, so there are never more states than workers
+    /// that ran at the same time, and none is shared by two at once.
+    idle_states: Mutex<Vec<WhisperState>>,
+    counters: AtomicCounters,
+}
+
+impl std::fmt::Debug for WhisperTranscriber {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WhisperTranscriber")
+            .field("model", &self.model)
+            .field("settings", &self.settings)
+            .finish_non_exhaustive()
+    }
+}
+
+impl WhisperTranscriber {
+    /// Finds and verifies `settings.model` in the model cache (or at its
+    /// path) and loads it.
+    pub fn new(settings: WhisperSettings) -> Result<WhisperTranscriber, AsrError> {
+        let model =
+            models::resolve(&settings.model).map_err(|e| AsrError::Engine(e.to_string()))?;
+        WhisperTranscriber::with_model(model, settings)
+    }
+
+    /// Loads an already resolved model.
+    pub fn with_model(
+        model: ModelInfo,
+        settings: WhisperSettings,
+    ) -> Result<WhisperTranscriber, AsrError> {
+        // whisper.cpp logs every model load and window to stderr; route it
+        // into whisper-rs's hooks, which drop it (no log backend enabled).
+        whisper_rs::install_logging_hooks();
+        let mut params = WhisperContextParameters::default();
+        params.use_gpu(false);
+        let context =
+            WhisperContext::new_with_params(&model.path, params).map_err(|e| AsrError::Input {
+                path: model.path.clone(),
+                message: format!("cannot load the whisper model: {e}"),
+            })?;
+        Ok(WhisperTranscriber {
+            context,
+            model,
+            settings,
+            idle_states: Mutex::new(Vec::new()),
+            counters: AtomicCounters::default(),
+        })
+    }
+
+    pub fn settings(&self) -> &WhisperSettings {
+        &self.settings
+    }
+
+    pub fn model(&self) -> &ModelInfo {
+        &self.model
+    }
+
+    /// Work done so far.
+    pub fn counters(&self) -> WhisperCounters {
+        let c = &self.counters;
+        WhisperCounters {
+            channels: c.channels.load(Ordering::Relaxed),
+            channel_ms: c.channel_ms.load(Ordering::Relaxed),
+            speech_ms: c.speech_ms.load(Ordering::Relaxed),
+            windows: c.windows.load(Ordering::Relaxed),
+            window_ms: c.window_ms.load(Ordering::Relaxed),
+            whisper_ms: c.whisper_ms.load(Ordering::Relaxed),
+            dropped_segments: c.dropped_segments.load(Ordering::Relaxed),
+        }
+    }
+
+    fn take_state(&self) -> Result<WhisperState, AsrError> {
+        if let Some(state) = self
+            .idle_states
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .pop()
+        {
+            return Ok(state);
+        }
+        self.context.create_state().map_err(|e| {
+            AsrError::Engine(format!(
+                "{}: cannot create a decoder state: {e}",
+                self.model.path.display()
+            ))
+        })
+    }
+
+    fn return_state(&self, state: WhisperState) {
+        self.idle_states
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(state);
+    }
+
+    fn full_params(&self) -> FullParams<'_, '_> {
+        let s = &self.settings;
+        let strategy = match s.beam_size {
+            Some(width) => SamplingStrategy::BeamSearch {
+                beam_size: width.max(1) as i32,
+                patience: -1.0,
+            },
+            None => SamplingStrategy::Greedy {
+                best_of: s.best_of.max(1) as i32,
+            },
+        };
+        let mut params = FullParams::new(strategy);
+        params.set_n_threads(s.threads.max(1) as i32);
+        params.set_language(Some(&s.language));
+        params.set_translate(false);
+        // Each window is independent: conditioning on the previous window's
+        // text is how one hallucination becomes a loop.
+        params.set_no_context(true);
+        params.set_token_timestamps(true);
+        params.set_suppress_blank(true);
+        params.set_suppress_nst(true);
+        params.set_temperature(0.0);
+        params.set_temperature_inc(if s.temperature_fallback { 0.2 } else { 0.0 });
+        params.set_no_speech_thold(s.no_speech_threshold);
+        params.set_logprob_thold(s.logprob_threshold);
+        params.set_entropy_thold(s.entropy_threshold);
+        params.set_print_progress(false);
+        params.set_print_realtime(false);
+        params.set_print_special(false);
+        params.set_print_timestamps(false);
+        if let Some(prompt) = &s.initial_prompt {
+            params.set_initial_prompt(prompt);
+        }
+        params
+    }
+
+    /// Runs Whisper on each window, in order, with one decoder state.
+    fn run_windows(
+        &self,
+        windows: &[Window],
+        samples: &[f32],
+        call: &CallContext,
+    ) -> Result<Vec<Vec<RawSegment>>, AsrError> {
+        let mut state = self.take_state()?;
+        let params = self.full_params();
+        let eot = self.context.token_eot();
+        let mut results = Vec::with_capacity(windows.len());
+        for (index, window) in windows.iter().enumerate() {
+            let audio = window.samples(samples, SAMPLES_PER_MS);
+            let started = Instant::now();
+            let outcome = state.full(params.clone(), &audio);
+            self.counters
+                .whisper_ms
+                .fetch_add(started.elapsed().as_millis() as u64, Ordering::Relaxed);
+            self.counters.windows.fetch_add(1, Ordering::Relaxed);
+            self.counters
+                .window_ms
+                .fetch_add(window.duration_ms, Ordering::Relaxed);
+            if let Err(e) = outcome {
+                // The state may be half-way through a window: do not reuse it.
+                return Err(AsrError::Engine(format!(
+                    "{}: whisper failed on window {} ({} ms of audio from {} ms): {e}",
+                    call.audio_path.display(),
+                    index + 1,
+                    window.duration_ms,
+                    window.pieces.first().map_or(0, |p| p.source_start_ms)
+                )));
+            }
+            results.push(read_segments(&state, eot));
+        }
+        self.return_state(state);
+        Ok(results)
+    }
+}
+
+/// One Whisper segment as decoded, in window time.
+#[derive(Debug, Clone)]
+struct RawSegment {
+    tokens: Vec<TokenPiece>,
+    no_speech_prob: f32,
+}
+
+fn read_segments(state: &WhisperState, eot: i32) -> Vec<RawSegment> {
+    let mut segments = Vec::new();
+    for segment in state.as_iter() {
+        let mut tokens = Vec::new();
+        for i in 0..segment.n_tokens() {
+            let Some(token) = segment.get_token(i) else {
+                continue;
+            };
+            let data = token.token_data();
+            // Special tokens (timestamps, <|zh|>, end of text) carry no text.
+            if data.id >= eot {
+                continue;
+            }
+            let Ok(bytes) = token.to_bytes() else {
+                continue;
+            };
+            tokens.push(TokenPiece {
+                bytes: bytes.to_vec(),
+                start_ms: data.t0.max(0) as u64 * 10,
+                end_ms: data.t1.max(data.t0).max(0) as u64 * 10,
+                p: data.p,
+            });
+        }
+        segments.push(RawSegment {
+            tokens,
+            no_speech_prob: segment.no_speech_probability(),
+        });
+    }
+    segments
+}
+
+impl Transcriber for WhisperTranscriber {
+    fn transcribe_channel(
+        &self,
+        samples: &[f32],
+        _channel: usize,
+        call: &CallContext,
+    ) -> Result<Vec<AsrSegment>, AsrError> {
+        let settings = &self.settings;
+        let total_ms = samples.len() as u64 / SAMPLES_PER_MS as u64;
+        let vad = detect_speech(samples, SAMPLE_RATE, &settings.vad);
+        let regions = split_long_regions(
+            vad.regions.clone(),
+            &vad.frame_levels_dbfs,
+            settings.vad.frame_ms,
+            settings.pack.max_region_ms(settings.vad.pad_ms),
+        );
+        let windows = pack_windows(&regions, total_ms, settings.vad.pad_ms, &settings.pack);
+        self.counters.channels.fetch_add(1, Ordering::Relaxed);
+        self.counters
+            .channel_ms
+            .fetch_add(total_ms, Ordering::Relaxed);
+        self.counters
+            .speech_ms
+            .fetch_add(vad.speech_ms(), Ordering::Relaxed);
+
+        let decoded = self.run_windows(&windows, samples, call)?;
+        let mut placed = Vec::new();
+        let mut dropped = 0;
+        for (window, raw_segments) in windows.iter().zip(decoded) {
+            let (kept, n_dropped) = place_window_segments(window, raw_segments, settings);
+            placed.extend(kept);
+            dropped += n_dropped;
+        }
+        self.counters
+            .dropped_segments
+            .fetch_add(dropped, Ordering::Relaxed);
+        Ok(finish_segments(placed))
+    }
+
+    fn info(&self) -> AsrInfo {
+        let file_name = self
+            .model
+            .path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| self.model.name.clone());
+        AsrInfo {
+            engine: format!(
+                "whisper.cpp {} (whisper-rs 0.16)",
+                whisper_rs::WHISPER_CPP_VERSION
+            ),
+            model: file_name,
+            model_sha256: self.model.sha256.clone(),
+            settings: self.settings.describe(),
+        }
+    }
+}
+
+/// Characters of one speech span (a VAD region stretch between pauses) that
+/// came from one Whisper segment, on the recording's timeline.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PlacedPart {
+    /// Index of the speech span on the channel, for ordering and snapping:
+    /// `(region start ms, span index within the region)`.
+    pub span_key: (u64, usize),
+    /// The span's speech on/offset (VAD), ms.
+    pub span_start_ms: u64,
+    pub span_end_ms: u64,
+    /// The whole region's speech on/offset, ms.
+    pub region_start_ms: u64,
+    pub region_end_ms: u64,
+    pub chars: Vec<CharTiming>,
+}
+
+/// Maps one window's segments onto the recording, drops the hallucinated
+/// ones, and splits the rest at speech spans. Returns the parts and how many
+/// segments were dropped.
+pub fn place_window_segments_from_tokens(
+    window: &Window,
+    segments: Vec<(Vec<TokenPiece>, f32)>,
+    settings: &WhisperSettings,
+) -> (Vec<PlacedPart>, u64) {
+    let raw = segments
+        .into_iter()
+        .map(|(tokens, no_speech_prob)| RawSegment {
+            tokens,
+            no_speech_prob,
+        })
+        .collect();
+    place_window_segments(window, raw, settings)
+}
+
+/// How far outside every piece (in window time) a character may be and still
+/// count as heard: Whisper's token times are only that precise.
+const OUTSIDE_TOLERANCE_MS: u64 = 300;
+
+fn place_window_segments(
+    window: &Window,
+    segments: Vec<RawSegment>,
+    settings: &WhisperSettings,
+) -> (Vec<PlacedPart>, u64) {
+    let mut parts = Vec::new();
+    let mut dropped = 0;
+    let mut previous_text = String::new();
+    for segment in segments {
+        let mut chars = merge_token_bytes(&segment.tokens);
+        if settings.simplified {
+            simplify(&mut chars);
+        }
+        // Collapse loops (好的，好的，好的，…) to their first occurrence.
+        let as_chars: Vec<char> = chars
+            .iter()
+            .map(|c| c.text.chars().next().unwrap_or(' '))
+            .collect();
+        let keep = hallucination::collapse_loops(&as_chars, 10, 4);
+        if keep.len() < chars.len() {
+            chars = keep.into_iter().map(|i| chars[i].clone()).collect();
+        }
+        let text = text_of(&chars);
+        let content: Vec<&CharTiming> = chars.iter().filter(|c| !is_separator(c)).collect();
+        let confidence = mean_p(&content);
+
+        let outside = content
+            .iter()
+            .filter(|c| {
+                window.locate((c.start_ms + c.end_ms) / 2).outside_ms > OUTSIDE_TOLERANCE_MS
+            })
+            .count();
+        let hallucinated = content.is_empty()
+            || hallucination::is_empty_text(&text)
+            || hallucination::is_boilerplate(&text)
+            || hallucination::is_repeat(&previous_text, &text, 4)
+            // Mostly in the silence between pieces: nothing was said there.
+            || outside * 2 > content.len()
+            || confidence < settings.min_confidence
+            // Whisper's own no-speech verdict, applied per segment.
+            || (segment.no_speech_prob > settings.no_speech_threshold && confidence < 0.5);
+        if hallucinated {
+            dropped += 1;
+            continue;
+        }
+        previous_text = text;
+
+        // Which piece and speech span each character was heard in, by its
+        // token time; separators (spaces, punctuation) have no say.
+        let observed: Vec<Option<(usize, usize)>> = chars
+            .iter()
+            .map(|c| {
+                if is_separator(c) {
+                    return None;
+                }
+                let location = window.locate((c.start_ms + c.end_ms) / 2);
+                let region = &window.pieces[location.piece].region;
+                let mid = location.source_ms.clamp(region.start_ms, region.end_ms);
+                Some((location.piece, nearest_span(&region.spans, mid)))
+            })
+            .collect();
+        let separators: Vec<bool> = chars.iter().map(is_separator).collect();
+        let labels = monotone_labels(&observed, &separators);
+
+        let mut current: Option<PlacedPart> = None;
+        for (c, (piece_index, span_index)) in chars.into_iter().zip(labels) {
+            let piece = &window.pieces[piece_index];
+            let region = &piece.region;
+            let (span_start, span_end) = region.spans[span_index];
+            let to_source = |t: u64| {
+                let offset = t.saturating_sub(piece.window_start_ms).min(piece.len_ms());
+                (piece.source_start_ms + offset).clamp(region.start_ms, region.end_ms)
+            };
+            let start_ms = to_source(c.start_ms);
+            let placed = CharTiming {
+                start_ms,
+                end_ms: to_source(c.end_ms).max(start_ms),
+                ..c
+            };
+            let key = (region.start_ms, span_index);
+            match current.as_mut() {
+                Some(part) if part.span_key == key => part.chars.push(placed),
+                _ => {
+                    if let Some(done) = current.take() {
+                        parts.push(done);
+                    }
+                    current = Some(PlacedPart {
+                        span_key: key,
+                        span_start_ms: span_start,
+                        span_end_ms: span_end,
+                        region_start_ms: region.start_ms,
+                        region_end_ms: region.end_ms,
+                        chars: vec![placed],
+                    });
+                }
+            }
+        }
+        if let Some(done) = current.take() {
+            parts.push(done);
+        }
+    }
+    (parts, dropped)
+}
+
+fn nearest_span(spans: &[(u64, u64)], ms: u64) -> usize {
+    let distance = |&(s, e): &(u64, u64)| {
+        if ms < s {
+            s - ms
+        } else if ms > e {
+            ms - e
+        } else {
+            0
+        }
+    };
+    (0..spans.len())
+        .min_by_key(|&i| distance(&spans[i]))
+        .unwrap_or(0)
+}
+
+/// Whitespace and punctuation: they mark pauses but are not heard anywhere.
+fn is_separator(c: &CharTiming) -> bool {
+    c.text
+        .chars()
+        .all(|ch| ch.is_whitespace() || crate::text::is_punctuation(ch))
+}
+
+/// Cost of changing speech span between two characters. Whisper's token
+/// times drift by a character or two near pauses (measured on the dev
+/// calls), so one or two characters' word is not enough to split there
+/// (mismatching a character costs 1)…
+const SPLIT_COST: f64 = 2.5;
+/// …and a split right after a space or punctuation, where Whisper itself
+/// heard the pause, is preferred when it is at most two characters away.
+const SPLIT_AFTER_SEPARATOR_COST: f64 = 0.3;
+/// A part never starts with punctuation: it belongs to the previous one.
+const SPLIT_BEFORE_SEPARATOR_COST: f64 = 3.0;
+
+/// Labels every character with a speech span so that labels never go back
+/// in time, as few characters as possible disagree with their own token
+/// time, and splits land after separators (`separators[i]`). `observed[i]`
+/// is `None` for separators. Dynamic programming over (character, label).
+pub fn monotone_labels<L: Ord + Copy>(observed: &[Option<L>], separators: &[bool]) -> Vec<L> {
+    let mut domain: Vec<L> = observed.iter().flatten().copied().collect();
+    domain.sort();
+    domain.dedup();
+    if domain.is_empty() {
+        return Vec::new();
+    }
+    let n = observed.len();
+    let k = domain.len();
+    let mismatch = |i: usize, label: usize| match observed[i] {
+        Some(o) if o != domain[label] => 1.0,
+        _ => 0.0,
+    };
+    let change_cost = |i: usize| {
+        if separators[i] {
+            SPLIT_BEFORE_SEPARATOR_COST
+        } else if i > 0 && separators[i - 1] {
+            SPLIT_AFTER_SEPARATOR_COST
+        } else {
+            SPLIT_COST
+        }
+    };
+    let mut cost = vec![vec![f64::INFINITY; k]; n];
+    let mut from = vec![vec![0usize; k]; n];
+    for label in 0..k {
+        cost[0][label] = mismatch(0, label);
+    }
+    for i in 1..n {
+        for label in 0..k {
+            let mut best = (f64::INFINITY, 0);
+            for previous in 0..=label {
+                let step = if previous == label {
+                    0.0
+                } else {
+                    change_cost(i)
+                };
+                let total = cost[i - 1][previous] + step;
+                if total < best.0 {
+                    best = (total, previous);
+                }
+            }
+            cost[i][label] = best.0 + mismatch(i, label);
+            from[i][label] = best.1;
+        }
+    }
+    let mut label = (0..k).fold(0, |best, l| {
+        if cost[n - 1][l] < cost[n - 1][best] {
+            l
+        } else {
+            best
+        }
+    });
+    let mut labels = vec![domain[0]; n];
+    for i in (0..n).rev() {
+        labels[i] = domain[label];
+        label = from[i][label];
+    }
+    labels
+}
+
+fn mean_p(chars: &[&CharTiming]) -> f64 {
+    if chars.is_empty() {
+        return 0.0;
+    }
+    chars.iter().map(|c| f64::from(c.p)).sum::<f64>() / chars.len() as f64
+}
+
+/// Turns placed parts into segments. Parts are ordered by speech span; the
+/// first part of a region starts at the region's speech onset and the last
+/// ends at its offset, a part that opens or closes a span takes the span's
+/// edge, and parts sharing a span are made contiguous. The VAD edges are
+/// accurate to 10 ms; Whisper's token times are not.
+pub fn finish_segments(mut parts: Vec<PlacedPart>) -> Vec<AsrSegment> {
+    parts.retain(|p| p.chars.iter().any(|c| !is_separator(c)));
+    parts.sort_by_key(|p| {
+        (
+            p.span_key,
+            p.chars
+                .iter()
+                .find(|c| !is_separator(c))
+                .map_or(0, |c| c.start_ms),
+        )
+    });
+    let mut segments: Vec<AsrSegment> = Vec::with_capacity(parts.len());
+    for (i, part) in parts.iter().enumerate() {
+        let previous = i.checked_sub(1).map(|j| &parts[j]);
+        let next = parts.get(i + 1);
+        let content: Vec<&CharTiming> = part.chars.iter().filter(|c| !is_separator(c)).collect();
+        let first = content[0];
+        let last = content[content.len() - 1];
+        let start_ms = match previous {
+            Some(p) if p.region_start_ms == part.region_start_ms && p.span_key == part.span_key => {
+                segments.last().map_or(first.start_ms, |s| s.end_ms)
+            }
+            Some(p) if p.region_start_ms == part.region_start_ms => part.span_start_ms,
+            _ => part.region_start_ms,
+        };
+        let end_ms = match next {
+            Some(n) if n.span_key == part.span_key => {
+                let next_start = n
+                    .chars
+                    .iter()
+                    .find(|c| !is_separator(c))
+                    .map_or(last.end_ms, |c| c.start_ms);
+                ((last.end_ms + next_start.max(last.end_ms)) / 2)
+                    .clamp(start_ms, part.span_end_ms.max(start_ms))
+            }
+            Some(n) if n.region_start_ms == part.region_start_ms => part.span_end_ms.max(start_ms),
+            _ => part.region_end_ms.max(start_ms),
+        };
+        let words: Vec<CharTiming> = content
+            .iter()
+            .map(|c| CharTiming {
+                start_ms: c.start_ms.clamp(start_ms, end_ms),
+                end_ms: c.end_ms.clamp(start_ms, end_ms),
+                ..(*c).clone()
+            })
+            .collect();
+        segments.push(AsrSegment {
+            start_ms,
+            end_ms,
+            text: text_of(&part.chars),
+            confidence: mean_p(&content),
+            words,
+        });
+    }
+    segments
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::asr::vad::SpeechRegion;
+
+    fn window() -> Window {
+        // Speech 1000–3000 (pause 2000–2400 inside) and 10000–12000.
+        let first = SpeechRegion {
+            start_ms: 1000,
+            end_ms: 3000,
+            spans: vec![(1000, 2000), (2400, 3000)],
+        };
+        let second = SpeechRegion::new(10_000, 12_000);
+        pack_windows(&[first, second], 20_000, 150, &PackConfig::default()).remove(0)
+    }
+
+    /// One token per character, `ms` per character from `start`.
+    fn tokens(text: &str, start: u64, ms: u64, p: f32) -> Vec<TokenPiece> {
+        text.chars()
+            .enumerate()
+            .map(|(i, c)| TokenPiece {
+                bytes: c.to_string().into_bytes(),
+                start_ms: start + i as u64 * ms,
+                end_ms: start + (i as u64 + 1) * ms,
+                p,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn segments_split_at_pauses_and_snap_to_speech_edges() {
+        let w = window();
+        // Window: piece 0 = source 850–3150 at 0; piece 1 = source 9850–12150 at 2700.
+        // "您好请问" over window 200–1000 (source 1050–1850, first span),
+        // "有什么" over 1600–2200 (source 2450–3050, second span).
+        let mut toks = tokens("您好请问", 200, 200, 0.9);
+        toks.extend(tokens("有什么", 1600, 200, 0.9));
+        let (parts, dropped) =
+            place_window_segments_from_tokens(&w, vec![(toks, 0.0)], &WhisperSettings::default());
+        assert_eq!(dropped, 0);
+        let segments = finish_segments(parts);
+        let summary: Vec<(&str, u64, u64)> = segments
+            .iter()
+            .map(|s| (s.text.as_str(), s.start_ms, s.end_ms))
+            .collect();
+        assert_eq!(
+            summary,
+            vec![("您好请问", 1000, 2000), ("有什么", 2400, 3000)]
+        );
+        assert_eq!(segments[0].words.len(), 4);
+        assert!(segments[0]
+            .words
+            .iter()
+            .all(|c| c.start_ms >= 1000 && c.end_ms <= 2000));
+        assert!((segments[0].confidence - 0.9).abs() < 1e-6);
+    }
+
+    #[test]
+    fn traditional_output_becomes_simplified() {
+        let w = window();
+        let toks = tokens("歡迎致電", 2800, 300, 0.8);
+        let (parts, _) =
+            place_window_segments_from_tokens(&w, vec![(toks, 0.0)], &WhisperSettings::default());
+        let segments = finish_segments(parts);
+        assert_eq!(segments.len(), 1);
+        assert_eq!(segments[0].text, "欢迎致电");
+        assert_eq!((segments[0].start_ms, segments[0].end_ms), (10_000, 12_000));
+    }
+
+    #[test]
+    fn hallucinations_are_dropped() {
+        let w = window();
+        let settings = WhisperSettings::default();
+        let cases = vec![
+            // Boilerplate inside speech.
+            (tokens("谢谢观看", 200, 100, 0.9), 0.0),
+            // Text in the silence after the last piece (window 5000–5400 and beyond).
+            (tokens("我们下次再见吧", 5300, 100, 0.9), 0.0),
+            // Low confidence.
+            (tokens("什么东西", 200, 100, 0.05), 0.0),
+            // Whisper thinks it was silence and is unsure.
+            (tokens("嗯嗯", 200, 100, 0.4), 0.9),
+            // Only symbols.
+            (tokens("♪♪", 200, 100, 0.9), 0.0),
+        ];
+        let (parts, dropped) = place_window_segments_from_tokens(&w, cases, &settings);
+        assert!(parts.is_empty(), "{parts:?}");
+        assert_eq!(dropped, 5);
+    }
+
+    #[test]
+    fn a_repeated_segment_is_dropped_once_seen() {
+        let w = window();
+        let cases = vec![
+            (tokens("我现在拖着行李", 200, 100, 0.9), 0.0),
+            (tokens("我现在拖着行李", 2800, 100, 0.9), 0.0),
+        ];
+        let (parts, dropped) =
+            place_window_segments_from_tokens(&w, cases, &WhisperSettings::default());
+        assert_eq!(dropped, 1);
+        assert_eq!(parts.len(), 1);
+    }
+
+    #[test]
+    fn loops_inside_a_segment_collapse() {
+        let w = window();
+        let toks = tokens("好的，好的，好的，好的，好的，", 200, 50, 0.9);
+        let (parts, _) =
+            place_window_segments_from_tokens(&w, vec![(toks, 0.0)], &WhisperSettings::default());
+        let segments = finish_segments(parts);
+        assert_eq!(segments[0].text, "好的，");
+    }
+
+    #[test]
+    fn two_segments_in_one_span_are_contiguous() {
+        let w = window();
+        let cases = vec![
+            (tokens("您好", 200, 100, 0.9), 0.0),
+            (tokens("请问", 700, 100, 0.9), 0.0),
+        ];
+        let (parts, _) = place_window_segments_from_tokens(&w, cases, &WhisperSettings::default());
+        let segments = finish_segments(parts);
+        assert_eq!(segments.len(), 2);
+        assert_eq!(segments[0].start_ms, 1000);
+        assert_eq!(segments[0].end_ms, segments[1].start_ms);
+        // The last text of a region ends where its speech ends, even in a
+        // span Whisper wrote nothing for.
+        assert_eq!(segments[1].end_ms, 3000);
+    }
+
+    #[test]
+    fn a_stray_character_does_not_split() {
+        let observed = [Some(0), Some(0), Some(0), Some(0), Some(1)];
+        assert_eq!(monotone_labels(&observed, &[false; 5]), vec![0; 5]);
+    }
+
+    #[test]
+    fn splits_move_to_the_nearest_punctuation() {
+        // 不客气,给您天马饭了,请问还有: token times put 给您 in the first span
+        // and 请 in the second, Whisper's commas mark the real pauses.
+        let text: Vec<char> = "不客气,给您天马饭了,请问还有".chars().collect();
+        let observed: Vec<Option<u32>> = text
+            .iter()
+            .enumerate()
+            .map(|(i, &c)| match c {
+                ',' => None,
+                _ if i <= 5 => Some(0),
+                _ if i <= 11 => Some(1),
+                _ => Some(2),
+            })
+            .collect();
+        let separators: Vec<bool> = text.iter().map(|&c| c == ',').collect();
+        let labels = monotone_labels(&observed, &separators);
+        let parts: Vec<String> = (0..3)
+            .map(|l| {
+                text.iter()
+                    .zip(&labels)
+                    .filter(|(_, &x)| x == l)
+                    .map(|(c, _)| c)
+                    .collect()
+            })
+            .collect();
+        assert_eq!(parts, ["不客气,", "给您天马饭了,", "请问还有"]);
+    }
+
+    #[test]
+    fn labels_never_go_back_in_time() {
+        let observed = [
+            Some(2),
+            Some(2),
+            Some(0),
+            Some(0),
+            Some(1),
+            Some(1),
+            Some(1),
+        ];
+        let labels = monotone_labels(&observed, &[false; 7]);
+        assert!(labels.windows(2).all(|w| w[0] <= w[1]), "{labels:?}");
+    }
+
+    #[test]
+    fn a_late_last_character_stays_in_its_region() {
+        // 站在大堂里: the last token's time runs into the gap and nearer the
+        // next piece (window 2700), but one character does not make a split.
+        let w = window();
+        let mut toks = tokens("站在大堂", 1500, 150, 0.9);
+        toks.extend(tokens("里", 2600, 100, 0.9));
+        let (parts, _) =
+            place_window_segments_from_tokens(&w, vec![(toks, 0.0)], &WhisperSettings::default());
+        let segments = finish_segments(parts);
+        assert_eq!(segments.len(), 1, "{segments:?}");
+        assert_eq!(segments[0].text, "站在大堂里");
+        assert_eq!((segments[0].start_ms, segments[0].end_ms), (1000, 3000));
+    }
+
+    #[test]
+    fn settings_description_is_stable_and_ignores_threads() {
+        let a = WhisperSettings::default();
+        let b = WhisperSettings {
+            threads: 1,
+            ..WhisperSettings::default()
+        };
+        assert_eq!(a.describe(), b.describe());
+        assert!(a
+            .describe()
+            .starts_with("lang=zh,strategy=greedy,best_of=1,"));
+        let c = WhisperSettings {
+            beam_size: Some(5),
+            ..WhisperSettings::default()
+        };
+        assert_ne!(a.describe(), c.describe());
+    }
+}

@@ -1,0 +1,174 @@
+//! The files a run leaves in its output folder, and how they are written.
+//!
+//! ```text
+//! DIR/transcripts/<call_id>.json   transcript contract + call metadata + `asr` stamp
+//! DIR/scorecards.jsonl             one scorecard (or error row) per input, input order
+//! DIR/scorecards.csv               UTF-8 with BOM, one row per call × item
+//! DIR/errors.jsonl                 one error row per failed input (empty file if none)
+//! DIR/summary.json                 counts, rates, per-item verdicts, errors, timing
+//! ```
+//!
+//! Every file is written atomically: a temporary file in the same folder,
+//! fsync, rename over the target, fsync of the folder. A reader (or a run
+//! killed halfway) sees the old file or the new one, never half of one.
+//! Everything but `summary.json`'s `timing` is a function of the inputs, the
+//! rubric and the transcripts, so re-runs give byte-identical files.
+//! Transcripts of calls that a later run no longer lists stay in
+//! `transcripts/`; the reports list exactly the run's inputs.
+
+use std::fs::{self, File, OpenOptions};
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use crate::batch::Row;
+use crate::report::{CsvExporter, Exporter, JsonlExporter};
+use crate::transcript::Transcript;
+
+use super::summary::{ErrorRow, RunSummary};
+
+pub const TRANSCRIPTS_DIR: &str = "transcripts";
+pub const SCORECARDS_JSONL: &str = "scorecards.jsonl";
+pub const SCORECARDS_CSV: &str = "scorecards.csv";
+pub const ERRORS_JSONL: &str = "errors.jsonl";
+pub const SUMMARY_JSON: &str = "summary.json";
+
+/// An output file that could not be written.
+#[derive(Debug, thiserror::Error)]
+#[error("{}: cannot write: {source}; check the output folder is writable and the disk not full", path.display())]
+pub struct OutputError {
+    pub path: PathBuf,
+    #[source]
+    pub source: io::Error,
+}
+
+/// Writes `bytes` to `path` atomically (temp file + fsync + rename + folder fsync).
+pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), OutputError> {
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let error = |source| OutputError {
+        path: path.to_path_buf(),
+        source,
+    };
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let name = path
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or("output");
+    let temp = dir.join(format!(
+        ".{name}.{}.{}.tmp",
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::Relaxed)
+    ));
+    let written = (|| {
+        let mut file = OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&temp)?;
+        file.write_all(bytes)?;
+        file.sync_all()?;
+        drop(file);
+        fs::rename(&temp, path)?;
+        sync_folder(dir)
+    })();
+    if written.is_err() {
+        let _ = fs::remove_file(&temp);
+    }
+    written.map_err(error)
+}
+
+#[cfg(unix)]
+fn sync_folder(dir: &Path) -> io::Result<()> {
+    File::open(dir)?.sync_all()
+}
+
+#[cfg(not(unix))]
+fn sync_folder(_dir: &Path) -> io::Result<()> {
+    Ok(())
+}
+
+/// Where a call's transcript goes.
+pub fn transcript_path(out_dir: &Path, call_id: &str) -> PathBuf {
+    out_dir
+        .join(TRANSCRIPTS_DIR)
+        .join(format!("{call_id}.json"))
+}
+
+/// Writes `transcripts/<call_id>.json` (pretty JSON + newline), unless the
+/// file already holds exactly these bytes.
+pub fn write_transcript(out_dir: &Path, transcript: &Transcript) -> Result<PathBuf, OutputError> {
+    let path = transcript_path(out_dir, &transcript.call_id);
+    let mut bytes = serde_json::to_vec_pretty(transcript).expect("transcripts serialise");
+    bytes.push(b'\n');
+    if fs::read(&path).is_ok_and(|existing| existing == bytes) {
+        return Ok(path);
+    }
+    write_atomically(&path, &bytes)?;
+    Ok(path)
+}
+
+/// Writes the four report files; `summary.json` last, so its presence with
+/// a fresh timestamp means the others are complete.
+pub fn write_reports(
+    out_dir: &Path,
+    rows: &[Row],
+    errors: &[ErrorRow],
+    summary: &RunSummary,
+) -> Result<(), OutputError> {
+    let in_memory = |path: &Path, result: io::Result<()>| {
+        result.map_err(|source| OutputError {
+            path: path.to_path_buf(),
+            source,
+        })
+    };
+
+    let jsonl_path = out_dir.join(SCORECARDS_JSONL);
+    let mut jsonl = Vec::new();
+    in_memory(&jsonl_path, JsonlExporter.write(rows, &mut jsonl))?;
+    write_atomically(&jsonl_path, &jsonl)?;
+
+    let csv_path = out_dir.join(SCORECARDS_CSV);
+    let mut csv = Vec::new();
+    in_memory(&csv_path, CsvExporter { bom: true }.write(rows, &mut csv))?;
+    write_atomically(&csv_path, &csv)?;
+
+    let mut error_lines = Vec::new();
+    for error in errors {
+        serde_json::to_writer(&mut error_lines, error).expect("error rows serialise");
+        error_lines.push(b'\n');
+    }
+    write_atomically(&out_dir.join(ERRORS_JSONL), &error_lines)?;
+
+    let mut summary_bytes = serde_json::to_vec_pretty(summary).expect("summaries serialise");
+    summary_bytes.push(b'\n');
+    write_atomically(&out_dir.join(SUMMARY_JSON), &summary_bytes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn atomic_write_replaces_and_leaves_no_temp_files() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a.json");
+        write_atomically(&path, b"one").unwrap();
+        write_atomically(&path, b"two").unwrap();
+        assert_eq!(fs::read(&path).unwrap(), b"two");
+        let names: Vec<_> = fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(names, vec![std::ffi::OsString::from("a.json")]);
+    }
+
+    #[test]
+    fn atomic_write_names_the_file_on_failure() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("missing-folder").join("a.json");
+        let err = write_atomically(&path, b"x").unwrap_err();
+        assert!(err.to_string().contains("missing-folder"), "{err}");
+    }
+}

@@ -1,0 +1,269 @@
+//! Resumability: a run killed with SIGKILL (no destructors, no flushing)
+//! loses no finished call, and the next run redoes only the unfinished ones.
+//!
+//! The run to kill is a child process: this test binary started again with
+//! only `crash_child_process` selected and its configuration in an
+//! environment variable. Its transcriber appends each call id it starts to a
+//! marker file, so the parent knows how far the child got, and can block on
+//! a chosen call so the kill lands at a known point.
+
+mod pipeline_support;
+
+use std::fs::{self, OpenOptions};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use callqa::asr::{AsrError, AsrInfo, AsrSegment, CallContext, Transcriber};
+use callqa::pipeline::{self, CacheDb};
+use pipeline_support::*;
+use serde_json::{json, Value};
+
+const CHILD_ENV: &str = "CALLQA_PIPELINE_CRASH_CHILD";
+
+/// Records the calls it starts in a marker file; optionally blocks forever
+/// on the `block_at`-th call.
+struct MarkingTranscriber {
+    inner: GroundTruthTranscriber,
+    marker: PathBuf,
+    block_at: usize,
+    started: Mutex<Vec<String>>,
+}
+
+impl Transcriber for MarkingTranscriber {
+    fn transcribe_channel(
+        &self,
+        samples: &[f32],
+        channel: usize,
+        call: &CallContext,
+    ) -> Result<Vec<AsrSegment>, AsrError> {
+        if channel == 0 {
+            let count = {
+                let mut started = self.started.lock().unwrap();
+                started.push(call.call_id.clone());
+                let mut marker = OpenOptions::new()
+                    .create(true)
+                    .append(true)
+                    .open(&self.marker)
+                    .unwrap();
+                writeln!(marker, "{}", call.call_id).unwrap();
+                started.len()
+            };
+            if count == self.block_at {
+                loop {
+                    std::thread::sleep(Duration::from_secs(1));
+                }
+            }
+        }
+        self.inner.transcribe_channel(samples, channel, call)
+    }
+
+    fn info(&self) -> AsrInfo {
+        self.inner.info()
+    }
+}
+
+/// The run the parent kills. Does nothing in a normal test run.
+#[test]
+fn crash_child_process() {
+    let Ok(config) = std::env::var(CHILD_ENV) else {
+        return;
+    };
+    let config: Value = serde_json::from_str(&config).unwrap();
+    let path = |key: &str| PathBuf::from(config[key].as_str().unwrap());
+    let mut inner = GroundTruthTranscriber::new();
+    inner.delay_ms = config["delay_ms"].as_u64().unwrap();
+    let transcriber = MarkingTranscriber {
+        inner,
+        marker: path("marker"),
+        block_at: config["block_at"].as_u64().unwrap() as usize,
+        started: Mutex::new(Vec::new()),
+    };
+    let mut opts = options(vec![path("calls")], &path("out"));
+    opts.jobs = config["jobs"].as_u64().unwrap() as usize;
+    pipeline::run(&opts, &transcriber, &builtin_rubric()).unwrap();
+}
+
+fn spawn_child(
+    calls: &Path,
+    out: &Path,
+    marker: &Path,
+    jobs: usize,
+    block_at: usize,
+    delay_ms: u64,
+) -> Child {
+    let config = json!({
+        "calls": calls, "out": out, "marker": marker,
+        "jobs": jobs, "block_at": block_at, "delay_ms": delay_ms,
+    });
+    Command::new(std::env::current_exe().unwrap())
+        .args(["crash_child_process", "--exact", "--test-threads=1"])
+        .env(CHILD_ENV, config.to_string())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap()
+}
+
+fn marker_lines(marker: &Path) -> Vec<String> {
+    fs::read_to_string(marker)
+        .unwrap_or_default()
+        .lines()
+        .map(str::to_string)
+        .collect()
+}
+
+/// Waits until the marker has `n` lines; `None` if the child exited first.
+fn wait_for_marker(child: &mut Child, marker: &Path, n: usize) -> Option<Vec<String>> {
+    let deadline = Instant::now() + Duration::from_secs(600);
+    loop {
+        let lines = marker_lines(marker);
+        if lines.len() >= n {
+            return Some(lines);
+        }
+        if let Some(status) = child.try_wait().unwrap() {
+            assert!(status.success(), "the child run failed: {status}");
+            return None;
+        }
+        assert!(Instant::now() < deadline, "the child run made no progress");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+fn kill(mut child: Child) {
+    // SIGKILL on Unix: the run gets no chance to clean up.
+    let _ = child.kill();
+    child.wait().unwrap();
+}
+
+/// The scorecards of `out` equal scoring the ground truth directly.
+fn assert_outputs_complete(out: &Path) {
+    let rubric = builtin_rubric();
+    let cards: Vec<Value> = read_jsonl(&out.join("scorecards.jsonl"))
+        .into_iter()
+        .map(|mut v| {
+            v.as_object_mut().unwrap().remove("file");
+            v
+        })
+        .collect();
+    let expected: Vec<Value> = DEV_CALLS
+        .iter()
+        .map(|c| {
+            let mut truth = ground_truth(c);
+            truth.agent_id = None; // folder input: no manifest metadata
+            serde_json::to_value(rubric.score(&truth)).unwrap()
+        })
+        .collect();
+    assert_eq!(cards, expected);
+    assert_eq!(
+        file_names(&out.join("transcripts")),
+        ["dev-01.json", "dev-02.json", "dev-03.json", "dev-04.json"]
+    );
+    assert_eq!(read_json(&out.join("summary.json"))["counts"]["scored"], 4);
+}
+
+#[test]
+fn killed_run_resumes_without_redoing_finished_calls() {
+    let tmp = tempfile::tempdir().unwrap();
+    let calls = tmp.path().join("calls");
+    copy_dev_wavs(&calls);
+    let out = tmp.path().join("out");
+    let marker = tmp.path().join("started.txt");
+
+    // One worker, blocked inside the third call: two calls are finished.
+    let mut child = spawn_child(&calls, &out, &marker, 1, 3, 0);
+    let started =
+        wait_for_marker(&mut child, &marker, 3).expect("the child blocks on its third call");
+    kill(child);
+    let finished = &started[..2];
+
+    let db = CacheDb::open(&out.join("callqa.sqlite")).unwrap();
+    assert_eq!(
+        db.result_count().unwrap(),
+        2,
+        "finished calls are recorded as they finish"
+    );
+    assert_eq!(db.transcript_count().unwrap(), 2);
+    drop(db);
+    assert!(
+        !out.join("scorecards.jsonl").exists(),
+        "reports are written at the end of a run"
+    );
+    for call in finished {
+        assert!(out
+            .join("transcripts")
+            .join(format!("{call}.json"))
+            .is_file());
+    }
+    assert!(!out
+        .join("transcripts")
+        .join(format!("{}.json", started[2]))
+        .exists());
+    assert!(
+        file_names(&out.join("transcripts"))
+            .iter()
+            .all(|n| !n.starts_with('.')),
+        "a temporary file was left behind"
+    );
+
+    // The next run does only the two unfinished calls.
+    let transcriber = GroundTruthTranscriber::new();
+    let summary =
+        pipeline::run(&options(vec![calls], &out), &transcriber, &builtin_rubric()).unwrap();
+    let mut unfinished: Vec<String> = DEV_CALLS
+        .iter()
+        .map(|c| c.to_string())
+        .filter(|c| !finished.contains(c))
+        .collect();
+    unfinished.sort();
+    assert_eq!(transcriber.transcribed_calls(), unfinished);
+    assert_eq!(transcriber.total(), 4, "two calls, two channels each");
+    assert_eq!(summary.timing.result_cache_hits, 2);
+    assert_eq!(summary.timing.transcribed, 2);
+    assert_eq!(summary.counts.scored, 4);
+    assert_outputs_complete(&out);
+}
+
+#[test]
+fn runs_killed_at_arbitrary_moments_lose_nothing_finished() {
+    let tmp = tempfile::tempdir().unwrap();
+    let calls = tmp.path().join("calls");
+    copy_dev_wavs(&calls);
+    let out = tmp.path().join("out");
+    let marker = tmp.path().join("started.txt");
+
+    // Two workers, slow ASR; kill at different points after a call starts.
+    let (mut transcripts, mut results) = (0, 0);
+    for pause_ms in [0u64, 350, 800, 2500] {
+        let seen = marker_lines(&marker).len();
+        let mut child = spawn_child(&calls, &out, &marker, 2, 0, 300);
+        if wait_for_marker(&mut child, &marker, seen + 1).is_some() {
+            std::thread::sleep(Duration::from_millis(pause_ms));
+            kill(child);
+        }
+        // The database survives every kill, and never loses what it had.
+        let db = CacheDb::open(&out.join("callqa.sqlite")).unwrap();
+        let (t, r) = (db.transcript_count().unwrap(), db.result_count().unwrap());
+        assert!(
+            t >= transcripts && r >= results,
+            "lost work: {transcripts}/{results} -> {t}/{r}"
+        );
+        assert!(r <= t && t <= 4);
+        (transcripts, results) = (t, r);
+    }
+
+    // Finishing: only calls without a stored transcript reach ASR again.
+    let transcriber = GroundTruthTranscriber::new();
+    let summary =
+        pipeline::run(&options(vec![calls], &out), &transcriber, &builtin_rubric()).unwrap();
+    assert_eq!(
+        transcriber.total() as u64,
+        2 * (4 - transcripts),
+        "{:?}",
+        transcriber.calls()
+    );
+    assert_eq!(summary.timing.result_cache_hits as u64, results);
+    assert_outputs_complete(&out);
+}

@@ -17,7 +17,6 @@
 //! Either way [`super::merge`] joins each speaker's segments into turns and
 //! orders them by start time, so overlapping speech stays overlapping.
 
-use std::path::Path;
 use std::time::Instant;
 
 use serde_json::{json, Map, Value};
@@ -406,14 +405,6 @@ fn check_channel_mapping(segments: &mut [SpeakerSegment]) -> Option<String> {
     ))
 }
 
-/// The call id a transcript of `path` gets when none is given.
-pub fn default_call_id(path: &Path) -> String {
-    call_id(&CallContext {
-        call_id: String::new(),
-        audio_path: path.to_path_buf(),
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -463,9 +454,9 @@ mod tests {
     fn channel(total_ms: u64, bursts: &[(u64, u64)]) -> Vec<f32> {
         let mut samples = vec![0.0f32; (total_ms * 16) as usize];
         for &(s, e) in bursts {
-            for i in (s * 16) as usize..(e * 16) as usize {
-                samples[i] =
-                    0.14 * (i as f32 * 2.0 * std::f32::consts::PI * 300.0 / 16_000.0).sin();
+            let (first, last) = ((s * 16) as usize, (e * 16) as usize);
+            for (i, sample) in samples.iter_mut().enumerate().take(last).skip(first) {
+                *sample = 0.14 * (i as f32 * 2.0 * std::f32::consts::PI * 300.0 / 16_000.0).sin();
             }
         }
         samples

@@ -51,9 +51,14 @@ fn frame_pitch(frame: &[f32]) -> Option<f32> {
         };
         correlations[lag] = r;
     }
-    for lag in min_lag..=max_lag {
-        if correlations[lag] > best.0 {
-            best = (correlations[lag], lag);
+    for (lag, &r) in correlations
+        .iter()
+        .enumerate()
+        .take(max_lag + 1)
+        .skip(min_lag)
+    {
+        if r > best.0 {
+            best = (r, lag);
         }
     }
     if best.0 < VOICED_CORRELATION {

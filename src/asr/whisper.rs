@@ -568,15 +568,7 @@ fn place_window_segments(
 }
 
 fn nearest_span(spans: &[(u64, u64)], ms: u64) -> usize {
-    let distance = |&(s, e): &(u64, u64)| {
-        if ms < s {
-            s - ms
-        } else if ms > e {
-            ms - e
-        } else {
-            0
-        }
-    };
+    let distance = |&(s, e): &(u64, u64)| s.saturating_sub(ms) + ms.saturating_sub(e);
     (0..spans.len())
         .min_by_key(|&i| distance(&spans[i]))
         .unwrap_or(0)
@@ -604,6 +596,7 @@ const SPLIT_BEFORE_SEPARATOR_COST: f64 = 3.0;
 /// in time, as few characters as possible disagree with their own token
 /// time, and splits land after separators (`separators[i]`). `observed[i]`
 /// is `None` for separators. Dynamic programming over (character, label).
+#[allow(clippy::needless_range_loop)] // index form mirrors the recurrence
 pub fn monotone_labels<L: Ord + Copy>(observed: &[Option<L>], separators: &[bool]) -> Vec<L> {
     let mut domain: Vec<L> = observed.iter().flatten().copied().collect();
     domain.sort();

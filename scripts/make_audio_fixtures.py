@@ -108,7 +108,7 @@ CALLS = [
         "turns": [
             ("agent", "您好，欢迎致电明月商城，我是客服小王，请问有什么可以帮您？", None),
             ("customer", "你好，我前天买的电水壶，一烧水就跳闸了。", None),
-            ("agent", "真的很抱歉，给您添麻烦了，这是我们的责任。", None),
+            ("agent", "真的很抱歉，给您添麻烦了，这件事我来帮您处理。", None),
             ("customer", "好的，那你们打算怎么办？", None),
             ("agent", "我们给您免费换一个新的，再补偿您二十元。我明天下午五点前给您回电。", None),
             ("customer", "好的，谢谢你，我等你电话。", None),
@@ -133,7 +133,7 @@ CALLS = [
             "listen_first": "No agent speech inside a customer utterance (no overlap at all).",
             "compensation_timing": "The customer finishes the complaint (turn 2), the agent apologises (真的很抱歉，给您添麻烦了, turn 3), the customer speaks again (那你们打算怎么办？, turn 4), and only then the first offer (免费换一个新的，再补偿您二十元, turn 5).",
             "empathy_variety": "真的很抱歉，给您添麻烦了 once; no formula repeated.",
-            "ownership": "这是我们的责任; no blame shifted.",
+            "ownership": "这件事我来帮您处理 takes ownership; no blame shifted.",
             "promise_specific": "The only follow-up promise, 我明天下午五点前给您回电, has a deadline.",
             "no_overpromise": "No guarantee of an outcome; 我明天下午五点前给您回电 is a commitment to the agent's own action.",
             "transfer": "No transfer.",

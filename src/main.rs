@@ -3,7 +3,7 @@
 //! golden check regressed, 2 the tool itself hit errors).
 
 use std::io::{self, IsTerminal, Write};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
@@ -236,8 +236,8 @@ fn run(cli: Cli) -> Result<u8, String> {
             }
             print!("{}", check::render(&summary, verbose));
             if let Some(path) = junit {
-                write_atomically(&path, check::junit(&summary).as_bytes())
-                    .map_err(|e| format!("{}: cannot write JUnit report: {e}", path.display()))?;
+                callqa::pipeline::output::write_atomically(&path, check::junit(&summary).as_bytes())
+                    .map_err(|e| format!("cannot write JUnit report: {e}"))?;
             }
             let errors = summary.results.iter().any(|r| r.error.is_some());
             Ok(if errors {
@@ -364,12 +364,4 @@ fn run_models(command: ModelsCommand) -> Result<u8, String> {
 
 fn display_paths(paths: &[PathBuf]) -> String {
     paths.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", ")
-}
-
-/// Writes via a temporary file and a rename, so readers never see half a file.
-fn write_atomically(path: &Path, bytes: &[u8]) -> io::Result<()> {
-    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    let tmp = dir.join(format!(".{}.tmp", path.file_name().and_then(|n| n.to_str()).unwrap_or("out")));
-    std::fs::write(&tmp, bytes)?;
-    std::fs::rename(&tmp, path)
 }

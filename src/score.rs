@@ -690,7 +690,7 @@ impl<'r, 't> Evaluator<'r, 't> {
                 }
                 let worst = by_phrase.iter().max_by_key(|(_, v)| v.len());
                 match worst {
-                    Some((phrase, v)) if v.len() >= *times => {
+                    Some((_, v)) if v.len() >= *times => {
                         let times_at: Vec<String> = v.iter().map(|h| self.when(Some(h.utterance))).collect();
                         Evaluated::new(
                             Tri::True,
@@ -706,7 +706,6 @@ impl<'r, 't> Evaluator<'r, 't> {
                                 missing: vec![],
                             },
                         )
-                        .tap(|_| { let _ = phrase; })
                     }
                     Some((_, v)) => Evaluated::new(
                         Tri::False,
@@ -917,13 +916,6 @@ impl<'r, 't> Evaluator<'r, 't> {
     }
 }
 
-trait Tap: Sized {
-    fn tap(self, f: impl FnOnce(&Self)) -> Self {
-        f(&self);
-        self
-    }
-}
-impl Tap for Evaluated {}
 
 fn bound_outcome(value: f64, above: Option<f64>, below: Option<f64>, words: &str) -> Evaluated {
     let over = above.is_some_and(|a| value > a);

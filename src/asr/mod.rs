@@ -28,7 +28,7 @@ pub mod vad;
 pub mod voice;
 pub mod whisper;
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 
@@ -180,9 +180,4 @@ impl Transcriber for FixtureTranscriber {
             settings: format!("dir={}", self.transcripts_dir.display()),
         }
     }
-}
-
-/// Path helper for error messages.
-pub fn display(path: &Path) -> String {
-    path.display().to_string()
 }

@@ -11,6 +11,10 @@
 //! - [`report`]: exporters (text, json, jsonl, csv)
 //! - [`check`]: golden fixtures with expected verdicts
 //! - [`explain`]: item documentation from the rubric itself
+//! - [`site`]: the supervisors' static HTML report
+//! - [`store`]: the results database read by supervisors' reports
+//! - [`promises`]: promises with deadlines and whether they were kept
+//! - [`hotspots`]: what customers complain about, per week
 //! - [`audio`], [`asr`], [`models`]: recordings → transcripts
 
 pub mod asr;
@@ -18,10 +22,14 @@ pub mod audio;
 pub mod batch;
 pub mod check;
 pub mod explain;
+pub mod hotspots;
 pub mod models;
 pub mod pipeline;
+pub mod promises;
 pub mod report;
 pub mod rubric;
 pub mod score;
+pub mod site;
+pub mod store;
 pub mod text;
 pub mod transcript;

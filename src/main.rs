@@ -74,6 +74,10 @@ enum Command {
         /// No progress bar or progress lines.
         #[arg(long)]
         quiet: bool,
+        /// Take each call's transcript from DIR/<call_id>.json (or the recording's
+        /// name) instead of running Whisper: vendor transcripts, or ground truth.
+        #[arg(long, value_name = "DIR")]
+        transcripts: Option<PathBuf>,
         /// Recordings: WAV files, folders, or manifest CSV files.
         #[arg(required = true, value_name = "INPUT")]
         inputs: Vec<PathBuf>,
@@ -127,6 +131,43 @@ enum Command {
         #[command(subcommand)]
         command: ModelsCommand,
     },
+    /// Supervisors' report: static HTML (overview, agent pages, call pages with
+    /// audio that jumps to the evidence, promises, complaint hotspots) and CSVs,
+    /// from the results database of one or more `callqa run` output folders.
+    Report {
+        /// Folder to write the report into (created if needed).
+        #[arg(long, short = 'o', value_name = "DIR")]
+        out: PathBuf,
+        #[command(flatten)]
+        data: DataArgs,
+        /// Recordings: `copy` (browser-playable WAV beside the report), `link`
+        /// (relative links to the originals) or `none`.
+        #[arg(long, default_value = "copy", value_name = "copy|link|none")]
+        audio: String,
+        /// Page title.
+        #[arg(long, default_value = "通话质检报告 Call QA report")]
+        title: String,
+    },
+    /// Promises with a deadline in the agents' speech, and whether a later call
+    /// with the same customer kept them (kept | broken | pending).
+    Promises {
+        #[command(flatten)]
+        data: DataArgs,
+        /// Output format.
+        #[arg(long, short = 'f', value_enum, default_value = "text")]
+        format: TableFormat,
+    },
+    /// What customers complain about, overall and per ISO week (投诉热点).
+    Hotspots {
+        #[command(flatten)]
+        data: DataArgs,
+        /// Output format.
+        #[arg(long, short = 'f', value_enum, default_value = "text")]
+        format: TableFormat,
+        /// Hotspots per period.
+        #[arg(long, default_value_t = 10)]
+        top: usize,
+    },
     /// Print the JSON schema of the rubric file format.
     Schema,
     /// Parse and compile a rubric, reporting any error with file:line:column.
@@ -135,6 +176,54 @@ enum Command {
         #[arg(required = true)]
         rubrics: Vec<PathBuf>,
     },
+}
+
+/// Which results a supervisor command reads.
+#[derive(Args, Clone)]
+struct DataArgs {
+    /// Rubric version to show: a prefix of its sha256 (default: the rubric of
+    /// the most recent run).
+    #[arg(long, value_name = "SHA256")]
+    rubric_version: Option<String>,
+    /// "Now" for promise deadlines, RFC 3339 (default: the current time).
+    #[arg(long, value_name = "TIME")]
+    as_of: Option<String>,
+    /// Output folders of `callqa run` (each with its callqa.sqlite).
+    #[arg(required = true, value_name = "RUN_DIR")]
+    run_dirs: Vec<PathBuf>,
+}
+
+impl DataArgs {
+    fn load(&self) -> Result<callqa::store::Dataset, String> {
+        let choice = match &self.rubric_version {
+            Some(prefix) if prefix.len() >= 4 && prefix.chars().all(|c| c.is_ascii_hexdigit()) => {
+                callqa::store::RubricChoice::Sha256Prefix(prefix.clone())
+            }
+            Some(prefix) => {
+                return Err(format!(
+                    "--rubric-version {prefix}: give at least 4 hex digits of the rubric's sha256 (scorecards carry it as rubric_sha256)"
+                ))
+            }
+            None => callqa::store::RubricChoice::Latest,
+        };
+        callqa::store::load(&self.run_dirs, &choice).map_err(|e| e.to_string())
+    }
+
+    fn as_of(&self) -> Result<jiff::Timestamp, String> {
+        match &self.as_of {
+            None => Ok(jiff::Timestamp::now()),
+            Some(text) => text.parse().map_err(|e| {
+                format!("--as-of {text}: not an RFC 3339 time with offset, e.g. 2026-11-23T18:00:00+08:00 ({e})")
+            }),
+        }
+    }
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum TableFormat {
+    Text,
+    Json,
+    Csv,
 }
 
 #[derive(Subcommand)]
@@ -274,27 +363,45 @@ fn run(cli: Cli) -> Result<u8, String> {
             Ok(0)
         }
         Command::Models { command } => run_models(command),
-        Command::Run { rubric, out, model, jobs, threads, agent_channel, db, quiet, inputs } => {
-            use callqa::asr::{WhisperSettings, WhisperTranscriber};
-            use callqa::pipeline::{self, ProgressMode, RunOptions};
+        Command::Run { rubric, out, model, jobs, threads, agent_channel, db, quiet, transcripts, inputs } => {
+            use callqa::asr::{FixtureTranscriber, Transcriber, WhisperSettings, WhisperTranscriber};
+            use callqa::pipeline::{self, AgentChannel, ProgressMode, RunOptions};
+            use callqa::transcript::Role;
             let rubric = load_rubric(&rubric)?;
-            let plan = pipeline::default_parallelism(jobs, threads);
-            let settings = WhisperSettings { model, threads: plan.threads_per_job, ..WhisperSettings::default() };
-            let transcriber = WhisperTranscriber::new(settings).map_err(|e| e.to_string())?;
             let mut options = RunOptions::new(inputs, out);
-            options.jobs = plan.jobs;
             options.db_path = db;
             options.agent_channel_default = agent_channel
                 .parse()
                 .map_err(|e| format!("--agent-channel: {e}"))?;
             options.progress = if quiet { ProgressMode::Off } else { ProgressMode::Auto };
-            eprintln!(
-                "callqa: {} worker(s) × {} whisper thread(s), model {}",
-                plan.jobs,
-                plan.threads_per_job,
-                transcriber.model().path.display()
-            );
-            let summary = pipeline::run(&options, &transcriber, &rubric).map_err(|e| e.to_string())?;
+            let transcriber: Box<dyn Transcriber> = match transcripts {
+                Some(dir) => {
+                    if !dir.is_dir() {
+                        return Err(format!("--transcripts {}: not a folder of transcript files", dir.display()));
+                    }
+                    options.jobs = jobs.unwrap_or(0);
+                    let channel_roles = match options.agent_channel_default {
+                        AgentChannel::Left => vec![Role::Agent, Role::Customer],
+                        AgentChannel::Right => vec![Role::Customer, Role::Agent],
+                    };
+                    eprintln!("callqa: transcripts from {} (no speech recognition)", dir.display());
+                    Box::new(FixtureTranscriber { transcripts_dir: dir, channel_roles })
+                }
+                None => {
+                    let plan = pipeline::default_parallelism(jobs, threads);
+                    let settings = WhisperSettings { model, threads: plan.threads_per_job, ..WhisperSettings::default() };
+                    let whisper = WhisperTranscriber::new(settings).map_err(|e| e.to_string())?;
+                    options.jobs = plan.jobs;
+                    eprintln!(
+                        "callqa: {} worker(s) × {} whisper thread(s), model {}",
+                        plan.jobs,
+                        plan.threads_per_job,
+                        whisper.model().path.display()
+                    );
+                    Box::new(whisper)
+                }
+            };
+            let summary = pipeline::run(&options, transcriber.as_ref(), &rubric).map_err(|e| e.to_string())?;
             eprintln!("{}", summary.one_line());
             Ok(summary.exit_code())
         }
@@ -306,6 +413,51 @@ fn run(cli: Cli) -> Result<u8, String> {
             let summary = pipeline::rescore(&options, &rubric).map_err(|e| e.to_string())?;
             eprintln!("{}", summary.one_line());
             Ok(summary.exit_code())
+        }
+        Command::Report { out, data, audio, title } => {
+            let audio = audio.parse().map_err(|e| format!("--audio: {e}"))?;
+            let dataset = data.load()?;
+            let options = callqa::site::SiteOptions { out_dir: out, audio, as_of: data.as_of()?, title };
+            let summary = callqa::site::build(&dataset, &options).map_err(|e| e.to_string())?;
+            for problem in &summary.audio_problems {
+                eprintln!("callqa: warning: {problem}");
+            }
+            for id in &dataset.duplicates {
+                eprintln!("callqa: warning: call {id} is in more than one run folder; the first folder's is shown");
+            }
+            eprintln!(
+                "callqa: report of {} call(s), {} agent(s), rubric {}: {} pages, {} recording(s) copied → {}",
+                summary.calls,
+                summary.agents,
+                dataset.rubric.label(),
+                summary.pages,
+                summary.audio_files,
+                summary.index.display()
+            );
+            Ok(0)
+        }
+        Command::Promises { data, format } => {
+            let dataset = data.load()?;
+            let follow = callqa::promises::follow_through(&dataset.transcripts(), data.as_of()?);
+            let text = match format {
+                TableFormat::Text => callqa::promises::render_text(&follow),
+                TableFormat::Json => callqa::promises::render_json(&follow),
+                TableFormat::Csv => callqa::promises::render_csv(&follow),
+            };
+            write_stdout(&text)?;
+            Ok(0)
+        }
+        Command::Hotspots { data, format, top } => {
+            let dataset = data.load()?;
+            let options = callqa::hotspots::HotspotOptions { top, ..Default::default() };
+            let report = callqa::hotspots::HotspotExtractor::new().report(&dataset.transcripts(), &options);
+            let text = match format {
+                TableFormat::Text => callqa::hotspots::render_text(&report),
+                TableFormat::Json => callqa::hotspots::render_json(&report),
+                TableFormat::Csv => callqa::hotspots::render_csv(&report),
+            };
+            write_stdout(&text)?;
+            Ok(0)
         }
         Command::Schema => {
             println!("{}", rubric::json_schema());
@@ -360,6 +512,14 @@ fn run_models(command: ModelsCommand) -> Result<u8, String> {
             Ok(0)
         }
     }
+}
+
+fn write_stdout(text: &str) -> Result<(), String> {
+    let stdout = io::stdout();
+    let mut out = stdout.lock();
+    out.write_all(text.as_bytes())
+        .and_then(|_| out.flush())
+        .map_err(|e| format!("cannot write output: {e}"))
 }
 
 fn display_paths(paths: &[PathBuf]) -> String {

@@ -1,7 +1,7 @@
 //! The run database: one SQLite file (by default `DIR/callqa.sqlite`) that
 //! makes runs cheap to repeat and safe to kill.
 //!
-//! It owns four tables, created and upgraded by versioned migrations
+//! It owns these tables, created and upgraded by versioned migrations
 //! ([`MIGRATIONS`], recorded in `schema_version`):
 //!
 //! * `transcripts`: ASR output keyed by the audio's sha256 and the
@@ -16,6 +16,9 @@
 //!   ([`stat_fingerprint`]), so a re-run does not read every recording again.
 //! * `runs` / `run_calls`: what the last run of each output folder covered,
 //!   in order, so [`rescore`](super::rescore) can re-score without the audio.
+//! * the results store read by reports (`run_log`, `rubric_versions`,
+//!   `calls`, `scorecards`, `item_results`), written and read by
+//!   [`crate::store`].
 //!
 //! The database runs in WAL mode with `synchronous=FULL` (a commit survives
 //! power loss as well as `kill -9`), a 30 s busy timeout so two processes
@@ -39,7 +42,7 @@ use crate::transcript::Transcript;
 pub const DB_FILE_NAME: &str = "callqa.sqlite";
 
 /// The schema version this code writes (the highest in [`MIGRATIONS`]).
-pub const SCHEMA_VERSION: u32 = 2;
+pub const SCHEMA_VERSION: u32 = 3;
 
 /// One schema change. Applied in order, each once, in a transaction with
 /// its `schema_version` row; the SQL is written to be harmless if repeated.
@@ -102,6 +105,71 @@ pub const MIGRATIONS: &[Migration] = &[
                 position      INTEGER NOT NULL,
                 recorded_json TEXT    NOT NULL,
                 PRIMARY KEY (out_dir, position)
+            ) WITHOUT ROWID;
+        ",
+    },
+    Migration {
+        version: 3,
+        description: "results store: run log, rubric versions, calls, scorecards, item results",
+        sql: "
+            CREATE TABLE IF NOT EXISTS rubric_versions (
+                rubric_sha256   TEXT    NOT NULL PRIMARY KEY,
+                rubric_id       TEXT    NOT NULL,
+                title           TEXT    NOT NULL,
+                version         TEXT    NOT NULL,
+                pass_score      REAL    NOT NULL,
+                items_json      TEXT    NOT NULL,
+                source_text     TEXT    NOT NULL,
+                first_seen_unix INTEGER NOT NULL
+            ) WITHOUT ROWID;
+            CREATE TABLE IF NOT EXISTS run_log (
+                run_id          INTEGER PRIMARY KEY AUTOINCREMENT,
+                out_dir         TEXT    NOT NULL,
+                command         TEXT    NOT NULL,
+                rubric_sha256   TEXT    NOT NULL,
+                asr_json        TEXT,
+                callqa_version  TEXT    NOT NULL,
+                started_unix    INTEGER NOT NULL,
+                finished_unix   INTEGER,
+                summary_json    TEXT
+            );
+            CREATE INDEX IF NOT EXISTS run_log_by_folder ON run_log (out_dir, run_id);
+            CREATE TABLE IF NOT EXISTS calls (
+                out_dir         TEXT    NOT NULL,
+                call_id         TEXT    NOT NULL,
+                agent_id        TEXT,
+                customer_id     TEXT,
+                started_at      TEXT,
+                direction       TEXT,
+                audio_path      TEXT    NOT NULL,
+                audio_sha256    TEXT    NOT NULL,
+                asr_key         TEXT    NOT NULL,
+                audio_ms        INTEGER NOT NULL,
+                transcript_json TEXT    NOT NULL,
+                run_id          INTEGER NOT NULL,
+                PRIMARY KEY (out_dir, call_id)
+            ) WITHOUT ROWID;
+            CREATE TABLE IF NOT EXISTS scorecards (
+                out_dir         TEXT    NOT NULL,
+                call_id         TEXT    NOT NULL,
+                rubric_sha256   TEXT    NOT NULL,
+                score           REAL    NOT NULL,
+                passed          INTEGER NOT NULL,
+                critical_failed INTEGER NOT NULL,
+                scorecard_json  TEXT    NOT NULL,
+                run_id          INTEGER NOT NULL,
+                PRIMARY KEY (out_dir, call_id, rubric_sha256)
+            ) WITHOUT ROWID;
+            CREATE TABLE IF NOT EXISTS item_results (
+                out_dir         TEXT    NOT NULL,
+                call_id         TEXT    NOT NULL,
+                rubric_sha256   TEXT    NOT NULL,
+                item_id         TEXT    NOT NULL,
+                verdict         TEXT    NOT NULL,
+                points          REAL    NOT NULL,
+                max_points      REAL    NOT NULL,
+                reason          TEXT    NOT NULL,
+                PRIMARY KEY (out_dir, call_id, rubric_sha256, item_id)
             ) WITHOUT ROWID;
         ",
     },
@@ -453,7 +521,7 @@ impl CacheDb {
             .map_err(|e| self.sql("counting rows", e))
     }
 
-    fn lock(&self) -> MutexGuard<'_, Connection> {
+    pub(crate) fn lock(&self) -> MutexGuard<'_, Connection> {
         // A worker that panicked while holding the lock left no statement
         // half-done (each is atomic in SQLite), so the connection is usable.
         self.conn
@@ -461,7 +529,7 @@ impl CacheDb {
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    fn sql(&self, action: &'static str, source: rusqlite::Error) -> CacheError {
+    pub(crate) fn sql(&self, action: &'static str, source: rusqlite::Error) -> CacheError {
         CacheError::Sql {
             path: self.path.clone(),
             action,
@@ -617,7 +685,7 @@ fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-fn unix_now() -> i64 {
+pub(crate) fn unix_now() -> i64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| d.as_secs() as i64)

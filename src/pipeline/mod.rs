@@ -58,6 +58,7 @@ use crate::audio::{decode_file_with, DecodeOptions};
 use crate::batch::Row;
 use crate::rubric::CompiledRubric;
 use crate::score::Scorecard;
+use crate::store;
 use crate::transcript::Transcript;
 
 pub use cache::{CacheDb, CacheError, DB_FILE_NAME};
@@ -243,11 +244,15 @@ pub fn run(
     let out_dir_key = prepare_out_dir(&opts.out_dir)?;
     let db = CacheDb::open(&opts.db_path())?;
     let asr_info = transcriber.info();
+    let asr_json = serde_json::to_string(&asr_info).expect("ASR info serialises");
+    let run_id = store::begin_run(&db, &out_dir_key, "run", rubric, Some(&asr_json))?;
     let worker = Worker {
         db: &db,
         rubric,
         rubric_key: cache::rubric_key(rubric),
         out_dir: &opts.out_dir,
+        out_dir_key: &out_dir_key,
+        run_id,
     };
     let jobs = if opts.jobs == 0 {
         default_parallelism(None, None).jobs
@@ -271,6 +276,7 @@ pub fn run(
     progress.finish();
     finish(
         &db,
+        run_id,
         &out_dir_key,
         &opts.out_dir,
         rubric,
@@ -303,12 +309,15 @@ pub fn rescore(
         asr_json,
         calls: recorded,
     } = db.load_run(&out_dir_key)?.ok_or_else(no_run)?;
+    let run_id = store::begin_run(&db, &out_dir_key, "rescore", rubric, asr_json.as_deref())?;
     let asr_info: Option<AsrInfo> = asr_json.and_then(|json| serde_json::from_str(&json).ok());
     let worker = Worker {
         db: &db,
         rubric,
         rubric_key: cache::rubric_key(rubric),
         out_dir: &opts.out_dir,
+        out_dir_key: &out_dir_key,
+        run_id,
     };
     let jobs = if opts.jobs == 0 {
         available_cores()
@@ -344,6 +353,7 @@ pub fn rescore(
     progress.finish();
     finish(
         &db,
+        run_id,
         &out_dir_key,
         &opts.out_dir,
         rubric,
@@ -473,6 +483,9 @@ struct Worker<'a> {
     rubric: &'a CompiledRubric,
     rubric_key: String,
     out_dir: &'a Path,
+    /// The folder's key in the results store, and this run's id there.
+    out_dir_key: &'a str,
+    run_id: i64,
 }
 
 impl Worker<'_> {
@@ -629,6 +642,19 @@ impl Worker<'_> {
                 (card, work)
             }
         };
+        // Recorded even when the result was already finished, so a database
+        // from before the results store fills in on the next run.
+        let audio_path = fs::canonicalize(&call.audio).unwrap_or_else(|_| call.audio.clone());
+        let record = store::CallRecord {
+            transcript: &transcript,
+            audio_path: &audio_path,
+            audio_sha256: &result_key.transcript.audio_sha256,
+            asr_key: &result_key.transcript.asr_key,
+            audio_ms,
+        };
+        if let Err(error) = store::record_call(self.db, self.out_dir_key, self.run_id, &record, &scorecard) {
+            return fail(Stage::Cache, error.to_string());
+        }
         Outcome {
             recorded: RecordedCall {
                 call: Some(call.clone()),
@@ -647,6 +673,7 @@ impl Worker<'_> {
 #[allow(clippy::too_many_arguments)]
 fn finish(
     db: &CacheDb,
+    run_id: i64,
     out_dir_key: &str,
     out_dir: &Path,
     rubric: &CompiledRubric,
@@ -704,6 +731,8 @@ fn finish(
         out_dir.to_path_buf(),
     );
     output::write_reports(out_dir, &rows, &summary.errors, &summary)?;
+    let summary_json = serde_json::to_string(&summary).expect("summaries serialise");
+    store::finish_run(db, run_id, &summary_json)?;
     Ok(summary)
 }
 

@@ -1,0 +1,327 @@
+//! `callqa report`: the supervisors' static HTML report, built from the
+//! results store of one or more run folders.
+//!
+//! ```text
+//! OUT/index.html            overview: calls, pass rate, mean score, distribution, weeks, items, agents, calls
+//! OUT/agents/<agent>.html   one agent against the team, trend, items failed most, worst calls, promises
+//! OUT/calls/<call>.html     transcript timeline, verdicts with evidence, audio that seeks to the evidence
+//! OUT/promises.html         promise follow-through (kept / broken / pending)
+//! OUT/hotspots.html         complaint hotspots, overall and per ISO week
+//! OUT/csv/*.csv             the same numbers for Excel (UTF-8 with BOM)
+//! OUT/audio/<sha>.wav       browser-playable copies of the recordings
+//! OUT/assets/               one style sheet, one small script
+//! ```
+//!
+//! Nothing is fetched when a page opens: plots are inline SVG, fonts are
+//! the system's CJK fonts, links are relative, so the folder can be zipped,
+//! mailed and opened from the file system. Every number is computed once in
+//! [`stats`] and printed from there, on pages and in CSVs alike.
+
+pub mod exports;
+pub mod html;
+pub mod pages;
+pub mod stats;
+pub mod svg;
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+
+use crate::hotspots::{HotspotExtractor, HotspotOptions, HotspotReport};
+use crate::pipeline::output::{write_atomically, OutputError};
+use crate::promises::{self, AgentPromiseRate, FollowThrough};
+use crate::store::Dataset;
+
+pub use stats::Stats;
+
+/// How recordings reach the report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum AudioMode {
+    /// Decode each recording and write a 16-bit PCM WAV copy into
+    /// `OUT/audio/` (every browser plays PCM; few play G.711 μ-law).
+    #[default]
+    Copy,
+    /// Link the original files by relative path (smaller; plays only where
+    /// the browser supports the recording's encoding and the path is reachable).
+    Link,
+    /// No audio player.
+    None,
+}
+
+impl std::str::FromStr for AudioMode {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "copy" => Ok(AudioMode::Copy),
+            "link" => Ok(AudioMode::Link),
+            "none" => Ok(AudioMode::None),
+            other => Err(format!("`{other}` is not an audio mode; use copy, link or none")),
+        }
+    }
+}
+
+/// What to build.
+#[derive(Debug, Clone)]
+pub struct SiteOptions {
+    pub out_dir: PathBuf,
+    pub audio: AudioMode,
+    /// "Now" for promise deadlines (RFC 3339); shown on every page.
+    pub as_of: jiff::Timestamp,
+    pub title: String,
+}
+
+/// A problem building the report.
+#[derive(Debug, thiserror::Error)]
+pub enum SiteError {
+    #[error(transparent)]
+    Output(#[from] OutputError),
+    #[error("{}: cannot create the report folder: {source}", path.display())]
+    Folder {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+/// What the report shows, computed once and shared by the page renderers.
+pub struct Report<'a> {
+    pub dataset: &'a Dataset,
+    pub stats: Stats,
+    pub promises: FollowThrough,
+    pub promise_rates: BTreeMap<String, AgentPromiseRate>,
+    pub hotspots: HotspotReport,
+    /// call id → audio `src` relative to a call page.
+    pub audio: BTreeMap<String, String>,
+    pub call_index: BTreeMap<String, usize>,
+    pub title: String,
+    pub subtitle: String,
+    pub footer: String,
+}
+
+/// What was built, for the command's summary line.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SiteSummary {
+    pub pages: usize,
+    pub calls: usize,
+    pub agents: usize,
+    pub audio_files: usize,
+    /// Recordings that could not be copied, with the reason (the call page
+    /// says the recording is unavailable).
+    pub audio_problems: Vec<String>,
+    pub index: PathBuf,
+}
+
+/// Builds the report for `dataset` into `options.out_dir`.
+pub fn build(dataset: &Dataset, options: &SiteOptions) -> Result<SiteSummary, SiteError> {
+    let out = &options.out_dir;
+    for sub in ["", "agents", "calls", "csv", "assets", "audio"] {
+        let dir = out.join(sub);
+        fs::create_dir_all(&dir).map_err(|source| SiteError::Folder { path: dir, source })?;
+    }
+    let transcripts = dataset.transcripts();
+    let promises = promises::follow_through(&transcripts, options.as_of);
+    let promise_rates = promises::agent_rates(&promises)
+        .into_iter()
+        .map(|rate| (rate.agent_id.clone(), rate))
+        .collect();
+    let hotspots = HotspotExtractor::new().report(&transcripts, &HotspotOptions::default());
+    let (audio, audio_files, audio_problems) = place_audio(dataset, out, options.audio);
+    let call_index = dataset
+        .calls
+        .iter()
+        .enumerate()
+        .map(|(i, c)| (c.transcript.call_id.clone(), i))
+        .collect();
+    let folders: Vec<String> = dataset
+        .sources
+        .iter()
+        .map(|s| s.out_dir.display().to_string())
+        .collect();
+    let report = Report {
+        dataset,
+        stats: Stats::compute(dataset),
+        promises,
+        promise_rates,
+        hotspots,
+        audio,
+        call_index,
+        title: options.title.clone(),
+        subtitle: format!(
+            "评分标准 Rubric {} · {} call(s) · as of {}",
+            dataset.rubric.label(),
+            dataset.calls.len(),
+            as_of_text(options.as_of)
+        ),
+        footer: format!(
+            "callqa {} · runs: {} · rubric sha256 {}",
+            env!("CARGO_PKG_VERSION"),
+            folders.join(", "),
+            dataset.rubric.sha256
+        ),
+    };
+
+    let mut pages = 0;
+    let mut write = |path: PathBuf, text: String| -> Result<(), SiteError> {
+        write_atomically(&path, text.as_bytes())?;
+        pages += 1;
+        Ok(())
+    };
+    write(out.join("assets/report.css"), html::CSS.to_string())?;
+    write(out.join("assets/report.js"), html::JS.to_string())?;
+    write(out.join("index.html"), pages::overview(&report))?;
+    write(out.join("promises.html"), pages::promises_page(&report))?;
+    write(out.join("hotspots.html"), pages::hotspots_page(&report))?;
+    for agent in &report.stats.agents {
+        let path = out.join("agents").join(format!("{}.html", html::file_stem(&agent.agent_id)));
+        write(path, pages::agent_page(&report, agent))?;
+    }
+    for (index, call) in dataset.calls.iter().enumerate() {
+        let path = out
+            .join("calls")
+            .join(format!("{}.html", html::file_stem(&call.transcript.call_id)));
+        write(path, pages::call_page(&report, index))?;
+    }
+    for (file, _) in exports::FILES {
+        write(out.join("csv").join(file), exports::render(&report, file))?;
+    }
+    Ok(SiteSummary {
+        pages: pages - 2,
+        calls: dataset.calls.len(),
+        agents: report.stats.agents.len(),
+        audio_files,
+        audio_problems,
+        index: out.join("index.html"),
+    })
+}
+
+/// "2026-11-23 12:00 UTC"
+pub fn as_of_text(as_of: jiff::Timestamp) -> String {
+    as_of.strftime("%Y-%m-%d %H:%M UTC").to_string()
+}
+
+/// Puts each call's recording where its page can play it; returns the
+/// `src` per call, the number of files written and the problems met.
+fn place_audio(
+    dataset: &Dataset,
+    out: &Path,
+    mode: AudioMode,
+) -> (BTreeMap<String, String>, usize, Vec<String>) {
+    let mut sources = BTreeMap::new();
+    let mut written = 0;
+    let mut problems = Vec::new();
+    if mode == AudioMode::None {
+        return (sources, 0, problems);
+    }
+    for call in &dataset.calls {
+        let id = &call.transcript.call_id;
+        if !call.audio_path.is_file() {
+            problems.push(format!(
+                "{}: recording of call {id} not found; the call page will have no player",
+                call.audio_path.display()
+            ));
+            continue;
+        }
+        match mode {
+            AudioMode::Link => {
+                let absolute = fs::canonicalize(&call.audio_path).unwrap_or_else(|_| call.audio_path.clone());
+                let calls_dir = fs::canonicalize(out.join("calls")).unwrap_or_else(|_| out.join("calls"));
+                sources.insert(id.clone(), relative_url(&calls_dir, &absolute));
+            }
+            AudioMode::Copy => {
+                // Named by content, so a re-run or two calls sharing a
+                // recording write it once.
+                let name = format!("{}.wav", &call.audio_sha256[..16.min(call.audio_sha256.len())]);
+                let target = out.join("audio").join(&name);
+                if !target.is_file() {
+                    match playable_wav(&call.audio_path) {
+                        Ok(bytes) => {
+                            if let Err(error) = write_atomically(&target, &bytes) {
+                                problems.push(error.to_string());
+                                continue;
+                            }
+                            written += 1;
+                        }
+                        Err(message) => {
+                            problems.push(format!("{}: {message}", call.audio_path.display()));
+                            continue;
+                        }
+                    }
+                }
+                sources.insert(id.clone(), format!("../audio/{name}"));
+            }
+            AudioMode::None => {}
+        }
+    }
+    (sources, written, problems)
+}
+
+/// The recording decoded and written as 16-bit PCM WAV (16 kHz, its own
+/// channels), which every browser plays.
+fn playable_wav(path: &Path) -> Result<Vec<u8>, String> {
+    let audio = crate::audio::decode_file(path).map_err(|e| e.to_string())?;
+    let channels = audio.channels.len().max(1);
+    let frames = audio.len();
+    let data_len = frames * channels * 2;
+    let mut bytes = Vec::with_capacity(44 + data_len);
+    let rate = audio.sample_rate;
+    let _ = bytes.write_all(b"RIFF");
+    let _ = bytes.write_all(&((36 + data_len) as u32).to_le_bytes());
+    let _ = bytes.write_all(b"WAVEfmt ");
+    let _ = bytes.write_all(&16u32.to_le_bytes());
+    let _ = bytes.write_all(&1u16.to_le_bytes());
+    let _ = bytes.write_all(&(channels as u16).to_le_bytes());
+    let _ = bytes.write_all(&rate.to_le_bytes());
+    let _ = bytes.write_all(&(rate * channels as u32 * 2).to_le_bytes());
+    let _ = bytes.write_all(&((channels * 2) as u16).to_le_bytes());
+    let _ = bytes.write_all(&16u16.to_le_bytes());
+    let _ = bytes.write_all(b"data");
+    let _ = bytes.write_all(&(data_len as u32).to_le_bytes());
+    for frame in 0..frames {
+        for channel in &audio.channels {
+            let sample = channel.get(frame).copied().unwrap_or(0.0).clamp(-1.0, 1.0);
+            bytes.extend_from_slice(&((sample * 32767.0).round() as i16).to_le_bytes());
+        }
+    }
+    Ok(bytes)
+}
+
+/// A relative URL from folder `from` to file `to` (both absolute).
+fn relative_url(from: &Path, to: &Path) -> String {
+    let from: Vec<_> = from.components().collect();
+    let to_parts: Vec<_> = to.components().collect();
+    let common = from.iter().zip(&to_parts).take_while(|(a, b)| a == b).count();
+    let mut parts: Vec<String> = vec!["..".to_string(); from.len() - common];
+    parts.extend(
+        to_parts[common..]
+            .iter()
+            .map(|c| percent_encode(&c.as_os_str().to_string_lossy())),
+    );
+    parts.join("/")
+}
+
+fn percent_encode(segment: &str) -> String {
+    let mut out = String::new();
+    for byte in segment.bytes() {
+        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'_' | b'.' | b'~') {
+            out.push(byte as char);
+        } else {
+            out.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn relative_urls_climb_and_encode() {
+        assert_eq!(
+            relative_url(Path::new("/r/report/calls"), Path::new("/r/rec/通话 1.wav")),
+            "../../rec/%E9%80%9A%E8%AF%9D%201.wav"
+        );
+        assert_eq!(relative_url(Path::new("/a"), Path::new("/a/b.wav")), "b.wav");
+    }
+}

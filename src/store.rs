@@ -1,0 +1,536 @@
+//! The results store: what every `callqa run` and `callqa rescore` leaves
+//! for supervisors' reports, in the run database (`DIR/callqa.sqlite`).
+//!
+//! Writing ([`begin_run`], [`record_call`], [`finish_run`]) happens inside
+//! the pipeline, one transaction per finished call, so a run killed at any
+//! moment leaves every finished call recorded and nothing half-written.
+//! Every row is keyed (output folder, call id, rubric sha256), so running
+//! again replaces rows instead of adding them twice, and scorecards of
+//! different rubric versions live side by side.
+//!
+//! Reading ([`load`]) gathers the calls of one or more output folders with
+//! the scorecards of one rubric version (the latest by default) into a
+//! [`Dataset`], plain data for the report, promise and hotspot stages.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use rusqlite::{params, OptionalExtension};
+use serde::{Deserialize, Serialize};
+
+use crate::pipeline::cache::{unix_now, CacheDb, CacheError, DB_FILE_NAME};
+use crate::rubric::CompiledRubric;
+use crate::score::Scorecard;
+use crate::transcript::Transcript;
+
+/// A problem reading the results of a run folder, naming it and the fix.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("{}: not a callqa run folder (no {DB_FILE_NAME} in it); give the --out folder of `callqa run`", path.display())]
+    NotARunFolder { path: PathBuf },
+    #[error("{}: no finished run recorded for this folder in {}; run `callqa run --out {}` (or `callqa rescore {}`) with this callqa first",
+            path.display(), db.display(), path.display(), path.display())]
+    NoRuns { path: PathBuf, db: PathBuf },
+    #[error("no rubric version starting with `{wanted}` in the given run folders; available: {available}")]
+    NoSuchRubric { wanted: String, available: String },
+    #[error("{}: stored {what} of call {call_id} is unreadable ({message}); run `callqa rescore` on the folder to rewrite it",
+            db.display())]
+    Corrupt {
+        db: PathBuf,
+        call_id: String,
+        what: &'static str,
+        message: String,
+    },
+    #[error(transparent)]
+    Database(#[from] CacheError),
+}
+
+/// One rubric item's labels, as stored with the rubric version.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ItemInfo {
+    pub id: String,
+    pub section: String,
+    pub title: String,
+    pub points: f64,
+    pub critical: bool,
+    pub what: String,
+}
+
+/// A rubric version as the store knows it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RubricVersion {
+    pub sha256: String,
+    pub id: String,
+    pub title: String,
+    pub version: String,
+    pub pass_score: f64,
+    pub items: Vec<ItemInfo>,
+    /// When a run first used it (Unix seconds).
+    pub first_seen_unix: i64,
+}
+
+impl RubricVersion {
+    /// `cs-standard 1.0 (sha256 1a2b3c4d…)`, for page headers.
+    pub fn label(&self) -> String {
+        let version = if self.version.is_empty() {
+            String::new()
+        } else {
+            format!(" {}", self.version)
+        };
+        format!("{}{} (sha256 {})", self.id, version, &self.sha256[..12.min(self.sha256.len())])
+    }
+}
+
+/// A run folder and the run whose calls a [`Dataset`] shows.
+#[derive(Debug, Clone, Serialize)]
+pub struct SourceRun {
+    pub out_dir: PathBuf,
+    pub db: PathBuf,
+    pub run_id: i64,
+    pub command: String,
+    pub callqa_version: String,
+    pub finished_unix: i64,
+    pub rubric_sha256: String,
+    /// The ASR stamp of the run, when it transcribed (JSON text).
+    pub asr_json: Option<String>,
+}
+
+/// One call with its transcript and its scorecard for the chosen rubric.
+#[derive(Debug, Clone)]
+pub struct StoredCall {
+    /// Index into [`Dataset::sources`].
+    pub source: usize,
+    pub transcript: Transcript,
+    /// The recording (absolute when it could be resolved at run time).
+    pub audio_path: PathBuf,
+    pub audio_sha256: String,
+    pub audio_ms: u64,
+    pub scorecard: Scorecard,
+}
+
+/// What the report stages read: calls of one or more run folders, scored
+/// with one rubric version.
+#[derive(Debug, Clone)]
+pub struct Dataset {
+    pub sources: Vec<SourceRun>,
+    pub rubric: RubricVersion,
+    /// Other rubric versions with scorecards in these folders (not shown).
+    pub other_rubrics: Vec<RubricVersion>,
+    /// Sorted by start time (undated last), then call id.
+    pub calls: Vec<StoredCall>,
+    /// Calls of the shown runs without a scorecard of the shown rubric
+    /// version (run `callqa rescore` with it to include them).
+    pub unscored: Vec<String>,
+    /// Call ids met in more than one folder (the first folder's is kept).
+    pub duplicates: Vec<String>,
+}
+
+impl Dataset {
+    pub fn transcripts(&self) -> Vec<Transcript> {
+        self.calls.iter().map(|c| c.transcript.clone()).collect()
+    }
+}
+
+/// What is known about one call when it is recorded.
+pub struct CallRecord<'a> {
+    pub transcript: &'a Transcript,
+    pub audio_path: &'a Path,
+    pub audio_sha256: &'a str,
+    pub asr_key: &'a str,
+    pub audio_ms: u64,
+}
+
+/// Records the start of a run (and its rubric version); returns its id.
+pub fn begin_run(
+    db: &CacheDb,
+    out_dir_key: &str,
+    command: &str,
+    rubric: &CompiledRubric,
+    asr_json: Option<&str>,
+) -> Result<i64, CacheError> {
+    let meta = &rubric.source.file.rubric;
+    let items: Vec<ItemInfo> = rubric
+        .items
+        .iter()
+        .map(|item| ItemInfo {
+            id: item.def.id.clone(),
+            section: item.def.section.clone(),
+            title: item.def.title.clone(),
+            points: item.def.points,
+            critical: item.def.critical,
+            what: item.def.what.clone(),
+        })
+        .collect();
+    let items_json = serde_json::to_string(&items).expect("item labels serialise");
+    let mut conn = db.lock();
+    let action = "recording the start of the run";
+    let tx = conn
+        .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+        .map_err(|e| db.sql(action, e))?;
+    tx.execute(
+        "INSERT OR IGNORE INTO rubric_versions (rubric_sha256, rubric_id, title, version, pass_score, \
+         items_json, source_text, first_seen_unix) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        params![
+            rubric.source.sha256,
+            meta.id,
+            meta.title,
+            meta.version,
+            meta.pass_score,
+            items_json,
+            rubric.source.text,
+            unix_now()
+        ],
+    )
+    .map_err(|e| db.sql(action, e))?;
+    tx.execute(
+        "INSERT INTO run_log (out_dir, command, rubric_sha256, asr_json, callqa_version, started_unix) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        params![
+            out_dir_key,
+            command,
+            rubric.source.sha256,
+            asr_json,
+            env!("CARGO_PKG_VERSION"),
+            unix_now()
+        ],
+    )
+    .map_err(|e| db.sql(action, e))?;
+    let run_id = tx.last_insert_rowid();
+    tx.commit().map_err(|e| db.sql(action, e))?;
+    Ok(run_id)
+}
+
+/// Records one finished call (replacing what an earlier run recorded for
+/// the same folder, call and rubric version), in one transaction.
+pub fn record_call(
+    db: &CacheDb,
+    out_dir_key: &str,
+    run_id: i64,
+    call: &CallRecord<'_>,
+    scorecard: &Scorecard,
+) -> Result<(), CacheError> {
+    let transcript = call.transcript;
+    let transcript_json = serde_json::to_string(transcript).expect("transcripts serialise");
+    let scorecard_json = serde_json::to_string(scorecard).expect("scorecards serialise");
+    let mut conn = db.lock();
+    let action = "recording a call in the results store";
+    let tx = conn
+        .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+        .map_err(|e| db.sql(action, e))?;
+    tx.execute(
+        "INSERT OR REPLACE INTO calls (out_dir, call_id, agent_id, customer_id, started_at, direction, \
+         audio_path, audio_sha256, asr_key, audio_ms, transcript_json, run_id) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+        params![
+            out_dir_key,
+            transcript.call_id,
+            transcript.agent_id,
+            transcript.customer_id,
+            transcript.started_at,
+            transcript.direction,
+            call.audio_path.to_string_lossy(),
+            call.audio_sha256,
+            call.asr_key,
+            call.audio_ms as i64,
+            transcript_json,
+            run_id
+        ],
+    )
+    .map_err(|e| db.sql(action, e))?;
+    tx.execute(
+        "INSERT OR REPLACE INTO scorecards (out_dir, call_id, rubric_sha256, score, passed, \
+         critical_failed, scorecard_json, run_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        params![
+            out_dir_key,
+            scorecard.call_id,
+            scorecard.rubric_sha256,
+            scorecard.score,
+            scorecard.passed,
+            scorecard.critical_failed,
+            scorecard_json,
+            run_id
+        ],
+    )
+    .map_err(|e| db.sql(action, e))?;
+    tx.execute(
+        "DELETE FROM item_results WHERE out_dir = ?1 AND call_id = ?2 AND rubric_sha256 = ?3",
+        params![out_dir_key, scorecard.call_id, scorecard.rubric_sha256],
+    )
+    .map_err(|e| db.sql(action, e))?;
+    {
+        let mut insert = tx
+            .prepare(
+                "INSERT INTO item_results (out_dir, call_id, rubric_sha256, item_id, verdict, points, \
+                 max_points, reason) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            )
+            .map_err(|e| db.sql(action, e))?;
+        for item in &scorecard.items {
+            insert
+                .execute(params![
+                    out_dir_key,
+                    scorecard.call_id,
+                    scorecard.rubric_sha256,
+                    item.id,
+                    item.verdict.as_str(),
+                    item.points,
+                    item.max_points,
+                    item.reason
+                ])
+                .map_err(|e| db.sql(action, e))?;
+        }
+    }
+    tx.commit().map_err(|e| db.sql(action, e))
+}
+
+/// Marks a run finished, with its summary (JSON text).
+pub fn finish_run(db: &CacheDb, run_id: i64, summary_json: &str) -> Result<(), CacheError> {
+    db.lock()
+        .execute(
+            "UPDATE run_log SET finished_unix = ?1, summary_json = ?2 WHERE run_id = ?3",
+            params![unix_now(), summary_json, run_id],
+        )
+        .map_err(|e| db.sql("recording the end of the run", e))?;
+    Ok(())
+}
+
+/// Which rubric version a report shows.
+#[derive(Debug, Clone, Default)]
+pub enum RubricChoice {
+    /// The rubric of the most recently finished run among the folders.
+    #[default]
+    Latest,
+    /// The version whose sha256 starts with this (hex, any length ≥ 4).
+    Sha256Prefix(String),
+}
+
+/// Reads the calls of `run_dirs` (each the `--out` folder of `callqa run`,
+/// with its database inside) with the scorecards of the chosen rubric.
+pub fn load(run_dirs: &[PathBuf], choice: &RubricChoice) -> Result<Dataset, StoreError> {
+    let mut opened = Vec::new();
+    for dir in run_dirs {
+        let db_path = dir.join(DB_FILE_NAME);
+        if !db_path.is_file() {
+            return Err(StoreError::NotARunFolder { path: dir.clone() });
+        }
+        let key = std::fs::canonicalize(dir)
+            .map(|p| p.to_string_lossy().into_owned())
+            .map_err(|_| StoreError::NotARunFolder { path: dir.clone() })?;
+        let db = CacheDb::open(&db_path)?;
+        let run = last_finished_run(&db, &key)?.ok_or_else(|| StoreError::NoRuns {
+            path: dir.clone(),
+            db: db_path.clone(),
+        })?;
+        opened.push((dir.clone(), db_path, key, db, run));
+    }
+
+    let mut versions: BTreeMap<String, RubricVersion> = BTreeMap::new();
+    for (_, _, key, db, _) in &opened {
+        for version in rubric_versions_of(db, key)? {
+            versions.entry(version.sha256.clone()).or_insert(version);
+        }
+    }
+    let shown_sha = match choice {
+        RubricChoice::Latest => opened
+            .iter()
+            .max_by_key(|(_, _, _, _, run)| (run.finished_unix, run.run_id))
+            .map(|(_, _, _, _, run)| run.rubric_sha256.clone())
+            .unwrap_or_default(),
+        RubricChoice::Sha256Prefix(prefix) => {
+            let prefix = prefix.to_ascii_lowercase();
+            let found: Vec<&String> = versions.keys().filter(|s| s.starts_with(&prefix)).collect();
+            match found.as_slice() {
+                [one] => (*one).clone(),
+                _ => {
+                    return Err(StoreError::NoSuchRubric {
+                        wanted: prefix,
+                        available: versions
+                            .values()
+                            .map(|v| v.label())
+                            .collect::<Vec<_>>()
+                            .join(", "),
+                    })
+                }
+            }
+        }
+    };
+    let rubric = versions
+        .get(&shown_sha)
+        .cloned()
+        .ok_or_else(|| StoreError::NoSuchRubric {
+            wanted: shown_sha.clone(),
+            available: versions.values().map(|v| v.label()).collect::<Vec<_>>().join(", "),
+        })?;
+    let other_rubrics = versions
+        .values()
+        .filter(|v| v.sha256 != shown_sha)
+        .cloned()
+        .collect();
+
+    let mut calls = Vec::new();
+    let mut unscored = Vec::new();
+    let mut duplicates = Vec::new();
+    let mut seen = std::collections::HashSet::new();
+    let mut sources = Vec::new();
+    for (index, (dir, db_path, key, db, run)) in opened.into_iter().enumerate() {
+        for row in calls_of(&db, &db_path, &key, run.run_id, &shown_sha)? {
+            if !seen.insert(row.transcript.call_id.clone()) {
+                duplicates.push(row.transcript.call_id.clone());
+                continue;
+            }
+            match row.scorecard {
+                Some(scorecard) => calls.push(StoredCall {
+                    source: index,
+                    transcript: row.transcript,
+                    audio_path: row.audio_path,
+                    audio_sha256: row.audio_sha256,
+                    audio_ms: row.audio_ms,
+                    scorecard,
+                }),
+                None => unscored.push(row.transcript.call_id),
+            }
+        }
+        sources.push(SourceRun {
+            out_dir: dir,
+            db: db_path,
+            ..run
+        });
+    }
+    calls.sort_by(|a, b| {
+        let key = |c: &StoredCall| (c.transcript.started_at.is_none(), c.transcript.started_at.clone());
+        key(a)
+            .cmp(&key(b))
+            .then_with(|| a.transcript.call_id.cmp(&b.transcript.call_id))
+    });
+    unscored.sort();
+    duplicates.sort();
+    duplicates.dedup();
+    Ok(Dataset {
+        sources,
+        rubric,
+        other_rubrics,
+        calls,
+        unscored,
+        duplicates,
+    })
+}
+
+/// The last finished run of a folder, if any.
+fn last_finished_run(db: &CacheDb, out_dir_key: &str) -> Result<Option<SourceRun>, CacheError> {
+    let conn = db.lock();
+    conn.query_row(
+        "SELECT run_id, command, callqa_version, finished_unix, rubric_sha256, asr_json FROM run_log \
+         WHERE out_dir = ?1 AND finished_unix IS NOT NULL ORDER BY run_id DESC LIMIT 1",
+        [out_dir_key],
+        |row| {
+            Ok(SourceRun {
+                out_dir: PathBuf::from(out_dir_key),
+                db: db.path().to_path_buf(),
+                run_id: row.get(0)?,
+                command: row.get(1)?,
+                callqa_version: row.get(2)?,
+                finished_unix: row.get(3)?,
+                rubric_sha256: row.get(4)?,
+                asr_json: row.get(5)?,
+            })
+        },
+    )
+    .optional()
+    .map_err(|e| db.sql("reading the run log", e))
+}
+
+/// Rubric versions with scorecards (or runs) in this folder.
+fn rubric_versions_of(db: &CacheDb, out_dir_key: &str) -> Result<Vec<RubricVersion>, CacheError> {
+    let conn = db.lock();
+    let action = "reading rubric versions";
+    let mut statement = conn
+        .prepare(
+            "SELECT rubric_sha256, rubric_id, title, version, pass_score, items_json, first_seen_unix \
+             FROM rubric_versions WHERE rubric_sha256 IN \
+             (SELECT rubric_sha256 FROM run_log WHERE out_dir = ?1) ORDER BY first_seen_unix, rubric_sha256",
+        )
+        .map_err(|e| db.sql(action, e))?;
+    let rows = statement
+        .query_map([out_dir_key], |row| {
+            let items_json: String = row.get(5)?;
+            Ok(RubricVersion {
+                sha256: row.get(0)?,
+                id: row.get(1)?,
+                title: row.get(2)?,
+                version: row.get(3)?,
+                pass_score: row.get(4)?,
+                items: serde_json::from_str(&items_json).unwrap_or_default(),
+                first_seen_unix: row.get(6)?,
+            })
+        })
+        .and_then(|rows| rows.collect::<Result<Vec<_>, _>>())
+        .map_err(|e| db.sql(action, e))?;
+    Ok(rows)
+}
+
+struct CallRow {
+    transcript: Transcript,
+    audio_path: PathBuf,
+    audio_sha256: String,
+    audio_ms: u64,
+    scorecard: Option<Scorecard>,
+}
+
+/// The calls the folder's last finished run covered (and any a later,
+/// interrupted run added), with their scorecard of `rubric_sha256`.
+fn calls_of(
+    db: &CacheDb,
+    db_path: &Path,
+    out_dir_key: &str,
+    last_finished_run: i64,
+    rubric_sha256: &str,
+) -> Result<Vec<CallRow>, StoreError> {
+    let raw: Vec<(String, String, String, String, i64, Option<String>)> = {
+        let conn = db.lock();
+        let action = "reading calls";
+        let mut statement = conn
+            .prepare(
+                "SELECT c.call_id, c.transcript_json, c.audio_path, c.audio_sha256, c.audio_ms, s.scorecard_json \
+                 FROM calls c LEFT JOIN scorecards s \
+                   ON s.out_dir = c.out_dir AND s.call_id = c.call_id AND s.rubric_sha256 = ?2 \
+                 WHERE c.out_dir = ?1 AND c.run_id >= ?3 ORDER BY c.call_id",
+            )
+            .map_err(|e| db.sql(action, e))?;
+        let rows = statement
+            .query_map(params![out_dir_key, rubric_sha256, last_finished_run], |row| {
+                Ok((
+                    row.get(0)?,
+                    row.get(1)?,
+                    row.get(2)?,
+                    row.get(3)?,
+                    row.get(4)?,
+                    row.get(5)?,
+                ))
+            })
+            .and_then(|rows| rows.collect::<Result<Vec<_>, _>>())
+            .map_err(|e| db.sql(action, e))?;
+        rows
+    };
+    raw.into_iter()
+        .map(|(call_id, transcript_json, audio_path, audio_sha256, audio_ms, scorecard_json)| {
+            let corrupt = |what, message: String| StoreError::Corrupt {
+                db: db_path.to_path_buf(),
+                call_id: call_id.clone(),
+                what,
+                message,
+            };
+            let transcript: Transcript = serde_json::from_str(&transcript_json)
+                .map_err(|e| corrupt("transcript", e.to_string()))?;
+            let scorecard = scorecard_json
+                .map(|json| serde_json::from_str::<Scorecard>(&json))
+                .transpose()
+                .map_err(|e| corrupt("scorecard", e.to_string()))?;
+            Ok(CallRow {
+                transcript,
+                audio_path: PathBuf::from(audio_path),
+                audio_sha256,
+                audio_ms: audio_ms.max(0) as u64,
+                scorecard,
+            })
+        })
+        .collect()
+}

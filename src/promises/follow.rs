@@ -1,0 +1,355 @@
+//! Follow-through: deciding for each promise whether the customer's next call
+//! shows it kept or broken, and the per-agent rates built on that.
+//!
+//! The rules (a QA lead's reading of "did we do what we said"):
+//! - Only the customer's *first* call after the promising call decides
+//!   (same `customer_id`, started strictly later, started no later than
+//!   `as_of`). Later calls are not searched: once the customer has been in
+//!   touch, the promise has had its test.
+//! - That call is a complaint when it is inbound (or of unknown direction) and
+//!   the customer says nobody called or replied, or that what was promised
+//!   still has not happened (一直没人联系我, 说好的回电呢, 等了两天也没消息,
+//!   退款还没到账), or when the agent admits the missed call-back. A
+//!   complaint breaks the promise whatever the time. In an outbound call the
+//!   agent *is* the contact, so a customer's impatience there does not.
+//! - Otherwise a call that starts at or before the deadline keeps the
+//!   promise. An inbound call without complaint counts as contact too: the
+//!   customer was reached and did not find anything missing.
+//! - A first later call after the deadline breaks it (late).
+//! - No later call: broken once the deadline is before `as_of`, else pending.
+//! - A promise from a call without `customer_id` cannot be followed: it is
+//!   listed as pending with that reason, so it is neither lost nor held
+//!   against the agent.
+
+use std::collections::HashSet;
+use std::sync::OnceLock;
+
+use jiff::{Timestamp, Zoned};
+use regex::Regex;
+use serde::Serialize;
+
+use super::{
+    call_start, extract, extract_promises, rfc3339, FollowThrough, Promise, PromiseStatus,
+    SkippedCall,
+};
+use crate::text::is_punctuation;
+use crate::transcript::{Role, Transcript};
+
+/// One agent's promise outcomes, for the agent pages.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AgentPromiseRate {
+    /// [`UNKNOWN_AGENT`] for promises from calls without `agent_id`.
+    pub agent_id: String,
+    pub kept: usize,
+    pub broken: usize,
+    pub pending: usize,
+    /// kept / (kept + broken); `None` while nothing is decided.
+    pub kept_rate: Option<f64>,
+}
+
+struct Call<'a> {
+    transcript: &'a Transcript,
+    start: Zoned,
+}
+
+/// Every promise in `calls` with its status as of `as_of`. Calls may come in
+/// any order; the result is ordered by the promising call's start, call id,
+/// utterance and position in the utterance.
+pub fn follow_through(calls: &[Transcript], as_of: Timestamp) -> FollowThrough {
+    let mut skipped = Vec::new();
+    let mut seen: HashSet<&str> = HashSet::new();
+    let mut usable: Vec<Call> = Vec::new();
+    for transcript in calls {
+        if !seen.insert(transcript.call_id.as_str()) {
+            skipped.push(SkippedCall {
+                call_id: transcript.call_id.clone(),
+                reason: "duplicate call_id: the first transcript with this id is used".into(),
+            });
+            continue;
+        }
+        match call_start(transcript) {
+            Ok(start) if start.timestamp() > as_of => skipped.push(SkippedCall {
+                call_id: transcript.call_id.clone(),
+                reason: format!("starts at {} after as_of {as_of}", rfc3339(&start)),
+            }),
+            Ok(start) => usable.push(Call { transcript, start }),
+            Err(e) => skipped.push(SkippedCall {
+                call_id: transcript.call_id.clone(),
+                reason: e.to_string(),
+            }),
+        }
+    }
+    usable.sort_by(|a, b| {
+        a.start
+            .timestamp()
+            .cmp(&b.start.timestamp())
+            .then_with(|| a.transcript.call_id.cmp(&b.transcript.call_id))
+    });
+
+    let mut promises = Vec::new();
+    for (index, call) in usable.iter().enumerate() {
+        let extracted = match extract_promises(call.transcript) {
+            Ok(found) => found,
+            Err(e) => {
+                skipped.push(SkippedCall {
+                    call_id: call.transcript.call_id.clone(),
+                    reason: e.to_string(),
+                });
+                continue;
+            }
+        };
+        let customer = customer_of(call.transcript);
+        // Sorted by start, so the first later call of the customer is the
+        // first match after this one with a strictly later start.
+        let next = customer.and_then(|customer| {
+            usable[index + 1..].iter().find(|later| {
+                customer_of(later.transcript) == Some(customer)
+                    && later.start.timestamp() > call.start.timestamp()
+            })
+        });
+        for p in extracted {
+            let outcome = decide(p.deadline_at, customer, next, as_of);
+            promises.push(Promise {
+                call_id: p.call_id,
+                agent_id: p.agent_id,
+                customer_id: p.customer_id,
+                started_at: p.started_at,
+                utterance_index: p.utterance_index,
+                start_ms: p.start_ms,
+                end_ms: p.end_ms,
+                text: p.text,
+                time_expression: p.time_expression,
+                action: p.action,
+                deadline: p.deadline,
+                status: outcome.status,
+                follow_up_call_id: outcome.follow_up.map(|c| c.transcript.call_id.clone()),
+                follow_up_started_at: outcome.follow_up.map(|c| rfc3339(&c.start)),
+                complaint: outcome.complaint,
+                reason: outcome.reason,
+            });
+        }
+    }
+    skipped.sort_by(|a, b| {
+        a.call_id
+            .cmp(&b.call_id)
+            .then_with(|| a.reason.cmp(&b.reason))
+    });
+    FollowThrough {
+        as_of: as_of.to_string(),
+        promises,
+        skipped,
+    }
+}
+
+struct Outcome<'c, 'a> {
+    status: PromiseStatus,
+    follow_up: Option<&'c Call<'a>>,
+    complaint: Option<String>,
+    reason: String,
+}
+
+fn decide<'c, 'a>(
+    deadline: Timestamp,
+    customer: Option<&str>,
+    next: Option<&'c Call<'a>>,
+    as_of: Timestamp,
+) -> Outcome<'c, 'a> {
+    let Some(customer) = customer else {
+        return Outcome {
+            status: PromiseStatus::Pending,
+            follow_up: None,
+            complaint: None,
+            reason: "the call has no customer_id, so a follow-up call cannot be matched".into(),
+        };
+    };
+    let Some(call) = next else {
+        let (status, reason) = if deadline < as_of {
+            (
+                PromiseStatus::Broken,
+                format!("no later call with customer {customer}, and the deadline passed before {as_of}"),
+            )
+        } else {
+            (
+                PromiseStatus::Pending,
+                format!("no later call with customer {customer} yet; the deadline is not reached as of {as_of}"),
+            )
+        };
+        return Outcome {
+            status,
+            follow_up: None,
+            complaint: None,
+            reason,
+        };
+    };
+    let direction = direction(call.transcript);
+    let when = call.start.strftime("%Y-%m-%d %H:%M").to_string();
+    let id = &call.transcript.call_id;
+    if direction != "outbound" {
+        if let Some(complaint) = complaint_in(call.transcript) {
+            let who = match complaint.role {
+                Role::Agent => "the agent admitted the missed follow-up",
+                _ => "the customer complained",
+            };
+            return Outcome {
+                status: PromiseStatus::Broken,
+                follow_up: Some(call),
+                reason: format!(
+                    "{who} in {direction} call {id} on {when}: “{}”",
+                    complaint.words
+                ),
+                complaint: Some(complaint.words),
+            };
+        }
+    }
+    let start = call.start.timestamp();
+    if start <= deadline {
+        let detail = match direction {
+            "outbound" => String::new(),
+            "inbound" => " (the customer called in; no complaint)".into(),
+            _ => " (no complaint)".into(),
+        };
+        Outcome {
+            status: PromiseStatus::Kept,
+            follow_up: Some(call),
+            complaint: None,
+            reason: format!("{direction} call {id} on {when}{detail}, before the deadline"),
+        }
+    } else {
+        Outcome {
+            status: PromiseStatus::Broken,
+            follow_up: Some(call),
+            complaint: None,
+            reason: format!(
+                "the first later call, {direction} call {id} on {when}, came {} after the deadline",
+                human_duration(start.as_second().saturating_sub(deadline.as_second()))
+            ),
+        }
+    }
+}
+
+fn customer_of(call: &Transcript) -> Option<&str> {
+    call.customer_id
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+}
+
+fn direction(call: &Transcript) -> &'static str {
+    match call
+        .direction
+        .as_deref()
+        .map(|d| d.trim().to_ascii_lowercase())
+    {
+        Some(d) if d == "outbound" || d == "out" || d == "呼出" || d == "外呼" => "outbound",
+        Some(d) if d == "inbound" || d == "in" || d == "呼入" => "inbound",
+        _ => "later",
+    }
+}
+
+struct Complaint {
+    role: Role,
+    words: String,
+}
+
+/// The first utterance in which the customer complains that the promise was
+/// not kept, or the agent admits it.
+fn complaint_in(call: &Transcript) -> Option<Complaint> {
+    static CUSTOMER: OnceLock<Regex> = OnceLock::new();
+    static AGENT: OnceLock<Regex> = OnceLock::new();
+    let customer = CUSTOMER.get_or_init(|| {
+        Regex::new(
+            "没有?人(?:给我|跟我|和我|联系|回|打|理|管|通知|找)\
+|一直(?:都)?没有?(?:人)?(?:给我)?(?:打|回|联系|消息|动静|回音|回复|电话|答复|处理|到账|收到|上门|通知)\
+|(?:到现在|至今|到今天|这么久|这么多天|好几天)了?(?:都|也|还)(?:是)?(?:没|未)\
+|说好(?:的|了)?.{0,15}(?:呢|吗|没|怎么)\
+|不是说好?.{0,15}(?:吗|嘛|呢)\
+|答应(?:过|了|好)?(?:我|的).{0,15}(?:呢|没|吗)\
+|没有?(?:接到|收到)(?:你们的|任何|过)?(?:电话|回电|回复|短信|通知|消息)\
+|等了.{0,8}(?:也|都|还)?没\
+|(?:也|都)没有?(?:消息|回复|回音|动静|回电|人联系|人打)\
+|还没有?(?:到账|收到|联系|回复|回电|打电话|上门|发货|寄出|退|处理好|给我)\
+|怎么(?:还|都|一直)?没有?(?:人)?(?:给我)?(?:回|打|联系|到账|处理|上门|发货)\
+|迟迟(?:没|不|未)",
+        )
+        .expect("built-in complaint pattern compiles")
+    });
+    let agent = AGENT.get_or_init(|| {
+        Regex::new("(?:抱歉|不好意思|对不起).{0,15}没有?(?:及时)?(?:给你)?(?:回电|回复|联系|打电话|回个电话|处理)")
+            .expect("built-in admission pattern compiles")
+    });
+    for utterance in &call.utterances {
+        let role = Role::from_speaker(&utterance.speaker);
+        let pattern = match role {
+            Role::Customer => customer,
+            Role::Agent => agent,
+            Role::Other => continue,
+        };
+        // Punctuation is dropped: ASR commas fall anywhere in a complaint.
+        let folded: String = extract::fold(&utterance.text)
+            .into_iter()
+            .filter(|c| !is_punctuation(*c))
+            .collect();
+        if pattern.is_match(&folded) {
+            return Some(Complaint {
+                role,
+                words: utterance.text.trim().to_string(),
+            });
+        }
+    }
+    None
+}
+
+fn human_duration(seconds: i64) -> String {
+    let minutes = seconds.max(0) / 60;
+    let (days, hours, mins) = (minutes / 1440, minutes % 1440 / 60, minutes % 60);
+    match (days, hours) {
+        (0, 0) => format!("{} min", mins.max(1)),
+        (0, h) => format!("{h} h {mins} min"),
+        (1, 0) => "1 day".into(),
+        (d, 0) => format!("{d} days"),
+        (1, h) => format!("1 day {h} h"),
+        (d, h) => format!("{d} days {h} h"),
+    }
+}
+
+/// The agent id under which promises from calls without one are counted (the
+/// same label the report pages use).
+pub const UNKNOWN_AGENT: &str = "(unknown)";
+
+/// Kept/broken/pending per agent, sorted by agent id.
+pub fn agent_rates(result: &FollowThrough) -> Vec<AgentPromiseRate> {
+    let mut rates: Vec<AgentPromiseRate> = Vec::new();
+    for promise in &result.promises {
+        let agent = promise
+            .agent_id
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .unwrap_or(UNKNOWN_AGENT);
+        let index = match rates.iter().position(|r| r.agent_id == agent) {
+            Some(i) => i,
+            None => {
+                rates.push(AgentPromiseRate {
+                    agent_id: agent.to_string(),
+                    kept: 0,
+                    broken: 0,
+                    pending: 0,
+                    kept_rate: None,
+                });
+                rates.len() - 1
+            }
+        };
+        let rate = &mut rates[index];
+        match promise.status {
+            PromiseStatus::Kept => rate.kept += 1,
+            PromiseStatus::Broken => rate.broken += 1,
+            PromiseStatus::Pending => rate.pending += 1,
+        }
+    }
+    for rate in &mut rates {
+        let decided = rate.kept + rate.broken;
+        rate.kept_rate = (decided > 0).then(|| rate.kept as f64 / decided as f64);
+    }
+    rates.sort_by(|a, b| a.agent_id.cmp(&b.agent_id));
+    rates
+}

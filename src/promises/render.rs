@@ -1,0 +1,111 @@
+//! The exporters of `callqa promises`: a text listing for a terminal, a JSON
+//! list of promise objects for scripts, and CSV for Excel.
+
+use super::{FollowThrough, Promise, PromiseStatus};
+
+/// One block per promise and a summary line; skipped calls at the end.
+pub fn render_text(result: &FollowThrough) -> String {
+    let count = |s: PromiseStatus| result.promises.iter().filter(|p| p.status == s).count();
+    let mut out = format!(
+        "{} promise(s) as of {}: {} kept, {} broken, {} pending\n",
+        result.promises.len(),
+        result.as_of,
+        count(PromiseStatus::Kept),
+        count(PromiseStatus::Broken),
+        count(PromiseStatus::Pending),
+    );
+    for p in &result.promises {
+        out.push('\n');
+        let at = p
+            .start_ms
+            .map(|ms| format!(" at {}", clock(ms)))
+            .unwrap_or_default();
+        out.push_str(&format!(
+            "{:<7} {} (agent {}, customer {}){at}\n",
+            p.status.as_str().to_uppercase(),
+            p.call_id,
+            p.agent_id.as_deref().unwrap_or("?"),
+            p.customer_id.as_deref().unwrap_or("?"),
+        ));
+        out.push_str(&format!("        “{}”\n", p.text));
+        out.push_str(&format!(
+            "        {} → deadline {}\n",
+            p.time_expression, p.deadline
+        ));
+        out.push_str(&format!("        {}\n", p.reason));
+    }
+    if !result.skipped.is_empty() {
+        out.push_str(&format!("\nskipped {} call(s):\n", result.skipped.len()));
+        for s in &result.skipped {
+            out.push_str(&format!("  {}: {}\n", s.call_id, s.reason));
+        }
+    }
+    out
+}
+
+/// A pretty JSON list of promise objects, with a trailing newline.
+pub fn render_json(result: &FollowThrough) -> String {
+    let mut out = serde_json::to_string_pretty(&result.promises).unwrap_or_else(|_| "[]".into());
+    out.push('\n');
+    out
+}
+
+const CSV_HEADER: [&str; 16] = [
+    "call_id",
+    "agent_id",
+    "customer_id",
+    "started_at",
+    "utterance_index",
+    "start_ms",
+    "end_ms",
+    "text",
+    "time_expression",
+    "action",
+    "deadline",
+    "status",
+    "follow_up_call_id",
+    "follow_up_started_at",
+    "complaint",
+    "reason",
+];
+
+/// UTF-8 with a byte-order mark so Excel shows the Chinese text, one header
+/// row, one row per promise.
+pub fn render_csv(result: &FollowThrough) -> String {
+    let mut writer = csv::Writer::from_writer(Vec::new());
+    // Writing to memory cannot fail short of allocation failure.
+    let _ = writer.write_record(CSV_HEADER);
+    for p in &result.promises {
+        let _ = writer.write_record(row(p));
+    }
+    let bytes = writer.into_inner().unwrap_or_default();
+    format!("\u{feff}{}", String::from_utf8_lossy(&bytes))
+}
+
+fn row(p: &Promise) -> [String; 16] {
+    let opt = |v: &Option<String>| v.clone().unwrap_or_default();
+    let num = |v: Option<u64>| v.map(|n| n.to_string()).unwrap_or_default();
+    [
+        p.call_id.clone(),
+        opt(&p.agent_id),
+        opt(&p.customer_id),
+        p.started_at.clone(),
+        p.utterance_index.to_string(),
+        num(p.start_ms),
+        num(p.end_ms),
+        p.text.clone(),
+        p.time_expression.clone(),
+        p.action.clone(),
+        p.deadline.clone(),
+        p.status.as_str().to_string(),
+        opt(&p.follow_up_call_id),
+        opt(&p.follow_up_started_at),
+        opt(&p.complaint),
+        p.reason.clone(),
+    ]
+}
+
+fn clock(ms: u64) -> String {
+    let s = ms / 1000;
+    format!("{}:{:02}", s / 60, s % 60)
+}

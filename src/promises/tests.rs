@@ -1,0 +1,342 @@
+//! Unit tests of the promise module: the time-expression table, call-level
+//! extraction (roles, offsets, bad `started_at`) and the follow-through rules.
+
+use std::path::Path;
+
+use jiff::Timestamp;
+
+use super::extract::fold;
+use super::timexpr;
+use super::*;
+
+fn zoned(s: &str) -> Zoned {
+    let ts: Timestamp = s.parse().expect("test time");
+    let offset = jiff::fmt::temporal::Pieces::parse(s)
+        .expect("test time")
+        .to_numeric_offset()
+        .expect("test time has an offset");
+    ts.to_zoned(TimeZone::fixed(offset))
+}
+
+/// The deadline of the single time expression in `expr`, said at `said_at`.
+fn deadline(expr: &str, said_at: &str) -> String {
+    let folded = fold(expr);
+    let found = timexpr::find(&folded);
+    assert_eq!(found.len(), 1, "{expr}: {found:?}");
+    let resolved = timexpr::resolve(&found[0].spec, &zoned(said_at))
+        .unwrap_or_else(|| panic!("{expr}: unresolved"));
+    resolved.strftime("%Y-%m-%d %H:%M:%S%:z").to_string()
+}
+
+const FRI: &str = "2026-11-20T09:30:00+08:00";
+const SAT: &str = "2026-11-21T10:00:00+08:00";
+const MON_MONTH_END: &str = "2026-11-30T14:00:00+08:00";
+const THU_YEAR_END: &str = "2026-12-31T15:00:00+08:00";
+const FRI_EVENING: &str = "2026-11-20T19:00:00+08:00";
+
+#[test]
+fn time_expressions_resolve_to_exact_deadlines() {
+    let table: &[(&str, &str, &str)] = &[
+        // same day
+        ("今天下午五点前", FRI, "2026-11-20 17:00:00+08:00"),
+        ("下午五点之前", FRI, "2026-11-20 17:00:00+08:00"),
+        ("下午三点十分", FRI, "2026-11-20 15:10:00+08:00"),
+        ("下午三点一刻", FRI, "2026-11-20 15:15:00+08:00"),
+        ("今天", FRI, "2026-11-20 23:59:59+08:00"),
+        ("今天之内", FRI, "2026-11-20 23:59:59+08:00"),
+        ("今晚", FRI, "2026-11-20 23:59:59+08:00"),
+        ("晚上八点", FRI, "2026-11-20 20:00:00+08:00"),
+        ("今天下班前", FRI, "2026-11-20 18:00:00+08:00"),
+        ("中午12点", FRI, "2026-11-20 12:00:00+08:00"),
+        ("17:00前", FRI, "2026-11-20 17:00:00+08:00"),
+        // a bare hour: 1–6 is afternoon; a morning hour already past is too
+        ("五点前", FRI, "2026-11-20 17:00:00+08:00"),
+        ("10点前", FRI, "2026-11-20 10:00:00+08:00"),
+        ("8点前", FRI_EVENING, "2026-11-20 20:00:00+08:00"),
+        // later days
+        ("明天", FRI, "2026-11-21 23:59:59+08:00"),
+        ("明早", FRI, "2026-11-21 12:00:00+08:00"),
+        ("明天上午", FRI, "2026-11-21 12:00:00+08:00"),
+        ("明天中午", FRI, "2026-11-21 13:00:00+08:00"),
+        ("明天下午", FRI, "2026-11-21 18:00:00+08:00"),
+        ("明天晚上", FRI, "2026-11-21 23:59:59+08:00"),
+        ("明天上午十点半", FRI, "2026-11-21 10:30:00+08:00"),
+        ("明天下午两点", FRI, "2026-11-21 14:00:00+08:00"),
+        ("明天下午五點前", FRI, "2026-11-21 17:00:00+08:00"),
+        ("明天，下午五点前", FRI, "2026-11-21 17:00:00+08:00"),
+        ("明天上午10点到12点之间", FRI, "2026-11-21 12:00:00+08:00"),
+        ("今天或者明天", FRI, "2026-11-21 23:59:59+08:00"),
+        ("后天", FRI, "2026-11-22 23:59:59+08:00"),
+        ("大后天", FRI, "2026-11-23 23:59:59+08:00"),
+        ("明天之前", FRI, "2026-11-21 23:59:59+08:00"),
+        // durations from the moment said
+        ("二十四小时内", FRI, "2026-11-21 09:30:00+08:00"),
+        ("两个小时之内", FRI, "2026-11-20 11:30:00+08:00"),
+        ("半小时内", FRI, "2026-11-20 10:00:00+08:00"),
+        ("半个小时以内", FRI, "2026-11-20 10:00:00+08:00"),
+        ("一个半小时内", FRI, "2026-11-20 11:00:00+08:00"),
+        ("三十分钟内", FRI, "2026-11-20 10:00:00+08:00"),
+        ("三天内", FRI, "2026-11-23 23:59:59+08:00"),
+        ("一两天内", FRI, "2026-11-22 23:59:59+08:00"),
+        // working days skip the weekend
+        ("3个工作日内", FRI, "2026-11-25 23:59:59+08:00"),
+        ("三个工作日内", FRI, "2026-11-25 23:59:59+08:00"),
+        ("叁个工作日内", FRI, "2026-11-25 23:59:59+08:00"),
+        ("三個工作日內", FRI, "2026-11-25 23:59:59+08:00"),
+        ("３个工作日内", FRI, "2026-11-25 23:59:59+08:00"),
+        ("五个工作日", FRI, "2026-11-27 23:59:59+08:00"),
+        ("3到5个工作日", FRI, "2026-11-27 23:59:59+08:00"),
+        ("3个工作日内", SAT, "2026-11-25 23:59:59+08:00"),
+        ("3个工作日内", MON_MONTH_END, "2026-12-03 23:59:59+08:00"),
+        // public holidays are not known: 1 January counts as a working day
+        ("两个工作日内", THU_YEAR_END, "2027-01-04 23:59:59+08:00"),
+        // weeks
+        ("本周五", FRI, "2026-11-20 23:59:59+08:00"),
+        ("周五前", FRI, "2026-11-20 23:59:59+08:00"),
+        ("下周一", FRI, "2026-11-23 23:59:59+08:00"),
+        ("下星期一", FRI, "2026-11-23 23:59:59+08:00"),
+        ("下礼拜三下午", FRI, "2026-11-25 18:00:00+08:00"),
+        ("礼拜一", FRI, "2026-11-23 23:59:59+08:00"),
+        ("周末前", FRI, "2026-11-22 23:59:59+08:00"),
+        ("下周", FRI, "2026-11-29 23:59:59+08:00"),
+        ("下周一", MON_MONTH_END, "2026-12-07 23:59:59+08:00"),
+        ("下周一上午", THU_YEAR_END, "2027-01-04 12:00:00+08:00"),
+        ("週一", THU_YEAR_END, "2027-01-04 23:59:59+08:00"),
+        // months
+        ("月底前", FRI, "2026-11-30 23:59:59+08:00"),
+        ("本月底", MON_MONTH_END, "2026-11-30 23:59:59+08:00"),
+        ("下个月底", FRI, "2026-12-31 23:59:59+08:00"),
+        ("12月5号之前", FRI, "2026-12-05 23:59:59+08:00"),
+        ("二十五号前", FRI, "2026-11-25 23:59:59+08:00"),
+        ("五号前", FRI, "2026-12-05 23:59:59+08:00"),
+        // another offset stays in its own offset
+        (
+            "明天上午",
+            "2026-11-20T09:30:00-05:00",
+            "2026-11-21 12:00:00-05:00",
+        ),
+    ];
+    let mut failures = Vec::new();
+    for (expr, said_at, expected) in table {
+        let got = deadline(expr, said_at);
+        if got != *expected {
+            failures.push(format!(
+                "{expr} said {said_at}: got {got}, expected {expected}"
+            ));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+fn words_that_look_like_times_are_not() {
+    for text in [
+        "这周一定给您处理",
+        "快一点",
+        "工号2705",
+        "订单号",
+        "等了3天",
+        "下周一起",
+    ] {
+        let found = timexpr::find(&fold(text));
+        let weekday = found.iter().any(|m| {
+            matches!(
+                m.spec,
+                timexpr::Spec::Point {
+                    anchor: Some(timexpr::Anchor::Weekday(..)),
+                    ..
+                }
+            )
+        });
+        let clock = found
+            .iter()
+            .any(|m| matches!(m.spec, timexpr::Spec::Point { clock: Some(_), .. }));
+        let days = found
+            .iter()
+            .any(|m| matches!(m.spec, timexpr::Spec::Within { .. }));
+        assert!(!weekday && !clock && !days, "{text}: {found:?}");
+    }
+    // 明天以后 has no upper bound
+    assert!(timexpr::find(&fold("明天以后")).is_empty());
+}
+
+fn call(json: &str) -> Transcript {
+    Transcript::from_json(json, Path::new("test.json")).expect("test transcript")
+}
+
+#[test]
+fn only_agent_speech_makes_promises_and_hours_count_from_the_utterance() {
+    let t = call(
+        r#"{"call_id":"X1","agent_id":"A1","customer_id":"C1","started_at":"2026-11-20T09:30:00+08:00",
+            "utterances":[
+              {"speaker":"customer","start_ms":1000,"end_ms":4000,"text":"你们明天下午五点前一定要给我回电话"},
+              {"speaker":"agent","start_ms":35400,"end_ms":40000,"text":"好的，我们会在24小时内联系您。"}]}"#,
+    );
+    let found = extract_promises(&t).expect("valid call");
+    assert_eq!(found.len(), 1);
+    assert_eq!(found[0].utterance_index, 1);
+    assert_eq!(found[0].text, "我们会在24小时内联系您");
+    assert_eq!(found[0].time_expression, "24小时内");
+    assert_eq!(found[0].deadline, "2026-11-21T09:30:35+08:00");
+}
+
+#[test]
+fn bad_or_missing_started_at_is_an_error_naming_the_call() {
+    let missing =
+        call(r#"{"call_id":"X2","utterances":[{"speaker":"agent","text":"明天给您回电"}]}"#);
+    let err = extract_promises(&missing).expect_err("no started_at");
+    assert!(
+        err.to_string().contains("X2") && err.to_string().contains("started_at"),
+        "{err}"
+    );
+    let bad = call(r#"{"call_id":"X3","started_at":"20/11/2026 9:30","utterances":[]}"#);
+    let err = extract_promises(&bad).expect_err("bad started_at");
+    assert!(
+        err.to_string().contains("X3") && err.to_string().contains("20/11/2026 9:30"),
+        "{err}"
+    );
+    let result = follow_through(&[missing, bad], Timestamp::UNIX_EPOCH);
+    assert_eq!(result.skipped.len(), 2);
+    assert!(result.promises.is_empty());
+}
+
+fn history(later: &str) -> Vec<Transcript> {
+    let first = call(
+        r#"{"call_id":"P1","agent_id":"A1","customer_id":"C1","started_at":"2026-11-20T09:30:00+08:00","direction":"inbound",
+            "utterances":[{"speaker":"agent","start_ms":0,"end_ms":5000,"text":"我明天下午五点前给您回电话。"}]}"#,
+    );
+    let mut calls = vec![first];
+    if !later.is_empty() {
+        calls.push(call(later));
+    }
+    calls
+}
+
+fn as_of(s: &str) -> Timestamp {
+    s.parse().expect("test time")
+}
+
+#[test]
+fn follow_through_rules() {
+    let late_check = as_of("2026-11-30T00:00:00Z");
+    // kept by an outbound call before the deadline
+    let kept = follow_through(
+        &history(
+            r#"{"call_id":"P2","customer_id":"C1","started_at":"2026-11-21T10:00:00+08:00","direction":"outbound",
+                "utterances":[{"speaker":"agent","text":"您好，给您回个电话"},{"speaker":"customer","text":"好的谢谢"}]}"#,
+        ),
+        late_check,
+    );
+    assert_eq!(
+        kept.promises[0].status,
+        PromiseStatus::Kept,
+        "{:?}",
+        kept.promises[0]
+    );
+    assert_eq!(kept.promises[0].follow_up_call_id.as_deref(), Some("P2"));
+    // an inbound complaint before the deadline still breaks it
+    let complaint = follow_through(
+        &history(
+            r#"{"call_id":"P3","customer_id":"C1","started_at":"2026-11-21T16:00:00+08:00","direction":"inbound",
+                "utterances":[{"speaker":"customer","text":"我等了一天 到现在也没人给我回电话"}]}"#,
+        ),
+        late_check,
+    );
+    assert_eq!(complaint.promises[0].status, PromiseStatus::Broken);
+    assert_eq!(
+        complaint.promises[0].follow_up_call_id.as_deref(),
+        Some("P3")
+    );
+    assert!(
+        complaint.promises[0].reason.contains("complained"),
+        "{}",
+        complaint.promises[0].reason
+    );
+    // late
+    let late = follow_through(
+        &history(
+            r#"{"call_id":"P4","customer_id":"C1","started_at":"2026-11-22T10:00:00+08:00","direction":"outbound",
+                "utterances":[{"speaker":"agent","text":"您好"}]}"#,
+        ),
+        late_check,
+    );
+    assert_eq!(late.promises[0].status, PromiseStatus::Broken);
+    assert!(
+        late.promises[0].reason.contains("17 h"),
+        "{}",
+        late.promises[0].reason
+    );
+    // another customer's call does not count
+    let other = follow_through(
+        &history(
+            r#"{"call_id":"P5","customer_id":"C2","started_at":"2026-11-21T10:00:00+08:00","direction":"outbound",
+                "utterances":[{"speaker":"agent","text":"您好"}]}"#,
+        ),
+        late_check,
+    );
+    assert_eq!(other.promises[0].status, PromiseStatus::Broken);
+    assert_eq!(other.promises[0].follow_up_call_id, None);
+    // before the deadline with no call: pending
+    let pending = follow_through(&history(""), as_of("2026-11-21T08:00:00Z"));
+    assert_eq!(pending.promises[0].status, PromiseStatus::Pending);
+    // calls after as_of do not exist yet
+    let future = follow_through(
+        &history(
+            r#"{"call_id":"P6","customer_id":"C1","started_at":"2026-11-21T10:00:00+08:00","direction":"outbound",
+                "utterances":[{"speaker":"agent","text":"您好"}]}"#,
+        ),
+        as_of("2026-11-21T01:00:00Z"),
+    );
+    assert_eq!(future.promises[0].status, PromiseStatus::Pending);
+    assert_eq!(future.skipped[0].call_id, "P6");
+}
+
+#[test]
+fn no_customer_id_is_pending_with_a_reason_and_rates_count_decided_promises() {
+    let mut calls = history("");
+    calls.push(call(
+        r#"{"call_id":"Q1","agent_id":"A2","started_at":"2026-11-20T11:00:00+08:00",
+            "utterances":[{"speaker":"坐席","text":"三个工作日内给您退款到账"}]}"#,
+    ));
+    calls.push(calls[0].clone()); // a duplicate is skipped, not counted twice
+    let result = follow_through(&calls, as_of("2026-12-31T00:00:00Z"));
+    assert_eq!(result.promises.len(), 2);
+    let q1 = &result.promises[1];
+    assert_eq!(q1.call_id, "Q1");
+    assert_eq!(q1.status, PromiseStatus::Pending);
+    assert!(q1.reason.contains("customer_id"));
+    assert_eq!(result.skipped.len(), 1);
+    let rates = agent_rates(&result);
+    assert_eq!(rates.len(), 2);
+    assert_eq!(
+        (
+            rates[0].agent_id.as_str(),
+            rates[0].broken,
+            rates[0].kept_rate
+        ),
+        ("A1", 1, Some(0.0))
+    );
+    assert_eq!(
+        (
+            rates[1].agent_id.as_str(),
+            rates[1].pending,
+            rates[1].kept_rate
+        ),
+        ("A2", 1, None)
+    );
+}
+
+#[test]
+fn csv_has_bom_and_header() {
+    let result = follow_through(&history(""), as_of("2026-12-31T00:00:00Z"));
+    let csv = render_csv(&result);
+    assert!(csv.starts_with("\u{feff}call_id,agent_id,customer_id,started_at,"));
+    assert_eq!(csv.lines().count(), 2);
+    assert!(csv.contains("我明天下午五点前给您回电话"));
+    let text = render_text(&result);
+    assert!(
+        text.contains("BROKEN")
+            && text.contains("明天下午五点前 → deadline 2026-11-21T17:00:00+08:00"),
+        "{text}"
+    );
+}

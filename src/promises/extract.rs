@@ -60,7 +60,7 @@ pub(crate) fn promises_in(text: &str, said_at: &Zoned) -> Vec<Found> {
         let time_here = (time_clause == k).then_some(time);
         let Some(action) = actions
             .iter()
-            .find(|(start, _)| !done_already(&clause.folded, *start, time_here))
+            .find(|span| !done_already(&clause.folded, **span, time_here))
         else {
             continue;
         };
@@ -118,6 +118,11 @@ fn pick_time(clauses: &[Clause], k: usize, action_start: usize) -> Option<(usize
             break;
         }
         if !clauses[j].times.is_empty() {
+            // A time next to its own action belongs to that action
+            // (包裹今天下午已经送到了，取件码发给您了).
+            if !action_spans(&clauses[j].folded).is_empty() {
+                break;
+            }
             return Some((j, clauses[j].times.len() - 1));
         }
     }
@@ -137,7 +142,8 @@ fn regex(cell: &'static OnceLock<Regex>, pattern: &str) -> &'static Regex {
 /// 回覆 because Traditional→Simplified conversion keeps it.
 const ACTIONS: &str = "回个电话|回电话|回电|回拨|回复|回覆|答复|回访|回个话|回话|联系|打个电话|打电话|打给你|给你打|致电|\
 通知|告知|告诉你|反馈|处理|解决|安排|上门|寄出|寄给你|寄过去|寄回|补寄|邮寄|寄|发货|发出|发给你|补发|发送|\
-退款|退还|退回|退给你|到账|打款|返还|赔付|核实|跟进|办好|办理|送到|送达|派送|配送|维修|修好|更换|换货|审核";
+退款|退还|退回|退给你|到账|打款|返还|赔付|赔偿|补偿|核实|确认|跟进|同步|办好|办理|送到|送达|送货|到货|派送|配送|维修|修好|\
+更换|换货|审核|开票|开具|给你(?:一个|个)?(?:消息|准信|结果|说法|交代|答案)";
 
 /// Character ranges of the action verbs of a folded clause.
 fn action_spans(folded: &[char]) -> Vec<(usize, usize)> {
@@ -232,7 +238,7 @@ fn is_customers_job(folded: &str) -> bool {
     regex(
         &RE,
         "(?:^|[^给跟和与帮为替向])你(?:们)?(?:这边|那边)?(?:可以|能|就|也|再|随时|直接|到时候|到时|先|需要|得|要|记得|自己|明天|今天|下午|上午)*\
-(?:打|联系|拨打|致电|来电|回电|回拨|拨|咨询|反馈|登录|查看|留意|关注|提交|申请|寄|是说|是希望|是想|说|希望|要求|想要|想)",
+(?:打|联系|拨打|致电|来电|回电|回拨|拨|咨询|反馈|登录|查看|留意|关注|提交|申请|寄|确认|是说|是希望|是想|说|希望|要求|想要|想)",
     )
     .is_match(folded)
 }
@@ -248,11 +254,21 @@ fn is_availability(folded: &str) -> bool {
     .is_match(folded)
 }
 
-/// True when the action at `action_start` is reported as done: a past
-/// marker (已经, 刚才 …) before it, unless a later day is named after the
-/// marker (已经安排师傅明天上门: the arranging is done, the visit is not).
-fn done_already(folded: &[char], action_start: usize, time_in_clause: Option<&TimeMatch>) -> bool {
+/// True when the action `[action_start, action_end)` is reported as done: a
+/// past marker (已经, 刚才 …) before it, unless a later day is named after the
+/// marker (已经安排师傅明天上门: the arranging is done, the visit is not); or
+/// a perfective 了 right after it (短信发给您了) with no later day named.
+fn done_already(
+    folded: &[char],
+    (action_start, action_end): (usize, usize),
+    time_in_clause: Option<&TimeMatch>,
+) -> bool {
     static RE: OnceLock<Regex> = OnceLock::new();
+    let later_day = time_in_clause.is_some_and(|t| timexpr::names_later_day(&t.spec));
+    let after = &folded[action_end.min(folded.len())..folded.len().min(action_end + 6)];
+    if after.contains(&'了') && !later_day {
+        return true;
+    }
     let before: String = folded[..action_start.min(folded.len())].iter().collect();
     let Some(m) = regex(&RE, "已经|已|刚才|刚刚|刚|上次")
         .find_iter(&before)
@@ -518,6 +534,15 @@ mod tests {
                 "2026-11-22 12:00:00".into()
             )]
         );
+        // A call-back "later" is due by the end of the day.
+        assert_eq!(
+            deadlines("我稍后给您回电"),
+            vec![(
+                "我稍后给您回电".into(),
+                "稍后".into(),
+                "2026-11-20 23:59:59".into()
+            )]
+        );
         // A consent tag still binds the agent.
         assert_eq!(deadlines("我明天上午给您回个电话，可以吗？").len(), 1);
         assert_eq!(deadlines("我明天上午给您回个电话可以吗").len(), 1);
@@ -565,7 +590,7 @@ mod tests {
             "周一到周五都可以给您办理",
             // no deadline at all
             "我会尽快给您处理",
-            "稍后给您回电",
+            "您稍等会儿，我帮您处理",
             // an expression with no upper bound
             "明天以后给您回电",
         ] {

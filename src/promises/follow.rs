@@ -12,6 +12,8 @@
 //!   退款还没到账), or when the agent admits the missed call-back. A
 //!   complaint breaks the promise whatever the time. In an outbound call the
 //!   agent *is* the contact, so a customer's impatience there does not.
+//!   A call without `direction` whose agent opens with a call-back (给您回个
+//!   电话, 回访) is taken as outbound.
 //! - Otherwise a call that starts at or before the deadline keeps the
 //!   promise. An inbound call without complaint counts as contact too: the
 //!   customer was reached and did not find anything missing.
@@ -242,8 +244,31 @@ fn direction(call: &Transcript) -> &'static str {
     {
         Some(d) if d == "outbound" || d == "out" || d == "呼出" || d == "外呼" => "outbound",
         Some(d) if d == "inbound" || d == "in" || d == "呼入" => "inbound",
+        _ if opens_as_call_back(call) => "outbound",
         _ => "later",
     }
+}
+
+/// Vendor transcripts often lack `direction`; an agent who opens with "给您回个
+/// 电话" is making the call-back, and the customer's reaction in it is not a
+/// complaint about a missing one.
+fn opens_as_call_back(call: &Transcript) -> bool {
+    static RE: OnceLock<Regex> = OnceLock::new();
+    let re = RE.get_or_init(|| {
+        Regex::new("给你回(?:个)?电话|给你回电|回访|回复你|答应给你|之前跟你|昨天跟你|跟进一下")
+            .expect("built-in call-back pattern compiles")
+    });
+    call.utterances
+        .iter()
+        .filter(|u| Role::from_speaker(&u.speaker) == Role::Agent)
+        .take(2)
+        .any(|u| {
+            let folded: String = extract::fold(&u.text)
+                .into_iter()
+                .filter(|c| !is_punctuation(*c))
+                .collect();
+            re.is_match(&folded)
+        })
 }
 
 struct Complaint {

@@ -24,6 +24,9 @@
 //! - 下周一 is Monday of the next Monday-based week; a bare 周五 is this week's
 //!   Friday, or next week's when this week's has passed; 周末 / 下周 (no day)
 //!   end on that week's Sunday; 15号 is the next 15th (this month or next);
+//! - 三点左右 allows half an hour (15:30); 24小时左右 is read as 24小时内;
+//! - 稍后 / 待会儿 / 晚点 (a call-back after hanging up) end with the day;
+//!   尽快 / 马上 name no checkable time and are not deadlines;
 //! - "after" expressions (明天以后, 三点之后) have no deadline and are dropped.
 
 use jiff::civil::{Date, DateTime, Time, Weekday};
@@ -85,6 +88,8 @@ pub(crate) enum Spec {
     },
     /// `halves` is twice the amount, so 半小时 and 1个半小时 stay exact.
     Within { halves: u32, unit: Unit },
+    /// 稍后 / 待会儿 / 晚点: later the same day.
+    LaterToday,
 }
 
 /// One time expression: its character range in the clause and its meaning.
@@ -154,6 +159,7 @@ pub(crate) fn resolve(spec: &Spec, said_at: &Zoned) -> Option<Zoned> {
             )?,
             Unit::WorkDays => end_of(add_working_days(today, halves.div_ceil(2))?, &tz)?,
         },
+        Spec::LaterToday => end_of(today, &tz)?,
         Spec::Point {
             anchor,
             part,
@@ -334,6 +340,13 @@ fn parse_expression(c: &[char], i: usize) -> Option<(usize, Option<Spec>)> {
     if let Some((end, spec)) = parse_duration(c, i) {
         return Some((end, Some(spec)));
     }
+    // 您稍等会儿 / 请等会儿 ask the customer to hold: not a later call.
+    let hold = i > 0 && "稍你请".contains(c[i - 1]);
+    for word in LATER_TODAY {
+        if starts(c, i, word) && !hold {
+            return Some((i + word.chars().count(), Some(Spec::LaterToday)));
+        }
+    }
     let (mut end, mut spec) = parse_point(c, i)?;
     // Ranges and alternatives: the later end is the deadline.
     loop {
@@ -349,7 +362,39 @@ fn parse_expression(c: &[char], i: usize) -> Option<(usize, Option<Spec>)> {
     match suffix(c, end) {
         Some((after, Suffix::By)) => Some((after, Some(spec))),
         Some((after, Suffix::After)) => Some((after, None)),
+        Some((after, Suffix::About)) => Some((after, Some(about(spec)))),
         None => Some((end, Some(spec))),
+    }
+}
+
+/// Words for "later today" that agents use for a call-back after hanging up.
+/// 尽快 and 马上 are not here: they name no time a QA lead could check.
+const LATER_TODAY: &[&str] = &[
+    "稍后",
+    "待会儿",
+    "待会",
+    "等会儿",
+    "过一会儿",
+    "晚点",
+    "晚些时候",
+];
+
+/// 三点左右: half an hour of grace after a clock time.
+fn about(spec: Spec) -> Spec {
+    match spec {
+        Spec::Point {
+            anchor,
+            part,
+            clock: Some((hour, minute)),
+        } => {
+            let total = i16::from(hour) * 60 + i16::from(minute) + 30;
+            Spec::Point {
+                anchor,
+                part,
+                clock: Some(((total / 60) as i8, (total % 60) as i8)),
+            }
+        }
+        other => other,
     }
 }
 
@@ -389,6 +434,7 @@ fn joiner(c: &[char], i: usize) -> Option<usize> {
 enum Suffix {
     By,
     After,
+    About,
 }
 
 fn suffix(c: &[char], i: usize) -> Option<(usize, Suffix)> {
@@ -401,6 +447,9 @@ fn suffix(c: &[char], i: usize) -> Option<(usize, Suffix)> {
         if starts(c, i, s) {
             return Some((i + s.chars().count(), Suffix::After));
         }
+    }
+    if starts(c, i, "左右") {
+        return Some((i + 2, Suffix::About));
     }
     None
 }

@@ -1,0 +1,210 @@
+//! Promise follow-through on a small customer history (`fixtures/promises`):
+//! a promise kept by a call-back, one broken by silence, one broken by a
+//! complaint call, one still pending, one kept late, and a call whose start
+//! time cannot be read.
+
+use std::path::{Path, PathBuf};
+
+use callqa::promises::{self, FollowThrough, PromiseStatus};
+use callqa::transcript::{collect_inputs, Transcript};
+use serde_json::Value;
+
+fn fixtures() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/promises")
+}
+
+fn load() -> Vec<Transcript> {
+    let files = collect_inputs(&[fixtures()], "json").expect("fixtures folder");
+    assert!(files.len() >= 10, "fixtures missing: {files:?}");
+    // Reverse the file order: the result must not depend on it.
+    files
+        .iter()
+        .rev()
+        .map(|f| Transcript::from_path(f).unwrap_or_else(|e| panic!("{e}")))
+        .collect()
+}
+
+fn run() -> FollowThrough {
+    let as_of: jiff::Timestamp = "2026-11-28T12:00:00+08:00".parse().expect("as_of");
+    promises::follow_through(&load(), as_of)
+}
+
+#[test]
+fn each_story_gets_its_status_deadline_and_follow_up_call() {
+    let result = run();
+    let got: Vec<(&str, &str, &str, PromiseStatus, Option<&str>)> = result
+        .promises
+        .iter()
+        .map(|p| {
+            (
+                p.call_id.as_str(),
+                p.time_expression.as_str(),
+                p.deadline.as_str(),
+                p.status,
+                p.follow_up_call_id.as_deref(),
+            )
+        })
+        .collect();
+    use PromiseStatus::*;
+    let expected = vec![
+        // (a) kept: outbound call-back the next morning
+        (
+            "P-0101",
+            "明天下午五点前",
+            "2026-11-21T17:00:00+08:00",
+            Kept,
+            Some("P-0102"),
+        ),
+        // (b) broken: a Saturday call, three working days, nobody called
+        (
+            "P-0201",
+            "三个工作日内",
+            "2026-11-25T23:59:59+08:00",
+            Broken,
+            None,
+        ),
+        // (c) broken: the customer called back complaining; 24 hours from
+        // the moment the agent said it (15.05 s into the call)
+        (
+            "P-0301",
+            "二十四小时之内",
+            "2026-11-24T11:00:15+08:00",
+            Broken,
+            Some("P-0302"),
+        ),
+        // the complaint call's own promise, kept by the afternoon call-back
+        (
+            "P-0302",
+            "今天下午六点之前",
+            "2026-11-24T18:00:00+08:00",
+            Kept,
+            Some("P-0303"),
+        ),
+        // (e) broken: the call-back came the day after the deadline (ASR text,
+        // Traditional characters, no punctuation)
+        (
+            "P-0501",
+            "明天上午",
+            "2026-11-25T12:00:00+08:00",
+            Broken,
+            Some("P-0502"),
+        ),
+        // (d) pending: 下周一 said on Friday 27 November is 30 November
+        (
+            "P-0401",
+            "下周一之前",
+            "2026-11-30T23:59:59+08:00",
+            Pending,
+            None,
+        ),
+    ];
+    assert_eq!(got, expected);
+
+    let by_call = |id: &str| {
+        result
+            .promises
+            .iter()
+            .find(|p| p.call_id == id)
+            .expect("promise")
+    };
+    assert_eq!(by_call("P-0101").text, "明天下午五点前我一定给您回电话");
+    assert_eq!(
+        by_call("P-0201").text,
+        "三个工作日内退款会原路退回到您的支付宝账户"
+    );
+    assert_eq!(by_call("P-0501").text, "明天上午給您回電話");
+    assert_eq!(by_call("P-0501").agent_id.as_deref(), Some("A033"));
+    assert_eq!(by_call("P-0301").utterance_index, 2);
+    assert_eq!(by_call("P-0301").start_ms, Some(15050));
+
+    let reason = |id: &str| by_call(id).reason.clone();
+    assert!(
+        reason("P-0101").contains("outbound call P-0102 on 2026-11-21 10:05"),
+        "{}",
+        reason("P-0101")
+    );
+    assert!(
+        reason("P-0201").contains("no later call with customer C90417"),
+        "{}",
+        reason("P-0201")
+    );
+    assert!(
+        reason("P-0301").contains("complained") && reason("P-0301").contains("没人联系我"),
+        "{}",
+        reason("P-0301")
+    );
+    assert!(
+        reason("P-0501").contains("22 h 20 min after the deadline"),
+        "{}",
+        reason("P-0501")
+    );
+
+    // The unreadable call is reported, not dropped silently, and not guessed.
+    assert_eq!(result.skipped.len(), 1);
+    assert_eq!(result.skipped[0].call_id, "P-0601");
+    assert!(
+        result.skipped[0].reason.contains("2026/11/25 10:00"),
+        "{}",
+        result.skipped[0].reason
+    );
+}
+
+#[test]
+fn json_is_a_list_of_promise_objects_with_the_issue_keys() {
+    let result = run();
+    let json = promises::render_json(&result);
+    assert!(json.ends_with("]\n"));
+    let value: Value = serde_json::from_str(&json).expect("valid JSON");
+    let list = value.as_array().expect("a JSON list");
+    assert_eq!(list.len(), 6);
+    for object in list {
+        let object = object.as_object().expect("objects");
+        for key in [
+            "call_id",
+            "agent_id",
+            "customer_id",
+            "text",
+            "deadline",
+            "status",
+            "follow_up_call_id",
+        ] {
+            assert!(object.contains_key(key), "missing {key}: {object:?}");
+        }
+        let status = object["status"].as_str().expect("status string");
+        assert!(["kept", "broken", "pending"].contains(&status), "{status}");
+    }
+    assert_eq!(list[0]["status"], "kept");
+    assert_eq!(list[0]["follow_up_call_id"], "P-0102");
+    assert_eq!(list[1]["follow_up_call_id"], Value::Null);
+    assert_eq!(list[5]["status"], "pending");
+}
+
+#[test]
+fn agent_rates_and_exports() {
+    let result = run();
+    let rates = promises::agent_rates(&result);
+    let summary: Vec<(&str, usize, usize, usize)> = rates
+        .iter()
+        .map(|r| (r.agent_id.as_str(), r.kept, r.broken, r.pending))
+        .collect();
+    assert_eq!(
+        summary,
+        vec![("A017", 1, 1, 0), ("A021", 0, 1, 1), ("A033", 1, 1, 0)]
+    );
+    assert_eq!(rates[0].kept_rate, Some(0.5));
+    assert_eq!(rates[1].kept_rate, Some(0.0));
+
+    let csv = promises::render_csv(&result);
+    assert!(csv.starts_with('\u{feff}'));
+    let mut reader = csv::Reader::from_reader(csv.trim_start_matches('\u{feff}').as_bytes());
+    let headers = reader.headers().expect("header row").clone();
+    assert!(headers.iter().any(|h| h == "follow_up_call_id"));
+    assert_eq!(reader.records().count(), 6);
+
+    let text = promises::render_text(&result);
+    assert!(
+        text.starts_with("6 promise(s) as of 2026-11-28T04:00:00Z: 2 kept, 3 broken, 1 pending"),
+        "{text}"
+    );
+    assert!(text.contains("P-0601: call P-0601: started_at"), "{text}");
+}

@@ -169,7 +169,7 @@ a { color: var(--agent); text-decoration: none; } a:hover { text-decoration: und
 table { border-collapse: collapse; margin: 8px 0; width: 100%; }
 th, td { border-bottom: 1px solid var(--line); padding: 5px 8px; text-align: left; vertical-align: top; }
 th { background: var(--panel); font-weight: 600; }
-td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
+td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
 .cards { display: flex; flex-wrap: wrap; gap: 12px; margin: 12px 0; }
 .card { border: 1px solid var(--line); border-radius: 6px; padding: 10px 16px; min-width: 150px; background: var(--panel); }
 .card .value { font-size: 24px; font-weight: 600; }
@@ -185,10 +185,9 @@ svg .label, svg .legend { fill: var(--muted); }
 svg .value { fill: var(--fg); }
 svg .bar { fill: var(--agent); }
 svg .line { stroke-width: 2.5; fill: none; }
-svg .line.agent, svg .point.agent { stroke: var(--agent); fill: var(--agent); }
-svg .line.team, svg .point.team { stroke: var(--muted); fill: var(--muted); }
-svg .line.pass, svg .point.pass { stroke: var(--pass); fill: var(--pass); }
-svg path.line { fill: none; }
+svg .line.agent { stroke: var(--agent); } svg .point.agent { fill: var(--agent); }
+svg .line.team { stroke: var(--muted); } svg .point.team { fill: var(--muted); }
+svg .line.pass { stroke: var(--pass); } svg .point.pass { fill: var(--pass); }
 svg .utt-block { cursor: pointer; }
 svg .utt-block.lane0 { fill: var(--agent); opacity: .55; } svg .utt-block.lane1 { fill: var(--customer); opacity: .55; }
 svg .utt-block.lane2 { fill: var(--na); opacity: .55; }

@@ -256,15 +256,24 @@ fn place_audio(
     (sources, written, problems)
 }
 
-/// The recording decoded and written as 16-bit PCM WAV (16 kHz, its own
-/// channels), which every browser plays.
+/// The recording decoded and written as 16-bit PCM WAV with its own
+/// channels, which every browser plays. Telephone recordings (8 kHz) go
+/// back to 8 kHz, halving the copy: the decoder's 16 kHz holds nothing
+/// above their 4 kHz band.
 fn playable_wav(path: &Path) -> Result<Vec<u8>, String> {
     let audio = crate::audio::decode_file(path).map_err(|e| e.to_string())?;
     let channels = audio.channels.len().max(1);
-    let frames = audio.len();
+    let factor = if audio.source.rate > 0 && audio.source.rate < audio.sample_rate
+        && audio.sample_rate % audio.source.rate == 0
+    {
+        (audio.sample_rate / audio.source.rate) as usize
+    } else {
+        1
+    };
+    let frames = audio.len() / factor;
     let data_len = frames * channels * 2;
     let mut bytes = Vec::with_capacity(44 + data_len);
-    let rate = audio.sample_rate;
+    let rate = audio.sample_rate / factor as u32;
     let _ = bytes.write_all(b"RIFF");
     let _ = bytes.write_all(&((36 + data_len) as u32).to_le_bytes());
     let _ = bytes.write_all(b"WAVEfmt ");
@@ -279,7 +288,8 @@ fn playable_wav(path: &Path) -> Result<Vec<u8>, String> {
     let _ = bytes.write_all(&(data_len as u32).to_le_bytes());
     for frame in 0..frames {
         for channel in &audio.channels {
-            let sample = channel.get(frame).copied().unwrap_or(0.0).clamp(-1.0, 1.0);
+            let window = channel.get(frame * factor..(frame + 1) * factor).unwrap_or(&[]);
+            let sample = (window.iter().sum::<f32>() / factor as f32).clamp(-1.0, 1.0);
             bytes.extend_from_slice(&((sample * 32767.0).round() as i16).to_le_bytes());
         }
     }

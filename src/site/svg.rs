@@ -78,9 +78,16 @@ pub fn line_chart(title: &str, labels: &[String], series: &[Series<'_>], css_cla
     let step = n.div_ceil(12);
     for (i, label) in labels.iter().enumerate() {
         if i % step == 0 || i == n - 1 {
+            // The end labels lean inwards so they are not clipped.
+            let anchor = match i {
+                _ if n == 1 => "middle",
+                0 => "start",
+                i if i == n - 1 => "end",
+                _ => "middle",
+            };
             let _ = write!(
                 svg,
-                r#"<text class="label" x="{:.1}" y="{:.1}" text-anchor="middle">{}</text>"#,
+                r#"<text class="label" x="{:.1}" y="{:.1}" text-anchor="{anchor}">{}</text>"#,
                 x_of(i),
                 HEIGHT - BOTTOM + 16.0,
                 escape(label)
@@ -267,7 +274,9 @@ mod tests {
             }],
             "trend",
         );
-        assert_eq!(svg.matches('M').count() - svg.matches("M0").count(), 2, "{svg}");
+        let path = svg.split(r#" d=""#).nth(1).unwrap().split('"').next().unwrap();
+        assert_eq!(path.matches('M').count(), 2, "{path}");
+        assert_eq!(path.matches('L').count(), 0, "{path}");
         assert_eq!(svg.matches("<circle").count(), 2);
     }
 }

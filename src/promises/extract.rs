@@ -58,12 +58,21 @@ pub(crate) fn promises_in(text: &str, said_at: &Zoned) -> Vec<Found> {
         };
         let time = &clauses[time_clause].times[time_index];
         let time_here = (time_clause == k).then_some(time);
-        let Some(action) = actions
-            .iter()
-            .find(|span| !done_already(&clause.folded, **span, time_here))
-        else {
-            continue;
+        // The action the time expression governs: the first after it in the
+        // clause (退款已经在今天上午退回了 is about 退回, not 退款), else the
+        // last before it (给您回电话，明天上午之前).
+        let action = match time_here {
+            Some(t) => actions
+                .iter()
+                .find(|(start, _)| *start >= t.end)
+                .or_else(|| actions.iter().rev().find(|(_, end)| *end <= t.start))
+                .or(actions.first()),
+            None => actions.first(),
         };
+        let Some(action) = action else { continue };
+        if done_already(&clause.folded, *action, time_here) {
+            continue;
+        }
         let Some(deadline) = timexpr::resolve(&time.spec, said_at) else {
             continue;
         };
@@ -140,10 +149,34 @@ fn regex(cell: &'static OnceLock<Regex>, pattern: &str) -> &'static Regex {
 
 /// Verbs of the promised action. Longest first, so 回电话 wins over 回电;
 /// 回覆 because Traditional→Simplified conversion keeps it.
-const ACTIONS: &str = "回个电话|回电话|回电|回拨|回复|回覆|答复|回访|回个话|回话|联系|打个电话|打电话|打给你|给你打|致电|\
+const ACTIONS: &str = "回个电话|回电话|回电|回拨|回过去|打过去|打回去|回给你|回复|回覆|答复|回访|回个话|回话|联系|打个电话|打电话|打给你|给你打|致电|\
 通知|告知|告诉你|反馈|处理|解决|安排|上门|寄出|寄给你|寄过去|寄回|补寄|邮寄|寄|发货|发出|发给你|补发|发送|\
-退款|退还|退回|退给你|到账|打款|返还|赔付|赔偿|补偿|核实|确认|跟进|同步|办好|办理|送到|送达|送货|到货|派送|配送|维修|修好|\
+退款|退还|退回|退给你|到账|打款|返还|赔付|赔偿|补偿|核实|确认|跟进|同步|办好|办理|送到|送达|送货|送过去|送过来|送上门|到货|派送|配送|维修|修好|\
 更换|换货|审核|开票|开具|给你(?:一个|个)?(?:消息|准信|结果|说法|交代|答案)";
+
+/// True for actions that are themselves a call or a reply to the customer.
+pub(crate) fn is_contact(action: &str) -> bool {
+    [
+        "回个电话",
+        "回电话",
+        "回电",
+        "回拨",
+        "回过去",
+        "打过去",
+        "打回去",
+        "回复",
+        "回覆",
+        "答复",
+        "回访",
+        "联系",
+        "打个电话",
+        "打电话",
+        "打给你",
+        "给你打",
+        "致电",
+    ]
+    .contains(&action)
+}
 
 /// Character ranges of the action verbs of a folded clause.
 fn action_spans(folded: &[char]) -> Vec<(usize, usize)> {
@@ -215,7 +248,7 @@ fn is_negated(folded: &str) -> bool {
     }
     regex(
         &RE,
-        "不会|不能|不可能|没法|没办法|没有办法|无法|不一定|不保证|保证不了|做不到|来不及|办不到|不用|不需要|无需|不必|不了|没有|没|别",
+        "不会|不能|不可能|没法|没办法|没有办法|无法|不一定|不保证|保证不了|做不到|来不及|办不到|不用|不需要|无需|不必|不了|不到|不上|没有|没|别",
     )
     .is_match(&text)
 }
@@ -235,6 +268,15 @@ fn is_hedged(folded: &str) -> bool {
 /// customer's wishes read back (您希望明天给您回电).
 fn is_customers_job(folded: &str) -> bool {
     static RE: OnceLock<Regex> = OnceLock::new();
+    static TO_US: OnceLock<Regex> = OnceLock::new();
+    // …给我们回个电话 / 联系我们 / 发给我们: the customer acts, towards us.
+    let to_us = regex(
+        &TO_US,
+        "(?:给|跟|和|与|向)我们?(?:回|打|发|寄|联系|反馈|提供|上传)|(?:联系|打给|致电|告诉|通知|发给|寄给|回复|回电给)我们?",
+    );
+    if to_us.is_match(folded) {
+        return true;
+    }
     regex(
         &RE,
         "(?:^|[^给跟和与帮为替向])你(?:们)?(?:这边|那边)?(?:可以|能|就|也|再|随时|直接|到时候|到时|先|需要|得|要|记得|自己|明天|今天|下午|上午)*\
@@ -255,16 +297,16 @@ fn is_availability(folded: &str) -> bool {
 }
 
 /// True when the action `[action_start, action_end)` is reported as done: a
-/// past marker (已经, 刚才 …) before it, unless a later day is named after the
-/// marker (已经安排师傅明天上门: the arranging is done, the visit is not); or
-/// a perfective 了 right after it (短信发给您了) with no later day named.
+/// past marker (已经, 刚才 …) before it, unless a future time is named after
+/// the marker (已经安排师傅明天上门, 已为您申请 3个工作日内到账: the arranging
+/// is done, the visit is not); or a perfective 了 right after it (短信发给您了).
 fn done_already(
     folded: &[char],
     (action_start, action_end): (usize, usize),
     time_in_clause: Option<&TimeMatch>,
 ) -> bool {
     static RE: OnceLock<Regex> = OnceLock::new();
-    let later_day = time_in_clause.is_some_and(|t| timexpr::names_later_day(&t.spec));
+    let later_day = time_in_clause.is_some_and(|t| timexpr::is_future_by_itself(&t.spec));
     let after = &folded[action_end.min(folded.len())..folded.len().min(action_end + 6)];
     if after.contains(&'了') && !later_day {
         return true;
@@ -277,7 +319,7 @@ fn done_already(
         return false;
     };
     let cue_end = char_index(&before, m.end());
-    !time_in_clause.is_some_and(|t| t.start >= cue_end && timexpr::names_later_day(&t.spec))
+    !time_in_clause.is_some_and(|t| t.start >= cue_end && timexpr::is_future_by_itself(&t.spec))
 }
 
 fn is_separator(c: char) -> bool {

@@ -252,7 +252,7 @@ fn direction(call: &Transcript) -> &'static str {
 /// Vendor transcripts often lack `direction`; an agent who opens with "给您回个
 /// 电话" is making the call-back, and the customer's reaction in it is not a
 /// complaint about a missing one.
-fn opens_as_call_back(call: &Transcript) -> bool {
+pub(crate) fn opens_as_call_back(call: &Transcript) -> bool {
     static RE: OnceLock<Regex> = OnceLock::new();
     let re = RE.get_or_init(|| {
         Regex::new("给你回(?:个)?电话|给你回电|回访|回复你|答应给你|之前跟你|昨天跟你|跟进一下")

@@ -162,11 +162,21 @@ pub(crate) fn rfc3339(z: &Zoned) -> String {
 /// and other speakers' words are never promises.
 pub fn extract_promises(call: &Transcript) -> Result<Vec<ExtractedPromise>, PromiseError> {
     let start = call_start(call)?;
+    // In a call-back, "今天给您回个电话" in the agent's opening is the call
+    // itself being made, not a new promise.
+    let call_back = call
+        .direction
+        .as_deref()
+        .is_some_and(|d| d.trim().eq_ignore_ascii_case("outbound"))
+        || follow::opens_as_call_back(call);
+    let mut agent_turn = 0;
     let mut out = Vec::new();
     for (index, utterance) in call.utterances.iter().enumerate() {
         if Role::from_speaker(&utterance.speaker) != Role::Agent {
             continue;
         }
+        agent_turn += 1;
+        let opening = call_back && agent_turn <= 2;
         // N小时内 counts from when it was said, not from when the call began.
         let offset_ms = utterance
             .start_ms
@@ -176,6 +186,15 @@ pub fn extract_promises(call: &Transcript) -> Result<Vec<ExtractedPromise>, Prom
             .checked_add(SignedDuration::from_millis(offset_ms))
             .unwrap_or_else(|_| start.clone());
         for found in extract::promises_in(&utterance.text, &said_at) {
+            let whole_day_today = found.deadline.date() == said_at.date()
+                && found.deadline.time() == jiff::civil::Time::constant(23, 59, 59, 0);
+            if opening
+                && whole_day_today
+                && extract::is_contact(&found.action)
+                && !found.text.contains('再')
+            {
+                continue;
+            }
             out.push(ExtractedPromise {
                 call_id: call.call_id.clone(),
                 agent_id: call.agent_id.clone(),

@@ -344,3 +344,128 @@ fn csv_has_bom_and_header() {
         "{text}"
     );
 }
+
+/// Phrasings heard in real calls: the first promise's words and deadline, or
+/// `None` when nothing in it is a promise. Said on Friday 2026-11-20 09:30.
+#[test]
+fn everyday_phrasings() {
+    let said = zoned(FRI);
+    let table: &[(&str, Option<(&str, &str)>)] = &[
+        ("我这边24小时内给您回电", Some(("24小时内", "11-21 09:30"))),
+        ("最晚明天下午给您答复", Some(("明天下午", "11-21 18:00"))),
+        (
+            "明天上午十点前会有专员联系您",
+            Some(("明天上午十点前", "11-21 10:00")),
+        ),
+        ("两个小时后给您回电", Some(("两个小时后", "11-20 11:30"))),
+        ("我明天给您打过来", Some(("明天", "11-21 23:59"))),
+        (
+            "好的那我明天上午再跟您确认一下",
+            Some(("明天上午", "11-21 12:00")),
+        ),
+        (
+            "您放心 我们明天中午之前肯定给您寄出",
+            Some(("明天中午之前", "11-21 13:00")),
+        ),
+        ("我今天之内给您回个话", Some(("今天之内", "11-20 23:59"))),
+        (
+            "这个我帮您记录下来了 明天会有同事给您回电",
+            Some(("明天", "11-21 23:59")),
+        ),
+        (
+            "那我明天这个时候再给您打电话",
+            Some(("明天这个时候", "11-21 09:30")),
+        ),
+        ("我下午四点给您回过去", Some(("下午四点", "11-20 16:00"))),
+        (
+            "好的 我让师傅今天晚上八点之前联系您",
+            Some(("今天晚上八点之前", "11-20 20:00")),
+        ),
+        (
+            "我们争取周三之前给您处理好",
+            Some(("周三之前", "11-25 23:59")),
+        ),
+        (
+            "稍后会有短信发送到您的手机上",
+            Some(("稍后", "11-20 23:59")),
+        ),
+        (
+            "好的，我这边已经给您登记了，明天下午会有工作人员联系您的。",
+            Some(("明天下午", "11-21 18:00")),
+        ),
+        (
+            "退款将在1-3个工作日内退回到您的原支付账户",
+            Some(("1-3个工作日内", "11-25 23:59")),
+        ),
+        ("我们明天一早就给您安排", Some(("明天一早", "11-21 12:00"))),
+        (
+            "我二十分钟以后给您回电话",
+            Some(("二十分钟以后", "11-20 09:50")),
+        ),
+        ("明天我一定给你个说法", Some(("明天", "11-21 23:59"))),
+        (
+            "那我这边先帮您申请 明后天给您回复",
+            Some(("明后天", "11-22 23:59")),
+        ),
+        (
+            "我今天下午联系不到您 明天上午再给您打",
+            Some(("明天上午", "11-21 12:00")),
+        ),
+        (
+            "已为您申请退款三个工作日内到账",
+            Some(("三个工作日内", "11-25 23:59")),
+        ),
+        (
+            "您的问题我已经反馈了，请您耐心等待，一般三个工作日内会有结果。",
+            None,
+        ),
+        ("您这个订单是昨天下午发货的", None),
+        ("我们的快递一般是下午五点统一发货", None),
+        ("师傅说明天上午到不了，改到下午了", None),
+        ("这个问题我现在马上给您处理", None),
+        ("如果明天下午还没有收到的话，您再联系我们", None),
+        ("退款已经在今天上午退回到您的账户了", None),
+        ("取件码今天下午已经用短信发给您了", None),
+        ("那我等您明天上午的电话", None),
+        ("您明天下午三点以后再打过来就可以了", None),
+        ("您方便的话明天上午给我们回个电话", None),
+        ("这个要等厂家回复 大概需要三到五天", None),
+        ("麻烦您明天上午十点前把照片发给我们", None),
+        ("我在五分钟内帮您转接到技术部门", None),
+    ];
+    let mut failures = Vec::new();
+    for (text, expected) in table {
+        let found = super::extract::promises_in(text, &said);
+        let got = found.first().map(|f| {
+            (
+                f.time_expression.clone(),
+                f.deadline.strftime("%m-%d %H:%M").to_string(),
+            )
+        });
+        let expected = expected.map(|(e, d)| (e.to_string(), d.to_string()));
+        if got != expected {
+            failures.push(format!("{text}: got {got:?}, expected {expected:?}"));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+fn a_call_back_opening_is_the_call_not_a_new_promise() {
+    let t = call(
+        r#"{"call_id":"CB1","agent_id":"A1","customer_id":"C1","started_at":"2026-11-21T10:00:00+08:00",
+            "utterances":[
+              {"speaker":"agent","text":"您好，您昨天反映的问题，我们今天给您回个电话。"},
+              {"speaker":"customer","text":"好的，你说。"},
+              {"speaker":"agent","text":"师傅今天下午五点前上门，今天晚上我再给您回个电话。"}]}"#,
+    );
+    let found = extract_promises(&t).expect("valid call");
+    let shown: Vec<(&str, &str)> = found
+        .iter()
+        .map(|p| (p.time_expression.as_str(), p.action.as_str()))
+        .collect();
+    assert_eq!(
+        shown,
+        vec![("今天下午五点前", "上门"), ("今天晚上", "回个电话")]
+    );
+}

@@ -67,6 +67,8 @@ pub(crate) enum Part {
     Evening,
     /// 下班前: the end of the working day.
     EndOfWork,
+    /// 明天这个时候: the time of day it was said.
+    SameTime,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -177,6 +179,7 @@ pub(crate) fn resolve(spec: &Spec, said_at: &Zoned) -> Option<Zoned> {
                         None => Time::new(23, 59, 59, 0).ok()?,
                     }
                 }
+                (None, Some(Part::SameTime)) => said_at.time(),
                 (None, Some(part)) => part_end(part)?,
                 (None, None) => Time::new(23, 59, 59, 0).ok()?,
             };
@@ -186,6 +189,13 @@ pub(crate) fn resolve(spec: &Spec, said_at: &Zoned) -> Option<Zoned> {
     // Whole seconds: a deadline is read and compared by people.
     let ts = Timestamp::from_second(deadline.timestamp().as_second()).ok()?;
     Some(ts.to_zoned(deadline.time_zone().clone()))
+}
+
+/// True for expressions that point forward on their own: a later day, a
+/// duration (24小时内), later today (稍后). 已经 before one of these reports the
+/// arranging as done, not the promised action.
+pub(crate) fn is_future_by_itself(spec: &Spec) -> bool {
+    matches!(spec, Spec::Within { .. } | Spec::LaterToday) || names_later_day(spec)
 }
 
 /// True for expressions that name a day other than the call's own (明天,
@@ -300,7 +310,7 @@ fn part_end(part: Part) -> Option<Time> {
         Part::Noon => (13, 0, 0),
         Part::Afternoon | Part::EndOfWork => (18, 0, 0),
         Part::Dusk => (19, 0, 0),
-        Part::Evening => (23, 59, 59),
+        Part::Evening | Part::SameTime => (23, 59, 59),
     };
     Time::new(h, m, s, 0).ok()
 }
@@ -501,6 +511,9 @@ fn parse_point(c: &[char], i: usize) -> Option<(usize, Spec)> {
 
 const DAY_WORDS: &[(&str, i32, Option<Part>)] = &[
     ("大后天", 3, None),
+    // 明后天 / 今明两天: the later of the two days.
+    ("明后天", 2, None),
+    ("今明两天", 1, None),
     ("后天", 2, None),
     ("明天", 1, None),
     ("明日", 1, None),
@@ -656,6 +669,10 @@ fn parse_part(c: &[char], i: usize, after_anchor: bool) -> Option<(usize, Part)>
         ("下班以前", Part::EndOfWork),
         ("下班前", Part::EndOfWork),
         ("凌晨", Part::EarlyMorning),
+        ("一早", Part::Morning),
+        ("这个时候", Part::SameTime),
+        ("这个时间", Part::SameTime),
+        ("这个点", Part::SameTime),
         ("早上", Part::Morning),
         ("早晨", Part::Morning),
         ("清早", Part::Morning),
@@ -669,7 +686,8 @@ fn parse_part(c: &[char], i: usize, after_anchor: bool) -> Option<(usize, Part)>
         ("晚间", Part::Evening),
     ];
     for (word, part) in PARTS {
-        if starts(c, i, word) {
+        // 这个时候 alone is "now"; only 明天这个时候 names a deadline.
+        if starts(c, i, word) && (after_anchor || *part != Part::SameTime) {
             return Some((i + word.chars().count(), *part));
         }
     }

@@ -326,10 +326,10 @@ fn clock_time(hour: i8, minute: i8, part: Option<Part>, same_day: bool, now: Tim
         Some(Part::Noon) if (1..=2).contains(&hour) => hour + 12,
         Some(_) => hour,
         None => {
-            if (1..=6).contains(&hour) {
-                hour + 12
-            } else if same_day && hour < 12 && Time::new(hour, minute, 0, 0).is_ok_and(|t| t <= now)
-            {
+            let small_hours = (1..=6).contains(&hour);
+            let morning_passed =
+                same_day && hour < 12 && Time::new(hour, minute, 0, 0).is_ok_and(|t| t <= now);
+            if small_hours || morning_passed {
                 hour + 12
             } else {
                 hour
@@ -359,13 +359,7 @@ fn parse_expression(c: &[char], i: usize) -> Option<(usize, Option<Spec>)> {
     }
     let (mut end, mut spec) = parse_point(c, i)?;
     // Ranges and alternatives: the later end is the deadline.
-    loop {
-        let Some(after_joiner) = joiner(c, end) else {
-            break;
-        };
-        let Some((end2, spec2)) = parse_point(c, after_joiner) else {
-            break;
-        };
+    while let Some((end2, spec2)) = joiner(c, end).and_then(|after| parse_point(c, after)) {
         spec = inherit(spec, spec2);
         end = end2;
     }
@@ -797,14 +791,13 @@ fn parse_duration(c: &[char], i: usize) -> Option<(usize, Spec)> {
         (Unit::Hours, 2)
     } else if starts(c, j, "分钟") {
         (Unit::Minutes, 2)
-    } else if c.get(j) == Some(&'天') {
-        (Unit::Days, 1)
-    } else if c.get(j) == Some(&'日') && matches!(suffix(c, j + 1), Some((_, Suffix::By))) {
+    } else if c.get(j) == Some(&'天')
+        || (c.get(j) == Some(&'日') && matches!(suffix(c, j + 1), Some((_, Suffix::By))))
+    {
         (Unit::Days, 1)
     } else if starts(c, j, "星期") || starts(c, j, "礼拜") {
         (Unit::Weeks, 2)
-    } else if c.get(j) == Some(&'周') && !c.get(j + 1).is_some_and(|d| weekday_char(*d).is_some())
-    {
+    } else if c.get(j) == Some(&'周') && c.get(j + 1).is_none_or(|d| weekday_char(*d).is_none()) {
         (Unit::Weeks, 1)
     } else if counted && c.get(j) == Some(&'月') {
         (Unit::Months, 1)
@@ -905,12 +898,5 @@ fn is_number_char(c: char) -> bool {
 }
 
 fn starts(c: &[char], i: usize, word: &str) -> bool {
-    let mut j = i;
-    for w in word.chars() {
-        if c.get(j) != Some(&w) {
-            return false;
-        }
-        j += 1;
-    }
-    true
+    (i..).zip(word.chars()).all(|(j, w)| c.get(j) == Some(&w))
 }

@@ -9,6 +9,11 @@ need_apt=()
 command -v cmake >/dev/null 2>&1 || need_apt+=(cmake)
 ldconfig -p 2>/dev/null | grep -q 'libclang-14\|libclang\.so' || need_apt+=(libclang1-14)
 command -v python3 >/dev/null 2>&1 || need_apt+=(python3 python3-pip)
+# The report's browser tests drive Debian's Chromium; the report itself uses
+# the system's CJK fonts (Noto CJK here) so Chinese never renders as boxes.
+[ -x /usr/bin/chromium ] || need_apt+=(chromium)
+[ -x /usr/bin/chromedriver ] || need_apt+=(chromium-driver)
+fc-list 2>/dev/null | grep -qi 'Noto Sans CJK' || need_apt+=(fonts-noto-cjk)
 if [ ${#need_apt[@]} -gt 0 ]; then
     SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
     export DEBIAN_FRONTEND=noninteractive

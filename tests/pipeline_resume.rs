@@ -187,6 +187,9 @@ fn killed_run_resumes_without_redoing_finished_calls() {
     );
     assert_eq!(db.transcript_count().unwrap(), 2);
     drop(db);
+    // The results store: intact, the two finished calls in it, the run
+    // logged as started but not finished.
+    assert_eq!(store_counts(&out), (2, 2, 2 * item_count(), 1, 0));
     assert!(
         !out.join("scorecards.jsonl").exists(),
         "reports are written at the end of a run"
@@ -224,6 +227,36 @@ fn killed_run_resumes_without_redoing_finished_calls() {
     assert_eq!(summary.timing.transcribed, 2);
     assert_eq!(summary.counts.scored, 4);
     assert_outputs_complete(&out);
+    assert_eq!(
+        store_counts(&out),
+        (4, 4, 4 * item_count(), 2, 1),
+        "nothing recorded twice; the killed run stays unfinished in the log"
+    );
+    let dataset = callqa::store::load(&[out.clone()], &Default::default()).unwrap();
+    assert_eq!(dataset.calls.len(), 4);
+    assert!(dataset.unscored.is_empty());
+}
+
+fn item_count() -> usize {
+    builtin_rubric().items.len()
+}
+
+/// (calls, scorecards, item results, runs logged, runs finished) in the
+/// results store, after SQLite's own integrity check.
+fn store_counts(out: &Path) -> (usize, usize, usize, usize, usize) {
+    let conn = rusqlite::Connection::open(out.join("callqa.sqlite")).unwrap();
+    let integrity: String = conn
+        .query_row("PRAGMA integrity_check", [], |row| row.get(0))
+        .unwrap();
+    assert_eq!(integrity, "ok");
+    let count = |sql: &str| conn.query_row(sql, [], |row| row.get::<_, i64>(0)).unwrap() as usize;
+    (
+        count("SELECT COUNT(*) FROM calls"),
+        count("SELECT COUNT(*) FROM scorecards"),
+        count("SELECT COUNT(*) FROM item_results"),
+        count("SELECT COUNT(*) FROM run_log"),
+        count("SELECT COUNT(*) FROM run_log WHERE finished_unix IS NOT NULL"),
+    )
 }
 
 #[test]

@@ -70,6 +70,9 @@ pub fn default_sources() -> Vec<(PathBuf, bool)> {
             .unwrap_or_else(|e| panic!("{dir}: {e}"))
             .map(|e| e.unwrap().path())
             .filter(|p| p.extension().is_some_and(|e| e == "json"))
+            // A manifest refuses a malformed started_at (pipeline_manifest
+            // tests that); the promise library's own test covers this file.
+            .filter(|p| !p.to_string_lossy().contains("unreadable-started-at"))
             .collect();
         files.sort();
         let reassign = dir.ends_with("golden");

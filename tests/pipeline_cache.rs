@@ -50,7 +50,7 @@ fn migrations_are_versioned_and_idempotent() {
     let db = CacheDb::open(&path).unwrap();
     assert_eq!(db.schema_version().unwrap(), SCHEMA_VERSION);
     let applied = db.applied_migrations().unwrap();
-    assert_eq!(applied.iter().map(|(v, _)| *v).collect::<Vec<_>>(), [1, 2]);
+    assert_eq!(applied.iter().map(|(v, _)| *v).collect::<Vec<_>>(), [1, 2, 3]);
     db.put_transcript(
         &transcript_key("a"),
         &info(),
@@ -111,7 +111,7 @@ fn an_older_database_is_upgraded_in_place() {
         .unwrap();
     }
     let db = CacheDb::open(&path).unwrap();
-    assert_eq!(db.schema_version().unwrap(), 2);
+    assert_eq!(db.schema_version().unwrap(), SCHEMA_VERSION);
     assert_eq!(
         db.result_count().unwrap(),
         1,
@@ -120,6 +120,26 @@ fn an_older_database_is_upgraded_in_place() {
     assert!(
         db.load_run("/nowhere").unwrap().is_none(),
         "version 2 tables exist"
+    );
+    let tables: Vec<String> = {
+        let conn = Connection::open(&path).unwrap();
+        let mut statement = conn
+            .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")
+            .unwrap();
+        let names = statement
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        names
+    };
+    assert_eq!(
+        tables,
+        [
+            "audio_hashes", "calls", "item_results", "results", "rubric_versions", "run_calls",
+            "run_log", "runs", "schema_version", "scorecards", "transcripts"
+        ],
+        "version 3 (results store) tables exist"
     );
     let key = ResultKey {
         call_id: "c1".into(),

@@ -77,7 +77,12 @@ impl RubricVersion {
         } else {
             format!(" {}", self.version)
         };
-        format!("{}{} (sha256 {})", self.id, version, &self.sha256[..12.min(self.sha256.len())])
+        format!(
+            "{}{} (sha256 {})",
+            self.id,
+            version,
+            &self.sha256[..12.min(self.sha256.len())]
+        )
     }
 }
 
@@ -358,7 +363,11 @@ pub fn load(run_dirs: &[PathBuf], choice: &RubricChoice) -> Result<Dataset, Stor
         .cloned()
         .ok_or_else(|| StoreError::NoSuchRubric {
             wanted: shown_sha.clone(),
-            available: versions.values().map(|v| v.label()).collect::<Vec<_>>().join(", "),
+            available: versions
+                .values()
+                .map(|v| v.label())
+                .collect::<Vec<_>>()
+                .join(", "),
         })?;
     let other_rubrics = versions
         .values()
@@ -396,7 +405,12 @@ pub fn load(run_dirs: &[PathBuf], choice: &RubricChoice) -> Result<Dataset, Stor
         });
     }
     calls.sort_by(|a, b| {
-        let key = |c: &StoredCall| (c.transcript.started_at.is_none(), c.transcript.started_at.clone());
+        let key = |c: &StoredCall| {
+            (
+                c.transcript.started_at.is_none(),
+                c.transcript.started_at.clone(),
+            )
+        };
         key(a)
             .cmp(&key(b))
             .then_with(|| a.transcript.call_id.cmp(&b.transcript.call_id))
@@ -496,41 +510,46 @@ fn calls_of(
             )
             .map_err(|e| db.sql(action, e))?;
         let rows = statement
-            .query_map(params![out_dir_key, rubric_sha256, last_finished_run], |row| {
-                Ok((
-                    row.get(0)?,
-                    row.get(1)?,
-                    row.get(2)?,
-                    row.get(3)?,
-                    row.get(4)?,
-                    row.get(5)?,
-                ))
-            })
+            .query_map(
+                params![out_dir_key, rubric_sha256, last_finished_run],
+                |row| {
+                    Ok((
+                        row.get(0)?,
+                        row.get(1)?,
+                        row.get(2)?,
+                        row.get(3)?,
+                        row.get(4)?,
+                        row.get(5)?,
+                    ))
+                },
+            )
             .and_then(|rows| rows.collect::<Result<Vec<_>, _>>())
             .map_err(|e| db.sql(action, e))?;
         rows
     };
     raw.into_iter()
-        .map(|(call_id, transcript_json, audio_path, audio_sha256, audio_ms, scorecard_json)| {
-            let corrupt = |what, message: String| StoreError::Corrupt {
-                db: db_path.to_path_buf(),
-                call_id: call_id.clone(),
-                what,
-                message,
-            };
-            let transcript: Transcript = serde_json::from_str(&transcript_json)
-                .map_err(|e| corrupt("transcript", e.to_string()))?;
-            let scorecard = scorecard_json
-                .map(|json| serde_json::from_str::<Scorecard>(&json))
-                .transpose()
-                .map_err(|e| corrupt("scorecard", e.to_string()))?;
-            Ok(CallRow {
-                transcript,
-                audio_path: PathBuf::from(audio_path),
-                audio_sha256,
-                audio_ms: audio_ms.max(0) as u64,
-                scorecard,
-            })
-        })
+        .map(
+            |(call_id, transcript_json, audio_path, audio_sha256, audio_ms, scorecard_json)| {
+                let corrupt = |what, message: String| StoreError::Corrupt {
+                    db: db_path.to_path_buf(),
+                    call_id: call_id.clone(),
+                    what,
+                    message,
+                };
+                let transcript: Transcript = serde_json::from_str(&transcript_json)
+                    .map_err(|e| corrupt("transcript", e.to_string()))?;
+                let scorecard = scorecard_json
+                    .map(|json| serde_json::from_str::<Scorecard>(&json))
+                    .transpose()
+                    .map_err(|e| corrupt("scorecard", e.to_string()))?;
+                Ok(CallRow {
+                    transcript,
+                    audio_path: PathBuf::from(audio_path),
+                    audio_sha256,
+                    audio_ms: audio_ms.max(0) as u64,
+                    scorecard,
+                })
+            },
+        )
         .collect()
 }

@@ -232,7 +232,7 @@ fn killed_run_resumes_without_redoing_finished_calls() {
         (4, 4, 4 * item_count(), 2, 1),
         "nothing recorded twice; the killed run stays unfinished in the log"
     );
-    let dataset = callqa::store::load(&[out.clone()], &Default::default()).unwrap();
+    let dataset = callqa::store::load(std::slice::from_ref(&out), &Default::default()).unwrap();
     assert_eq!(dataset.calls.len(), 4);
     assert!(dataset.unscored.is_empty());
 }

@@ -37,7 +37,9 @@ fn item_counts(cards: &[Value]) -> BTreeMap<String, (usize, usize)> {
     let mut counts: BTreeMap<String, (usize, usize)> = BTreeMap::new();
     for card in cards {
         for item in card["items"].as_array().unwrap() {
-            let entry = counts.entry(item["id"].as_str().unwrap().to_string()).or_default();
+            let entry = counts
+                .entry(item["id"].as_str().unwrap().to_string())
+                .or_default();
             let verdict = item["verdict"].as_str().unwrap();
             if verdict != "na" {
                 entry.1 += 1;
@@ -62,7 +64,11 @@ fn report_pages_match_the_scorecards_and_evidence_plays_the_recording() {
         AS_OF,
         batch.run_dir.to_str().unwrap(),
     ]);
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     let cards: Vec<Value> = scorecards(&batch.run_dir)
         .into_iter()
         .filter(|c| c.get("score").is_some())
@@ -74,13 +80,25 @@ fn report_pages_match_the_scorecards_and_evidence_plays_the_recording() {
     // Overview: the headline numbers.
     browser.open(&file_url(&report_dir.join("index.html")));
     let passed = cards.iter().filter(|c| c["passed"] == json!(true)).count();
-    let mean = round1(cards.iter().map(|c| c["score"].as_f64().unwrap()).sum::<f64>() / cards.len() as f64);
-    assert_eq!(browser.text("[data-stat=calls] .value"), cards.len().to_string());
+    let mean = round1(
+        cards
+            .iter()
+            .map(|c| c["score"].as_f64().unwrap())
+            .sum::<f64>()
+            / cards.len() as f64,
+    );
+    assert_eq!(
+        browser.text("[data-stat=calls] .value"),
+        cards.len().to_string()
+    );
     assert_eq!(
         browser.text("[data-stat=pass-rate] .value"),
         format!("{:.1}%", round1(100.0 * passed as f64 / cards.len() as f64))
     );
-    assert_eq!(browser.text("[data-stat=mean-score] .value"), format!("{mean:.1}"));
+    assert_eq!(
+        browser.text("[data-stat=mean-score] .value"),
+        format!("{mean:.1}")
+    );
 
     // Every call's score in the calls table, and every item's failure rate.
     let shown: Value = browser.run(
@@ -103,13 +121,21 @@ fn report_pages_match_the_scorecards_and_evidence_plays_the_recording() {
         json!([]),
     );
     for (id, (fail, applicable)) in item_counts(&cards) {
-        assert_eq!(rates[&id][0].as_str(), Some(fail.to_string().as_str()), "fail count of {id}");
+        assert_eq!(
+            rates[&id][0].as_str(),
+            Some(fail.to_string().as_str()),
+            "fail count of {id}"
+        );
         let rate = if applicable == 0 {
             "–".to_string()
         } else {
             format!("{:.1}%", round1(100.0 * fail as f64 / applicable as f64))
         };
-        assert_eq!(rates[&id][1].as_str(), Some(rate.as_str()), "failure rate of {id}");
+        assert_eq!(
+            rates[&id][1].as_str(),
+            Some(rate.as_str()),
+            "failure rate of {id}"
+        );
     }
     // The histogram's bars add up to the calls.
     let bars: Value = browser.run(
@@ -117,7 +143,14 @@ fn report_pages_match_the_scorecards_and_evidence_plays_the_recording() {
            function (b) { return +b.getAttribute('data-count'); });",
         json!([]),
     );
-    assert_eq!(bars.as_array().unwrap().iter().map(|b| b.as_u64().unwrap()).sum::<u64>(), cards.len() as u64);
+    assert_eq!(
+        bars.as_array()
+            .unwrap()
+            .iter()
+            .map(|b| b.as_u64().unwrap())
+            .sum::<u64>(),
+        cards.len() as u64
+    );
 
     // Chinese renders with a real font: with no CJK font every character is
     // the same "tofu" box, so two different strings would draw the same pixels.
@@ -128,32 +161,70 @@ fn report_pages_match_the_scorecards_and_evidence_plays_the_recording() {
          return draw('投诉热点') !== draw('坐席通话') && draw('客服') !== draw('退款');",
         json!([]),
     );
-    assert_eq!(distinct, json!(true), "Chinese characters render as tofu: no CJK font (install fonts-noto-cjk)");
+    assert_eq!(
+        distinct,
+        json!(true),
+        "Chinese characters render as tofu: no CJK font (install fonts-noto-cjk)"
+    );
     let png = browser.screenshot();
     let (width, height) = png_size(&png);
-    assert!(width >= 1000 && height >= 600, "screenshot {width}×{height}");
-    assert!(png.len() > 20_000, "the overview screenshot is nearly blank ({} bytes)", png.len());
+    assert!(
+        width >= 1000 && height >= 600,
+        "screenshot {width}×{height}"
+    );
+    assert!(
+        png.len() > 20_000,
+        "the overview screenshot is nearly blank ({} bytes)",
+        png.len()
+    );
     save_screenshot("overview.png", &png);
 
     // An agent page: its numbers against the agent's scorecards.
     let agent = "A017";
-    let mine: Vec<&Value> = cards.iter().filter(|c| c["agent_id"] == json!(agent)).collect();
+    let mine: Vec<&Value> = cards
+        .iter()
+        .filter(|c| c["agent_id"] == json!(agent))
+        .collect();
     assert!(mine.len() >= 3);
     browser.click(&format!("table.agents tr[data-agent={agent}] a"));
-    browser.wait_for("return document.title.indexOf('A017') >= 0;", "the agent page");
-    assert_eq!(browser.text("[data-stat=calls] .value"), mine.len().to_string());
-    let agent_mean = round1(mine.iter().map(|c| c["score"].as_f64().unwrap()).sum::<f64>() / mine.len() as f64);
-    assert_eq!(browser.text("[data-stat=mean-score] .value"), format!("{agent_mean:.1}"));
-    assert_eq!(browser.text("[data-stat=team-mean-score] .value"), format!("{mean:.1}"));
+    browser.wait_for(
+        "return document.title.indexOf('A017') >= 0;",
+        "the agent page",
+    );
+    assert_eq!(
+        browser.text("[data-stat=calls] .value"),
+        mine.len().to_string()
+    );
+    let agent_mean = round1(
+        mine.iter()
+            .map(|c| c["score"].as_f64().unwrap())
+            .sum::<f64>()
+            / mine.len() as f64,
+    );
+    assert_eq!(
+        browser.text("[data-stat=mean-score] .value"),
+        format!("{agent_mean:.1}")
+    );
+    assert_eq!(
+        browser.text("[data-stat=team-mean-score] .value"),
+        format!("{mean:.1}")
+    );
 
     // A call page: click evidence, the recording seeks there and plays.
     let (call_id, seek) = cards
         .iter()
         .find_map(|card| {
             card["items"].as_array().unwrap().iter().find_map(|item| {
-                let ms = item["evidence"].as_array()?.iter().find_map(|e| e["start_ms"].as_u64())?;
-                (item["verdict"] == json!("fail") && ms > 10_000)
-                    .then(|| (card["call_id"].as_str().unwrap().to_string(), ms as f64 / 1000.0))
+                let ms = item["evidence"]
+                    .as_array()?
+                    .iter()
+                    .find_map(|e| e["start_ms"].as_u64())?;
+                (item["verdict"] == json!("fail") && ms > 10_000).then(|| {
+                    (
+                        card["call_id"].as_str().unwrap().to_string(),
+                        ms as f64 / 1000.0,
+                    )
+                })
             })
         })
         .expect("a failed item with evidence after 10 s");
@@ -168,7 +239,10 @@ fn report_pages_match_the_scorecards_and_evidence_plays_the_recording() {
         "var a = document.getElementById('recording'); return !a.paused || a.ended;",
         "the recording to play",
     );
-    let position = browser.run("return document.getElementById('recording').currentTime;", json!([]));
+    let position = browser.run(
+        "return document.getElementById('recording').currentTime;",
+        json!([]),
+    );
     let position = position.as_f64().unwrap();
     assert!(
         position >= seek - 0.05 && position < seek + 2.0,
@@ -180,20 +254,43 @@ fn report_pages_match_the_scorecards_and_evidence_plays_the_recording() {
         json!([button]),
     );
     assert_eq!(flashed, json!(true), "the evidence's utterance is shown");
-    let marks = browser.run("return document.querySelectorAll('.transcript mark').length;", json!([]));
-    assert!(marks.as_u64().unwrap() > 0, "evidence highlighted in the transcript");
+    let marks = browser.run(
+        "return document.querySelectorAll('.transcript mark').length;",
+        json!([]),
+    );
+    assert!(
+        marks.as_u64().unwrap() > 0,
+        "evidence highlighted in the transcript"
+    );
     let png = browser.screenshot();
     assert!(png.len() > 20_000);
     save_screenshot("call.png", &png);
 
     // Promises: the page agrees with `callqa promises`, and a kept promise's
     // call page links to the follow-up call.
-    let output = callqa(&["promises", "--format", "json", "--as-of", AS_OF, batch.run_dir.to_str().unwrap()]);
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let output = callqa(&[
+        "promises",
+        "--format",
+        "json",
+        "--as-of",
+        AS_OF,
+        batch.run_dir.to_str().unwrap(),
+    ]);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     let promises: Value = serde_json::from_slice(&output.stdout).unwrap();
     let promises = promises.as_array().unwrap();
-    let statuses: Vec<&str> = promises.iter().map(|p| p["status"].as_str().unwrap()).collect();
-    assert!(statuses.contains(&"kept") && statuses.contains(&"broken"), "{statuses:?}");
+    let statuses: Vec<&str> = promises
+        .iter()
+        .map(|p| p["status"].as_str().unwrap())
+        .collect();
+    assert!(
+        statuses.contains(&"kept") && statuses.contains(&"broken"),
+        "{statuses:?}"
+    );
     browser.open(&file_url(&report_dir.join("promises.html")));
     let rows: Value = browser.run(
         "return Array.prototype.map.call(document.querySelectorAll('table.promises tr[data-promise-call]'), \
@@ -208,12 +305,22 @@ fn report_pages_match_the_scorecards_and_evidence_plays_the_recording() {
         .collect();
     let expected: Vec<(String, String)> = promises
         .iter()
-        .map(|p| (p["call_id"].as_str().unwrap().into(), p["status"].as_str().unwrap().into()))
+        .map(|p| {
+            (
+                p["call_id"].as_str().unwrap().into(),
+                p["status"].as_str().unwrap().into(),
+            )
+        })
         .collect();
     assert_eq!(rows, expected);
-    let kept = promises.iter().find(|p| p["status"] == json!("kept")).unwrap();
+    let kept = promises
+        .iter()
+        .find(|p| p["status"] == json!("kept"))
+        .unwrap();
     let follow_up = kept["follow_up_call_id"].as_str().unwrap();
-    browser.open(&file_url(&report_dir.join(format!("calls/{}.html", kept["call_id"].as_str().unwrap()))));
+    browser.open(&file_url(
+        &report_dir.join(format!("calls/{}.html", kept["call_id"].as_str().unwrap())),
+    ));
     browser.click("td.follow-up a");
     browser.wait_for(
         &format!("return document.title.indexOf({}) >= 0;", json!(follow_up)),
@@ -222,6 +329,9 @@ fn report_pages_match_the_scorecards_and_evidence_plays_the_recording() {
 
     // Hotspots page lists the overall hotspots with example calls that link.
     browser.open(&file_url(&report_dir.join("hotspots.html")));
-    let hotspots = browser.run("return document.querySelectorAll('table.hotspots tr[data-hotspot]').length;", json!([]));
+    let hotspots = browser.run(
+        "return document.querySelectorAll('table.hotspots tr[data-hotspot]').length;",
+        json!([]),
+    );
     assert!(hotspots.as_u64().unwrap() > 0, "no hotspots on the page");
 }

@@ -14,7 +14,9 @@ use report_support::{build_batch, callqa, crate_dir, default_sources, round1, sc
 
 fn counts(run_dir: &Path) -> Vec<i64> {
     let conn = rusqlite::Connection::open(run_dir.join("callqa.sqlite")).unwrap();
-    let integrity: String = conn.query_row("PRAGMA integrity_check", [], |r| r.get(0)).unwrap();
+    let integrity: String = conn
+        .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+        .unwrap();
     assert_eq!(integrity, "ok");
     [
         "SELECT COUNT(*) FROM calls",
@@ -53,41 +55,114 @@ fn runs_are_recorded_once_and_rubric_versions_coexist() {
     let edited = builtin.replacen("pass_score = ", "pass_score = 99.5 # was ", 1);
     assert_ne!(edited, builtin, "the rubric has a pass_score line");
     fs::write(&strict, edited).unwrap();
-    fs::copy(crate_dir().join("rubrics/cs-dict.txt"), batch.path("cs-dict.txt")).unwrap();
-    let output = callqa(&["rescore", "--rubric", strict.to_str().unwrap(), batch.run_dir.to_str().unwrap()]);
-    assert!(matches!(output.status.code(), Some(0 | 1)), "{}", String::from_utf8_lossy(&output.stderr));
-    assert_eq!(counts(&batch.run_dir), vec![n, 2 * n, 2 * n * items, 2, 3, 3]);
+    fs::copy(
+        crate_dir().join("rubrics/cs-dict.txt"),
+        batch.path("cs-dict.txt"),
+    )
+    .unwrap();
+    let output = callqa(&[
+        "rescore",
+        "--rubric",
+        strict.to_str().unwrap(),
+        batch.run_dir.to_str().unwrap(),
+    ]);
+    assert!(
+        matches!(output.status.code(), Some(0 | 1)),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert_eq!(
+        counts(&batch.run_dir),
+        vec![n, 2 * n, 2 * n * items, 2, 3, 3]
+    );
     let strict_cards = scorecards(&batch.run_dir);
-    let strict_sha = strict_cards[0]["rubric_sha256"].as_str().unwrap().to_string();
+    let strict_sha = strict_cards[0]["rubric_sha256"]
+        .as_str()
+        .unwrap()
+        .to_string();
 
     // The report shows the latest version by default, an older one on request.
     let conn = rusqlite::Connection::open(batch.run_dir.join("callqa.sqlite")).unwrap();
     let old_sha: String = conn
-        .query_row("SELECT rubric_sha256 FROM rubric_versions WHERE rubric_sha256 != ?1", [&strict_sha], |r| r.get(0))
+        .query_row(
+            "SELECT rubric_sha256 FROM rubric_versions WHERE rubric_sha256 != ?1",
+            [&strict_sha],
+            |r| r.get(0),
+        )
         .unwrap();
     let run_dir = batch.run_dir.to_str().unwrap();
     let latest = batch.path("report-latest");
-    let output = callqa(&["report", "--audio", "none", "--as-of", AS_OF, "--out", latest.to_str().unwrap(), run_dir]);
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let output = callqa(&[
+        "report",
+        "--audio",
+        "none",
+        "--as-of",
+        AS_OF,
+        "--out",
+        latest.to_str().unwrap(),
+        run_dir,
+    ]);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     let index = fs::read_to_string(latest.join("index.html")).unwrap();
-    assert!(index.contains(&strict_sha[..12]), "the report names the rubric version it shows");
-    let passed = strict_cards.iter().filter(|c| c["passed"] == Value::Bool(true)).count();
+    assert!(
+        index.contains(&strict_sha[..12]),
+        "the report names the rubric version it shows"
+    );
+    let passed = strict_cards
+        .iter()
+        .filter(|c| c["passed"] == Value::Bool(true))
+        .count();
     let rate = format!("{:.1}%", round1(100.0 * passed as f64 / n as f64));
-    assert!(index.contains(&format!(r#"data-stat="pass-rate"><div class="value">{rate}<"#)), "pass rate {rate}");
+    assert!(
+        index.contains(&format!(
+            r#"data-stat="pass-rate"><div class="value">{rate}<"#
+        )),
+        "pass rate {rate}"
+    );
 
     let older = batch.path("report-older");
     let output = callqa(&[
-        "report", "--audio", "none", "--as-of", AS_OF, "--rubric-version", &old_sha[..8],
-        "--out", older.to_str().unwrap(), run_dir,
+        "report",
+        "--audio",
+        "none",
+        "--as-of",
+        AS_OF,
+        "--rubric-version",
+        &old_sha[..8],
+        "--out",
+        older.to_str().unwrap(),
+        run_dir,
     ]);
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     let index = fs::read_to_string(older.join("index.html")).unwrap();
     assert!(index.contains(&old_sha[..12]) && !index.contains(&strict_sha[..12]));
 
     // The same data and as-of time give byte-identical pages.
     let again = batch.path("report-again");
-    callqa(&["report", "--audio", "none", "--as-of", AS_OF, "--out", again.to_str().unwrap(), run_dir]);
-    for page in ["index.html", "promises.html", "hotspots.html", "csv/calls.csv"] {
+    callqa(&[
+        "report",
+        "--audio",
+        "none",
+        "--as-of",
+        AS_OF,
+        "--out",
+        again.to_str().unwrap(),
+        run_dir,
+    ]);
+    for page in [
+        "index.html",
+        "promises.html",
+        "hotspots.html",
+        "csv/calls.csv",
+    ] {
         assert_eq!(
             fs::read(latest.join(page)).unwrap(),
             fs::read(again.join(page)).unwrap(),
@@ -97,7 +172,10 @@ fn runs_are_recorded_once_and_rubric_versions_coexist() {
 
     // CSV for Excel: BOM, CRLF, one row per call, the scores of the scorecards.
     let csv = fs::read_to_string(latest.join("csv/calls.csv")).unwrap();
-    assert!(csv.starts_with('\u{feff}'), "calls.csv has a byte-order mark");
+    assert!(
+        csv.starts_with('\u{feff}'),
+        "calls.csv has a byte-order mark"
+    );
     assert!(csv.contains("\r\n"));
     let mut reader = csv::Reader::from_reader(csv.trim_start_matches('\u{feff}').as_bytes());
     let headers = reader.headers().unwrap().clone();
@@ -105,8 +183,14 @@ fn runs_are_recorded_once_and_rubric_versions_coexist() {
     let rows: Vec<csv::StringRecord> = reader.records().map(|r| r.unwrap()).collect();
     assert_eq!(rows.len() as i64, n);
     for card in &strict_cards {
-        let row = rows.iter().find(|r| &r[0] == card["call_id"].as_str().unwrap()).unwrap();
-        assert_eq!(row[score_column], format!("{:.1}", card["score"].as_f64().unwrap()));
+        let row = rows
+            .iter()
+            .find(|r| &r[0] == card["call_id"].as_str().unwrap())
+            .unwrap();
+        assert_eq!(
+            row[score_column],
+            format!("{:.1}", card["score"].as_f64().unwrap())
+        );
     }
 }
 
@@ -121,30 +205,57 @@ fn promises_and_hotspots_commands_read_run_folders() {
     let run_dir = batch.run_dir.to_str().unwrap();
 
     let output = callqa(&["promises", "--format", "json", "--as-of", AS_OF, run_dir]);
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     let promises: Value = serde_json::from_slice(&output.stdout).unwrap();
     let promises = promises.as_array().unwrap();
     assert!(!promises.is_empty());
     for promise in promises {
-        for key in ["call_id", "agent_id", "customer_id", "text", "deadline", "status", "follow_up_call_id"] {
-            assert!(promise.get(key).is_some(), "promise without `{key}`: {promise}");
+        for key in [
+            "call_id",
+            "agent_id",
+            "customer_id",
+            "text",
+            "deadline",
+            "status",
+            "follow_up_call_id",
+        ] {
+            assert!(
+                promise.get(key).is_some(),
+                "promise without `{key}`: {promise}"
+            );
         }
         let status = promise["status"].as_str().unwrap();
         assert!(["kept", "broken", "pending"].contains(&status));
         if status == "kept" {
-            assert!(promise["follow_up_call_id"].is_string(), "a kept promise names its follow-up call: {promise}");
+            assert!(
+                promise["follow_up_call_id"].is_string(),
+                "a kept promise names its follow-up call: {promise}"
+            );
         }
     }
     let output = callqa(&["promises", "--format", "csv", "--as-of", AS_OF, run_dir]);
-    assert!(String::from_utf8(output.stdout).unwrap().starts_with('\u{feff}'));
+    assert!(String::from_utf8(output.stdout)
+        .unwrap()
+        .starts_with('\u{feff}'));
     let output = callqa(&["promises", "--as-of", AS_OF, run_dir]);
     let text = String::from_utf8(output.stdout).unwrap();
     assert!(text.contains("kept") && text.contains("broken"), "{text}");
 
     let output = callqa(&["hotspots", "--format", "json", run_dir]);
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     let hotspots: Value = serde_json::from_slice(&output.stdout).unwrap();
-    assert_eq!(hotspots["calls"].as_u64().unwrap() as usize, batch.call_ids.len());
+    assert_eq!(
+        hotspots["calls"].as_u64().unwrap() as usize,
+        batch.call_ids.len()
+    );
 }
 
 #[test]
@@ -167,8 +278,20 @@ fn supervisor_commands_name_bad_inputs() {
             "{command}: {stderr}"
         );
     }
-    let output = callqa(&["promises", "--as-of", "next tuesday", empty.to_str().unwrap()]);
+    let output = callqa(&[
+        "promises",
+        "--as-of",
+        "next tuesday",
+        empty.to_str().unwrap(),
+    ]);
     assert_eq!(output.status.code(), Some(2));
-    let output = callqa(&["report", "--out", "x", "--audio", "mp3", empty.to_str().unwrap()]);
+    let output = callqa(&[
+        "report",
+        "--out",
+        "x",
+        "--audio",
+        "mp3",
+        empty.to_str().unwrap(),
+    ]);
     assert!(String::from_utf8_lossy(&output.stderr).contains("--audio"));
 }

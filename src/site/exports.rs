@@ -35,13 +35,12 @@ pub fn render(report: &Report<'_>, file: &str) -> String {
 
 /// Quotes when needed; neutralises formula starts.
 pub fn cell_text(cell: &str) -> String {
-    let guarded = if cell.starts_with(['=', '+', '-', '@', '\t', '\r'])
-        && cell.parse::<f64>().is_err()
-    {
-        format!("'{cell}")
-    } else {
-        cell.to_string()
-    };
+    let guarded =
+        if cell.starts_with(['=', '+', '-', '@', '\t', '\r']) && cell.parse::<f64>().is_err() {
+            format!("'{cell}")
+        } else {
+            cell.to_string()
+        };
     if guarded.contains([',', '"', '\n', '\r']) {
         format!("\"{}\"", guarded.replace('"', "\"\""))
     } else {
@@ -56,8 +55,18 @@ fn opt(value: Option<f64>) -> String {
 fn calls(report: &Report<'_>) -> Vec<Vec<String>> {
     let item_ids: Vec<String> = report.stats.items.iter().map(|i| i.id.clone()).collect();
     let mut header: Vec<String> = [
-        "call_id", "agent_id", "customer_id", "started_at", "week", "direction", "duration_s",
-        "score", "passed", "critical_failed", "rubric", "rubric_sha256",
+        "call_id",
+        "agent_id",
+        "customer_id",
+        "started_at",
+        "week",
+        "direction",
+        "duration_s",
+        "score",
+        "passed",
+        "critical_failed",
+        "rubric",
+        "rubric_sha256",
     ]
     .iter()
     .map(|s| s.to_string())
@@ -71,7 +80,10 @@ fn calls(report: &Report<'_>) -> Vec<Vec<String>> {
             agent_of(call).to_string(),
             call.transcript.customer_id.clone().unwrap_or_default(),
             call.transcript.started_at.clone().unwrap_or_default(),
-            report.stats.dates[index].as_ref().map(|d| d.week.clone()).unwrap_or_default(),
+            report.stats.dates[index]
+                .as_ref()
+                .map(|d| d.week.clone())
+                .unwrap_or_default(),
             call.transcript.direction.clone().unwrap_or_default(),
             format!("{:.1}", call.audio_ms as f64 / 1000.0),
             format!("{:.1}", card.score),
@@ -96,8 +108,17 @@ fn calls(report: &Report<'_>) -> Vec<Vec<String>> {
 
 fn agents(report: &Report<'_>) -> Vec<Vec<String>> {
     let mut rows = vec![[
-        "agent_id", "calls", "passed", "pass_rate_percent", "mean_score", "team_pass_rate_percent",
-        "team_mean_score", "promises_kept", "promises_broken", "promises_pending", "most_failed_items",
+        "agent_id",
+        "calls",
+        "passed",
+        "pass_rate_percent",
+        "mean_score",
+        "team_pass_rate_percent",
+        "team_mean_score",
+        "promises_kept",
+        "promises_broken",
+        "promises_pending",
+        "most_failed_items",
     ]
     .iter()
     .map(|s| s.to_string())
@@ -131,7 +152,14 @@ fn agents(report: &Report<'_>) -> Vec<Vec<String>> {
 
 fn items(report: &Report<'_>) -> Vec<Vec<String>> {
     let mut rows = vec![[
-        "item_id", "title", "critical", "pass", "fail", "review", "na", "failure_rate_percent",
+        "item_id",
+        "title",
+        "critical",
+        "pass",
+        "fail",
+        "review",
+        "na",
+        "failure_rate_percent",
     ]
     .iter()
     .map(|s| s.to_string())
@@ -153,8 +181,16 @@ fn items(report: &Report<'_>) -> Vec<Vec<String>> {
 
 fn promises(report: &Report<'_>) -> Vec<Vec<String>> {
     let mut rows = vec![[
-        "call_id", "agent_id", "customer_id", "started_at", "text", "time_expression", "deadline",
-        "status", "follow_up_call_id", "reason",
+        "call_id",
+        "agent_id",
+        "customer_id",
+        "started_at",
+        "text",
+        "time_expression",
+        "deadline",
+        "status",
+        "follow_up_call_id",
+        "reason",
     ]
     .iter()
     .map(|s| s.to_string())
@@ -180,10 +216,18 @@ fn promises(report: &Report<'_>) -> Vec<Vec<String>> {
 }
 
 fn hotspots(report: &Report<'_>) -> Vec<Vec<String>> {
-    let mut rows = vec![["period", "rank", "phrase", "calls", "mentions", "score", "example_call_ids"]
-        .iter()
-        .map(|s| s.to_string())
-        .collect()];
+    let mut rows = vec![[
+        "period",
+        "rank",
+        "phrase",
+        "calls",
+        "mentions",
+        "score",
+        "example_call_ids",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect()];
     let mut push = |period: &str, list: &[crate::hotspots::Hotspot]| {
         for (rank, h) in list.iter().enumerate() {
             rows.push(vec![

@@ -141,7 +141,11 @@ pub fn verdict_badge(verdict: &str) -> String {
         "na" => "不适用 n/a",
         other => other,
     };
-    format!(r#"<span class="verdict {0}" data-verdict="{0}">{1}</span>"#, escape(verdict), label)
+    format!(
+        r#"<span class="verdict {0}" data-verdict="{0}">{1}</span>"#,
+        escape(verdict),
+        label
+    )
 }
 
 /// The style sheet. The font list names the CJK faces of each platform

@@ -56,7 +56,9 @@ impl std::str::FromStr for AudioMode {
             "copy" => Ok(AudioMode::Copy),
             "link" => Ok(AudioMode::Link),
             "none" => Ok(AudioMode::None),
-            other => Err(format!("`{other}` is not an audio mode; use copy, link or none")),
+            other => Err(format!(
+                "`{other}` is not an audio mode; use copy, link or none"
+            )),
         }
     }
 }
@@ -173,13 +175,16 @@ pub fn build(dataset: &Dataset, options: &SiteOptions) -> Result<SiteSummary, Si
     write(out.join("promises.html"), pages::promises_page(&report))?;
     write(out.join("hotspots.html"), pages::hotspots_page(&report))?;
     for agent in &report.stats.agents {
-        let path = out.join("agents").join(format!("{}.html", html::file_stem(&agent.agent_id)));
+        let path = out
+            .join("agents")
+            .join(format!("{}.html", html::file_stem(&agent.agent_id)));
         write(path, pages::agent_page(&report, agent))?;
     }
     for (index, call) in dataset.calls.iter().enumerate() {
-        let path = out
-            .join("calls")
-            .join(format!("{}.html", html::file_stem(&call.transcript.call_id)));
+        let path = out.join("calls").join(format!(
+            "{}.html",
+            html::file_stem(&call.transcript.call_id)
+        ));
         write(path, pages::call_page(&report, index))?;
     }
     for (file, _) in exports::FILES {
@@ -224,14 +229,19 @@ fn place_audio(
         }
         match mode {
             AudioMode::Link => {
-                let absolute = fs::canonicalize(&call.audio_path).unwrap_or_else(|_| call.audio_path.clone());
-                let calls_dir = fs::canonicalize(out.join("calls")).unwrap_or_else(|_| out.join("calls"));
+                let absolute =
+                    fs::canonicalize(&call.audio_path).unwrap_or_else(|_| call.audio_path.clone());
+                let calls_dir =
+                    fs::canonicalize(out.join("calls")).unwrap_or_else(|_| out.join("calls"));
                 sources.insert(id.clone(), relative_url(&calls_dir, &absolute));
             }
             AudioMode::Copy => {
                 // Named by content, so a re-run or two calls sharing a
                 // recording write it once.
-                let name = format!("{}.wav", &call.audio_sha256[..16.min(call.audio_sha256.len())]);
+                let name = format!(
+                    "{}.wav",
+                    &call.audio_sha256[..16.min(call.audio_sha256.len())]
+                );
                 let target = out.join("audio").join(&name);
                 if !target.is_file() {
                     match playable_wav(&call.audio_path) {
@@ -263,7 +273,8 @@ fn place_audio(
 fn playable_wav(path: &Path) -> Result<Vec<u8>, String> {
     let audio = crate::audio::decode_file(path).map_err(|e| e.to_string())?;
     let channels = audio.channels.len().max(1);
-    let factor = if audio.source.rate > 0 && audio.source.rate < audio.sample_rate
+    let factor = if audio.source.rate > 0
+        && audio.source.rate < audio.sample_rate
         && audio.sample_rate % audio.source.rate == 0
     {
         (audio.sample_rate / audio.source.rate) as usize
@@ -288,7 +299,9 @@ fn playable_wav(path: &Path) -> Result<Vec<u8>, String> {
     let _ = bytes.write_all(&(data_len as u32).to_le_bytes());
     for frame in 0..frames {
         for channel in &audio.channels {
-            let window = channel.get(frame * factor..(frame + 1) * factor).unwrap_or(&[]);
+            let window = channel
+                .get(frame * factor..(frame + 1) * factor)
+                .unwrap_or(&[]);
             let sample = (window.iter().sum::<f32>() / factor as f32).clamp(-1.0, 1.0);
             bytes.extend_from_slice(&((sample * 32767.0).round() as i16).to_le_bytes());
         }
@@ -300,7 +313,11 @@ fn playable_wav(path: &Path) -> Result<Vec<u8>, String> {
 fn relative_url(from: &Path, to: &Path) -> String {
     let from: Vec<_> = from.components().collect();
     let to_parts: Vec<_> = to.components().collect();
-    let common = from.iter().zip(&to_parts).take_while(|(a, b)| a == b).count();
+    let common = from
+        .iter()
+        .zip(&to_parts)
+        .take_while(|(a, b)| a == b)
+        .count();
     let mut parts: Vec<String> = vec!["..".to_string(); from.len() - common];
     parts.extend(
         to_parts[common..]
@@ -332,6 +349,9 @@ mod tests {
             relative_url(Path::new("/r/report/calls"), Path::new("/r/rec/通话 1.wav")),
             "../../rec/%E9%80%9A%E8%AF%9D%201.wav"
         );
-        assert_eq!(relative_url(Path::new("/a"), Path::new("/a/b.wav")), "b.wav");
+        assert_eq!(
+            relative_url(Path::new("/a"), Path::new("/a/b.wav")),
+            "b.wav"
+        );
     }
 }

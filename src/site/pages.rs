@@ -5,9 +5,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write;
 
-use super::html::{
-    agent_href, call_href, escape, number, percent, verdict_badge, Depth, Frame,
-};
+use super::html::{agent_href, call_href, escape, number, percent, verdict_badge, Depth, Frame};
 use super::stats::{agent_of, AgentStats, ItemRate, Stats, Tally};
 use super::svg::{self, Series, TimelineBlock};
 use super::Report;
@@ -67,7 +65,11 @@ fn item_table(items: &[ItemRate], limit: Option<usize>) -> String {
             percent(rate),
             id = escape(&item.id),
             title = escape(&item.title),
-            critical = if item.critical { " <small>(critical)</small>" } else { "" },
+            critical = if item.critical {
+                " <small>(critical)</small>"
+            } else {
+                ""
+            },
         );
     }
     html.push_str("</tbody></table>");
@@ -95,7 +97,8 @@ fn week_table(weeks: &[super::stats::WeekStats]) -> String {
 }
 
 fn calls_table(report: &Report<'_>, indexes: &[usize], depth: Depth, show_agent: bool) -> String {
-    let mut html = String::from(r#"<table class="calls"><thead><tr><th>通话 Call</th><th>时间 Started</th>"#);
+    let mut html =
+        String::from(r#"<table class="calls"><thead><tr><th>通话 Call</th><th>时间 Started</th>"#);
     if show_agent {
         html.push_str("<th>坐席 Agent</th>");
     }
@@ -112,7 +115,12 @@ fn calls_table(report: &Report<'_>, indexes: &[usize], depth: Depth, show_agent:
         let _ = write!(
             html,
             r#"<tr data-call="{id}"><td><a href="{href}">{id}</a></td><td>{}</td>"#,
-            escape(&report.stats.dates[index].as_ref().map(|d| d.local.clone()).unwrap_or_default()),
+            escape(
+                &report.stats.dates[index]
+                    .as_ref()
+                    .map(|d| d.local.clone())
+                    .unwrap_or_default()
+            ),
             id = escape(&card.call_id),
             href = escape(&call_href(depth, &card.call_id)),
         );
@@ -140,21 +148,39 @@ fn calls_table(report: &Report<'_>, indexes: &[usize], depth: Depth, show_agent:
 
 fn histogram(stats: &Stats, title: &str) -> String {
     let labels: Vec<String> = (0..10)
-        .map(|i| if i == 9 { "90–100".to_string() } else { format!("{}–{}", i * 10, i * 10 + 9) })
+        .map(|i| {
+            if i == 9 {
+                "90–100".to_string()
+            } else {
+                format!("{}–{}", i * 10, i * 10 + 9)
+            }
+        })
         .collect();
     svg::bar_chart(title, &labels, &stats.histogram, "histogram")
 }
 
-fn promise_rows(report: &Report<'_>, promises: &[&Promise], depth: Depth, show_call: bool) -> String {
+fn promise_rows(
+    report: &Report<'_>,
+    promises: &[&Promise],
+    depth: Depth,
+    show_call: bool,
+) -> String {
     let mut html = String::from("<table class=\"promises\"><thead><tr>");
     if show_call {
         html.push_str("<th>通话 Call</th><th>坐席 Agent</th><th>客户 Customer</th>");
     }
     html.push_str("<th>承诺 Promise</th><th>期限 Deadline</th><th>状态 Status</th><th>后续通话 Follow-up</th><th>说明 Reason</th></tr></thead><tbody>");
     for promise in promises {
-        let _ = write!(html, r#"<tr data-promise-call="{}">"#, escape(&promise.call_id));
+        let _ = write!(
+            html,
+            r#"<tr data-promise-call="{}">"#,
+            escape(&promise.call_id)
+        );
         if show_call {
-            let agent = promise.agent_id.as_deref().unwrap_or(super::stats::UNKNOWN_AGENT);
+            let agent = promise
+                .agent_id
+                .as_deref()
+                .unwrap_or(super::stats::UNKNOWN_AGENT);
             let _ = write!(
                 html,
                 r#"<td>{}</td><td><a href="{}">{}</a></td><td>{}</td>"#,
@@ -206,10 +232,22 @@ pub fn overview(report: &Report<'_>) -> String {
     let mut body = String::new();
     body.push_str(&cards(&[
         ("通话 Calls", stats.overall.calls.to_string(), "calls"),
-        ("通过率 Pass rate", percent(stats.overall.pass_rate()), "pass-rate"),
-        ("平均分 Mean score", number(stats.overall.mean_score()), "mean-score"),
+        (
+            "通过率 Pass rate",
+            percent(stats.overall.pass_rate()),
+            "pass-rate",
+        ),
+        (
+            "平均分 Mean score",
+            number(stats.overall.mean_score()),
+            "mean-score",
+        ),
         ("坐席 Agents", stats.agents.len().to_string(), "agents"),
-        ("关键项失败 Critical failures", stats.overall.critical_failed.to_string(), "critical"),
+        (
+            "关键项失败 Critical failures",
+            stats.overall.critical_failed.to_string(),
+            "critical",
+        ),
     ]));
     if !report.dataset.unscored.is_empty() {
         let _ = write!(
@@ -220,7 +258,10 @@ pub fn overview(report: &Report<'_>) -> String {
         );
     }
     body.push_str("<h2>得分分布 Score distribution</h2>");
-    body.push_str(&histogram(stats, "Score distribution (calls per 10 points)"));
+    body.push_str(&histogram(
+        stats,
+        "Score distribution (calls per 10 points)",
+    ));
     body.push_str("<h2 id=\"weeks\">按周 By week</h2>");
     if stats.weeks.is_empty() {
         body.push_str(r#"<p class="note">No call has a start time (started_at), so there is no weekly view.</p>"#);
@@ -230,14 +271,26 @@ pub fn overview(report: &Report<'_>) -> String {
             "Mean score and pass rate per week",
             &labels,
             &[
-                Series { name: "平均分 mean score", values: stats.weeks.iter().map(|w| w.tally.mean_score()).collect(), css_class: "agent" },
-                Series { name: "通过率 pass rate %", values: stats.weeks.iter().map(|w| w.tally.pass_rate()).collect(), css_class: "pass" },
+                Series {
+                    name: "平均分 mean score",
+                    values: stats.weeks.iter().map(|w| w.tally.mean_score()).collect(),
+                    css_class: "agent",
+                },
+                Series {
+                    name: "通过率 pass rate %",
+                    values: stats.weeks.iter().map(|w| w.tally.pass_rate()).collect(),
+                    css_class: "pass",
+                },
             ],
             "trend",
         ));
         body.push_str(&week_table(&stats.weeks));
         if stats.undated > 0 {
-            let _ = write!(body, r#"<p class="note">{} call(s) without a start time are counted overall but in no week.</p>"#, stats.undated);
+            let _ = write!(
+                body,
+                r#"<p class="note">{} call(s) without a start time are counted overall but in no week.</p>"#,
+                stats.undated
+            );
         }
     }
     body.push_str("<h2 id=\"items\">项目失败率 Item failure rates</h2>");
@@ -246,7 +299,13 @@ pub fn overview(report: &Report<'_>) -> String {
     body.push_str("<h2 id=\"agents\">坐席 Agents</h2>");
     body.push_str(r#"<table class="agents"><thead><tr><th>坐席 Agent</th><th class="num">通话 Calls</th><th class="num">通过率 Pass rate</th><th class="num">平均分 Mean score</th><th class="num">承诺兑现 Promises kept</th><th>最常未通过 Most failed</th></tr></thead><tbody>"#);
     for agent in &stats.agents {
-        let most_failed: Vec<&str> = agent.items.iter().filter(|i| i.fail > 0).take(3).map(|i| i.id.as_str()).collect();
+        let most_failed: Vec<&str> = agent
+            .items
+            .iter()
+            .filter(|i| i.fail > 0)
+            .take(3)
+            .map(|i| i.id.as_str())
+            .collect();
         let _ = write!(
             body,
             r#"<tr data-agent="{id}"><td><a href="{}">{id}</a></td><td class="num">{}</td><td class="num">{}</td><td class="num">{}</td><td class="num">{}</td><td>{}</td></tr>"#,
@@ -265,7 +324,10 @@ pub fn overview(report: &Report<'_>) -> String {
     body.push_str(&calls_table(report, &all, depth, true));
     body.push_str("<h2>导出 Exports</h2><p class=\"downloads\">");
     for (file, label) in super::exports::FILES {
-        let _ = write!(body, r#"<a href="csv/{file}" download>{label} ({file})</a>"#);
+        let _ = write!(
+            body,
+            r#"<a href="csv/{file}" download>{label} ({file})</a>"#
+        );
     }
     body.push_str("</p><p class=\"note\">CSV files are UTF-8 with a byte-order mark, so Excel shows the Chinese text correctly.</p>");
     frame(report, &report.title, depth).render(&body)
@@ -290,11 +352,31 @@ pub fn agent_page(report: &Report<'_>, agent: &AgentStats) -> String {
     let rate = report.promise_rates.get(agent.agent_id.as_str());
     body.push_str(&cards(&[
         ("通话 Calls", agent.tally.calls.to_string(), "calls"),
-        ("平均分 Mean score", number(agent.tally.mean_score()), "mean-score"),
-        ("团队平均分 Team mean", number(team.mean_score()), "team-mean-score"),
-        ("通过率 Pass rate", percent(agent.tally.pass_rate()), "pass-rate"),
-        ("团队通过率 Team pass rate", percent(team.pass_rate()), "team-pass-rate"),
-        ("承诺兑现 Promises kept", promise_rate_text(report, &agent.agent_id), "promises-kept"),
+        (
+            "平均分 Mean score",
+            number(agent.tally.mean_score()),
+            "mean-score",
+        ),
+        (
+            "团队平均分 Team mean",
+            number(team.mean_score()),
+            "team-mean-score",
+        ),
+        (
+            "通过率 Pass rate",
+            percent(agent.tally.pass_rate()),
+            "pass-rate",
+        ),
+        (
+            "团队通过率 Team pass rate",
+            percent(team.pass_rate()),
+            "team-pass-rate",
+        ),
+        (
+            "承诺兑现 Promises kept",
+            promise_rate_text(report, &agent.agent_id),
+            "promises-kept",
+        ),
     ]));
     if let Some(rate) = rate {
         let _ = write!(
@@ -308,19 +390,31 @@ pub fn agent_page(report: &Report<'_>, agent: &AgentStats) -> String {
     if weeks.is_empty() {
         body.push_str(r#"<p class="note">No dated calls.</p>"#);
     } else {
-        let mine: BTreeMap<&str, &Tally> = agent.weeks.iter().map(|w| (w.week.as_str(), &w.tally)).collect();
+        let mine: BTreeMap<&str, &Tally> = agent
+            .weeks
+            .iter()
+            .map(|w| (w.week.as_str(), &w.tally))
+            .collect();
         body.push_str(&svg::line_chart(
             "Mean score per week: agent and team",
             &weeks,
             &[
                 Series {
                     name: &format!("{} 平均分", agent.agent_id),
-                    values: weeks.iter().map(|w| mine.get(w.as_str()).and_then(|t| t.mean_score())).collect(),
+                    values: weeks
+                        .iter()
+                        .map(|w| mine.get(w.as_str()).and_then(|t| t.mean_score()))
+                        .collect(),
                     css_class: "agent",
                 },
                 Series {
                     name: "团队 team",
-                    values: report.stats.weeks.iter().map(|w| w.tally.mean_score()).collect(),
+                    values: report
+                        .stats
+                        .weeks
+                        .iter()
+                        .map(|w| w.tally.mean_score())
+                        .collect(),
                     css_class: "team",
                 },
             ],
@@ -329,7 +423,12 @@ pub fn agent_page(report: &Report<'_>, agent: &AgentStats) -> String {
         body.push_str(&week_table(&agent.weeks));
     }
     body.push_str("<h2>最常未通过的项目 Items failed most</h2>");
-    let failing: Vec<ItemRate> = agent.items.iter().filter(|i| i.fail > 0 || i.review > 0).cloned().collect();
+    let failing: Vec<ItemRate> = agent
+        .items
+        .iter()
+        .filter(|i| i.fail > 0 || i.review > 0)
+        .cloned()
+        .collect();
     if failing.is_empty() {
         body.push_str(r#"<p class="note">No failed or review items.</p>"#);
     } else {
@@ -392,7 +491,7 @@ fn highlighted(text: &str, phrases: &BTreeSet<String>) -> String {
             let one: String = normalize(&c.to_string()).chars().collect();
             let mut it = one.chars();
             match (it.next(), it.next()) {
-                (Some(f), None) if f == '您' => '你',
+                (Some('您'), None) => '你',
                 (Some(f), None) => f,
                 _ => c,
             }
@@ -400,13 +499,18 @@ fn highlighted(text: &str, phrases: &BTreeSet<String>) -> String {
         .collect();
     let mut marked = vec![false; chars.len()];
     for phrase in phrases {
-        let wanted: Vec<char> = phrase.chars().map(|c| if c == '您' { '你' } else { c }).collect();
+        let wanted: Vec<char> = phrase
+            .chars()
+            .map(|c| if c == '您' { '你' } else { c })
+            .collect();
         if wanted.is_empty() || wanted.len() > chars.len() {
             continue;
         }
         for start in 0..=chars.len() - wanted.len() {
             if folded[start..start + wanted.len()] == wanted[..] {
-                marked[start..start + wanted.len()].iter_mut().for_each(|m| *m = true);
+                marked[start..start + wanted.len()]
+                    .iter_mut()
+                    .for_each(|m| *m = true);
             }
         }
     }
@@ -449,15 +553,29 @@ pub fn call_page(report: &Report<'_>, index: usize) -> String {
     for item in &card.items {
         for evidence in &item.evidence {
             if let Some(u) = evidence_utterance(call, evidence) {
-                marks.entry(u).or_default().extend(evidence.matched.iter().cloned());
+                marks
+                    .entry(u)
+                    .or_default()
+                    .extend(evidence.matched.iter().cloned());
             }
         }
     }
 
-    let date = report.stats.dates[index].as_ref().map(|d| d.local.clone()).unwrap_or_else(|| "–".into());
+    let date = report.stats.dates[index]
+        .as_ref()
+        .map(|d| d.local.clone())
+        .unwrap_or_else(|| "–".into());
     body.push_str(&cards(&[
         ("得分 Score", format!("{:.1}", card.score), "score"),
-        ("结果 Result", if card.passed { "通过 passed".into() } else { "未通过 failed".into() }, "passed"),
+        (
+            "结果 Result",
+            if card.passed {
+                "通过 passed".into()
+            } else {
+                "未通过 failed".into()
+            },
+            "passed",
+        ),
         ("时长 Duration", svg::clock(call.audio_ms), "duration"),
         ("开始 Started", date, "started"),
     ]));
@@ -468,9 +586,18 @@ pub fn call_page(report: &Report<'_>, index: usize) -> String {
         escape(agent),
         escape(transcript.customer_id.as_deref().unwrap_or("–")),
         escape(transcript.direction.as_deref().unwrap_or("–")),
-        if card.critical_failed { " · <b>critical item failed</b>" } else { "" }
+        if card.critical_failed {
+            " · <b>critical item failed</b>"
+        } else {
+            ""
+        }
     );
-    if let Some(method) = transcript.extra.get("speakers").and_then(|s| s.get("method")).and_then(|m| m.as_str()) {
+    if let Some(method) = transcript
+        .extra
+        .get("speakers")
+        .and_then(|s| s.get("method"))
+        .and_then(|m| m.as_str())
+    {
         let _ = write!(body, r#"<p class="note">Speakers: {}</p>"#, escape(method));
     }
 
@@ -511,22 +638,38 @@ pub fn call_page(report: &Report<'_>, index: usize) -> String {
         })
         .collect();
     if !blocks.is_empty() {
-        let total = call
-            .audio_ms
-            .max(transcript.utterances.iter().filter_map(|u| u.end_ms).max().unwrap_or(0));
+        let total = call.audio_ms.max(
+            transcript
+                .utterances
+                .iter()
+                .filter_map(|u| u.end_ms)
+                .max()
+                .unwrap_or(0),
+        );
         let lanes: Vec<&str> = if blocks.iter().any(|b| b.lane == 2) {
             vec!["坐席 agent", "客户 customer", "其他 other"]
         } else {
             vec!["坐席 agent", "客户 customer"]
         };
         body.push_str("<h2>时间线 Timeline</h2>");
-        body.push_str(&svg::timeline("Who spoke when (click to play)", &lanes, &blocks, total));
+        body.push_str(&svg::timeline(
+            "Who spoke when (click to play)",
+            &lanes,
+            &blocks,
+            total,
+        ));
     }
 
     // Items.
     body.push_str("<h2>评分项 Items</h2>");
     body.push_str(r#"<table class="item-results"><thead><tr><th>项目 Item</th><th>结果 Verdict</th><th class="num">得分 Points</th><th>原因与证据 Reason and evidence</th></tr></thead><tbody>"#);
-    let titles: BTreeMap<&str, &str> = report.dataset.rubric.items.iter().map(|i| (i.id.as_str(), i.title.as_str())).collect();
+    let titles: BTreeMap<&str, &str> = report
+        .dataset
+        .rubric
+        .items
+        .iter()
+        .map(|i| (i.id.as_str(), i.title.as_str()))
+        .collect();
     for item in &card.items {
         let _ = write!(
             body,
@@ -539,7 +682,9 @@ pub fn call_page(report: &Report<'_>, index: usize) -> String {
             id = escape(&item.id),
         );
         for evidence in &item.evidence {
-            let target = evidence_utterance(call, evidence).map(|u| format!("u{u}")).unwrap_or_default();
+            let target = evidence_utterance(call, evidence)
+                .map(|u| format!("u{u}"))
+                .unwrap_or_default();
             let (_, label, _) = role_label(&evidence.speaker);
             match evidence.start_ms {
                 Some(ms) => {
@@ -554,7 +699,12 @@ pub fn call_page(report: &Report<'_>, index: usize) -> String {
                     );
                 }
                 None => {
-                    let _ = write!(body, r#"<div class="note">{}：{}</div>"#, label, escape(&evidence.text));
+                    let _ = write!(
+                        body,
+                        r#"<div class="note">{}：{}</div>"#,
+                        label,
+                        escape(&evidence.text)
+                    );
                 }
             }
         }
@@ -563,7 +713,12 @@ pub fn call_page(report: &Report<'_>, index: usize) -> String {
     body.push_str("</tbody></table>");
 
     // Promises made here, and promises this call followed up.
-    let made: Vec<&Promise> = report.promises.promises.iter().filter(|p| p.call_id == card.call_id).collect();
+    let made: Vec<&Promise> = report
+        .promises
+        .promises
+        .iter()
+        .filter(|p| p.call_id == card.call_id)
+        .collect();
     let followed: Vec<&Promise> = report
         .promises
         .promises
@@ -626,9 +781,21 @@ pub fn promises_page(report: &Report<'_>) -> String {
     let count = |s: PromiseStatus| all.iter().filter(|p| p.status == s).count();
     let mut body = cards(&[
         ("承诺 Promises", all.len().to_string(), "promises"),
-        ("已兑现 Kept", count(PromiseStatus::Kept).to_string(), "kept"),
-        ("未兑现 Broken", count(PromiseStatus::Broken).to_string(), "broken"),
-        ("待定 Pending", count(PromiseStatus::Pending).to_string(), "pending"),
+        (
+            "已兑现 Kept",
+            count(PromiseStatus::Kept).to_string(),
+            "kept",
+        ),
+        (
+            "未兑现 Broken",
+            count(PromiseStatus::Broken).to_string(),
+            "broken",
+        ),
+        (
+            "待定 Pending",
+            count(PromiseStatus::Pending).to_string(),
+            "pending",
+        ),
     ]);
     let _ = write!(
         body,
@@ -636,14 +803,20 @@ pub fn promises_page(report: &Report<'_>) -> String {
         escape(&report.promises.as_of)
     );
     if all.is_empty() {
-        body.push_str(r#"<p class="note">No promise with a deadline was found in the agents' speech.</p>"#);
+        body.push_str(
+            r#"<p class="note">No promise with a deadline was found in the agents' speech.</p>"#,
+        );
     } else {
         body.push_str(&promise_rows(report, &all, depth, true));
     }
     if !report.promises.skipped.is_empty() {
         body.push_str("<h2>未检查 Not checked</h2><ul>");
         for skipped in &report.promises.skipped {
-            let _ = write!(body, "<li>{}</li>", escape(&serde_json::to_string(skipped).unwrap_or_default()));
+            let _ = write!(
+                body,
+                "<li>{}</li>",
+                escape(&serde_json::to_string(skipped).unwrap_or_default())
+            );
         }
         body.push_str("</ul>");
     }
@@ -651,14 +824,20 @@ pub fn promises_page(report: &Report<'_>) -> String {
 }
 
 fn hotspot_table(report: &Report<'_>, hotspots: &[Hotspot]) -> String {
-    let mut html = String::from(r#"<table class="hotspots"><thead><tr><th class="num">#</th><th>热点 Hotspot</th><th class="num">通话 Calls</th><th class="num">提及 Mentions</th><th>例子 Examples</th></tr></thead><tbody>"#);
+    let mut html = String::from(
+        r#"<table class="hotspots"><thead><tr><th class="num">#</th><th>热点 Hotspot</th><th class="num">通话 Calls</th><th class="num">提及 Mentions</th><th>例子 Examples</th></tr></thead><tbody>"#,
+    );
     for (rank, h) in hotspots.iter().enumerate() {
         let examples: Vec<String> = h
             .example_call_ids
             .iter()
             .enumerate()
             .map(|(i, id)| {
-                let snippet = h.example_snippets.get(i).map(|s| format!(" “{}”", escape(s))).unwrap_or_default();
+                let snippet = h
+                    .example_snippets
+                    .get(i)
+                    .map(|s| format!(" “{}”", escape(s)))
+                    .unwrap_or_default();
                 format!("{}{snippet}", call_link(report, Depth::Top, id))
             })
             .collect();
@@ -690,7 +869,12 @@ pub fn hotspots_page(report: &Report<'_>) -> String {
     } else {
         let labels: Vec<String> = hotspots.overall.iter().map(|h| h.phrase.clone()).collect();
         let counts: Vec<usize> = hotspots.overall.iter().map(|h| h.calls).collect();
-        body.push_str(&svg::bar_chart("Calls per hotspot", &labels, &counts, "hotspot-bars"));
+        body.push_str(&svg::bar_chart(
+            "Calls per hotspot",
+            &labels,
+            &counts,
+            "hotspot-bars",
+        ));
         body.push_str(&hotspot_table(report, &hotspots.overall));
     }
     for week in &hotspots.weeks {

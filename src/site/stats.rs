@@ -313,7 +313,11 @@ mod tests {
         assert_eq!(date.week, "2026-W53");
         assert_eq!(date.week_start, "2026-12-28");
         assert_eq!(call_date(Some("yesterday")), None);
-        assert_eq!(call_date(Some("2026-11-20T09:30:00")), None, "an offset is required");
+        assert_eq!(
+            call_date(Some("2026-11-20T09:30:00")),
+            None,
+            "an offset is required"
+        );
         assert_eq!(call_date(None), None);
     }
 

@@ -60,7 +60,12 @@ pub struct Series<'a> {
 }
 
 /// Lines over x labels (weeks) on a 0–100 scale (scores, pass rates).
-pub fn line_chart(title: &str, labels: &[String], series: &[Series<'_>], css_class: &str) -> String {
+pub fn line_chart(
+    title: &str,
+    labels: &[String],
+    series: &[Series<'_>],
+    css_class: &str,
+) -> String {
     let plot_w = WIDTH - LEFT - RIGHT;
     let plot_h = HEIGHT - TOP - BOTTOM;
     let n = labels.len().max(1);
@@ -274,7 +279,13 @@ mod tests {
             }],
             "trend",
         );
-        let path = svg.split(r#" d=""#).nth(1).unwrap().split('"').next().unwrap();
+        let path = svg
+            .split(r#" d=""#)
+            .nth(1)
+            .unwrap()
+            .split('"')
+            .next()
+            .unwrap();
         assert_eq!(path.matches('M').count(), 2, "{path}");
         assert_eq!(path.matches('L').count(), 0, "{path}");
         assert_eq!(svg.matches("<circle").count(), 2);

@@ -132,7 +132,10 @@ pub fn build_batch(sources: &[(PathBuf, bool)]) -> Batch {
 /// while the customer speaks, faint noise elsewhere (a silent file is bad input).
 pub fn write_call_audio(path: &Path, transcript: &Value) {
     let rate = 8000u32;
-    let utterances = transcript["utterances"].as_array().cloned().unwrap_or_default();
+    let utterances = transcript["utterances"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
     let end_ms = utterances
         .iter()
         .filter_map(|u| u["end_ms"].as_u64())

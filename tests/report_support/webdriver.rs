@@ -54,7 +54,10 @@ impl Browser {
             if agent.get(format!("{base}/status")).call().is_ok() {
                 break;
             }
-            assert!(Instant::now() < deadline, "chromedriver did not answer on port {port}");
+            assert!(
+                Instant::now() < deadline,
+                "chromedriver did not answer on port {port}"
+            );
             std::thread::sleep(Duration::from_millis(100));
         }
         let mut browser = Browser {
@@ -92,9 +95,15 @@ impl Browser {
             .post(&url)
             .send_json(&body)
             .unwrap_or_else(|e| panic!("POST {url}: {e}"));
-        let value: Value = response.body_mut().read_json().expect("WebDriver answers JSON");
+        let value: Value = response
+            .body_mut()
+            .read_json()
+            .expect("WebDriver answers JSON");
         if let Some(error) = value["value"].get("error") {
-            panic!("WebDriver {path} failed: {error} {}", value["value"]["message"]);
+            panic!(
+                "WebDriver {path} failed: {error} {}",
+                value["value"]["message"]
+            );
         }
         value["value"].clone()
     }
@@ -106,7 +115,10 @@ impl Browser {
             .get(&url)
             .call()
             .unwrap_or_else(|e| panic!("GET {url}: {e}"));
-        let value: Value = response.body_mut().read_json().expect("WebDriver answers JSON");
+        let value: Value = response
+            .body_mut()
+            .read_json()
+            .expect("WebDriver answers JSON");
         value["value"].clone()
     }
 
@@ -157,7 +169,10 @@ impl Browser {
     /// A real (trusted) click on the element.
     pub fn click(&self, css: &str) {
         let id = self.find(css);
-        self.post(&self.session_path(&format!("/element/{id}/click")), json!({}));
+        self.post(
+            &self.session_path(&format!("/element/{id}/click")),
+            json!({}),
+        );
     }
 
     /// A PNG screenshot of the viewport.

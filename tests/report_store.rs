@@ -278,6 +278,20 @@ fn supervisor_commands_name_bad_inputs() {
             "{command}: {stderr}"
         );
     }
+    // promises and hotspots also read transcript folders directly.
+    let output = callqa(&[
+        "promises",
+        "--format",
+        "json",
+        "--as-of",
+        AS_OF,
+        crate_dir().join("fixtures/promises").to_str().unwrap(),
+    ]);
+    let promises: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert!(
+        promises.as_array().unwrap().iter().any(|p| p["status"] == "kept"),
+        "{promises}"
+    );
     let output = callqa(&[
         "promises",
         "--as-of",

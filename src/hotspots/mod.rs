@@ -11,7 +11,7 @@
 
 mod render;
 mod tokens;
-mod week;
+pub(crate) mod week;
 
 use std::cmp::Ordering;
 use std::collections::{BTreeMap, BTreeSet, HashMap};

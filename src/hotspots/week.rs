@@ -42,7 +42,8 @@ pub(crate) fn iso_week(started_at: &str) -> Option<IsoWeek> {
     Some(week_of(pieces.date()))
 }
 
-fn week_of(date: Date) -> IsoWeek {
+/// The ISO week a calendar date is in.
+pub(crate) fn week_of(date: Date) -> IsoWeek {
     let iso = date.iso_week_date();
     IsoWeek {
         year: iso.year(),

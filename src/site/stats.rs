@@ -8,6 +8,8 @@
 
 use std::collections::BTreeMap;
 
+use crate::hotspots::week::week_of;
+pub use crate::promises::UNKNOWN_AGENT;
 use crate::score::{Scorecard, Verdict};
 use crate::store::{Dataset, RubricVersion, StoredCall};
 
@@ -30,13 +32,11 @@ pub fn call_date(started_at: Option<&str>) -> Option<CallDate> {
     let _: jiff::Timestamp = text.parse().ok()?;
     let local: jiff::civil::DateTime = text.get(..19)?.replace(' ', "T").parse().ok()?;
     let date = local.date();
-    let iso = date.iso_week_date();
-    let monday = date
-        .checked_sub(jiff::Span::new().days(i64::from(iso.weekday().to_monday_zero_offset())))
-        .ok()?;
+    // The same weeks as the hotspots page.
+    let week = week_of(date);
     Some(CallDate {
-        week: format!("{:04}-W{:02}", iso.year(), iso.week()),
-        week_start: monday.to_string(),
+        week: week.label(),
+        week_start: week.start(),
         local: format!(
             "{} {:02}:{:02}",
             date,
@@ -133,9 +133,6 @@ pub struct Stats {
     /// Per call (same order as [`Dataset::calls`]).
     pub dates: Vec<Option<CallDate>>,
 }
-
-/// The agent id shown for calls that have none.
-pub const UNKNOWN_AGENT: &str = "(unknown)";
 
 pub fn agent_of(call: &StoredCall) -> &str {
     call.scorecard

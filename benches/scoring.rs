@@ -23,10 +23,16 @@ use callqa::transcript::Transcript;
 /// over 300 s.
 fn realistic_calls(count: usize) -> Vec<Transcript> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/golden");
-    let mut files: Vec<PathBuf> = fs::read_dir(&dir).unwrap().map(|e| e.unwrap().path()).collect();
+    let mut files: Vec<PathBuf> = fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
     files.retain(|p| p.extension().is_some_and(|e| e == "json"));
     files.sort();
-    let fixtures: Vec<Transcript> = files.iter().map(|f| Transcript::from_path(f).unwrap()).collect();
+    let fixtures: Vec<Transcript> = files
+        .iter()
+        .map(|f| Transcript::from_path(f).unwrap())
+        .collect();
     (0..count)
         .map(|n| {
             let mut utterances = Vec::new();
@@ -59,7 +65,16 @@ fn realistic_calls(count: usize) -> Vec<Transcript> {
 fn score_one_call(c: &mut Criterion) {
     let rubric = rubric::load_and_compile(None).unwrap();
     let calls = realistic_calls(32);
-    let chars: usize = calls.iter().map(|c| c.utterances.iter().map(|u| u.text.chars().count()).sum::<usize>()).sum::<usize>() / calls.len();
+    let chars: usize = calls
+        .iter()
+        .map(|c| {
+            c.utterances
+                .iter()
+                .map(|u| u.text.chars().count())
+                .sum::<usize>()
+        })
+        .sum::<usize>()
+        / calls.len();
     eprintln!("calls: 60 utterances, {chars} characters on average");
     let mut group = c.benchmark_group("score_one_call");
     group.throughput(Throughput::Elements(1));
@@ -74,7 +89,10 @@ fn score_one_call(c: &mut Criterion) {
 }
 
 fn batch_from_disk(c: &mut Criterion) {
-    let count: usize = std::env::var("CALLQA_BENCH_CALLS").ok().and_then(|v| v.parse().ok()).unwrap_or(10_000);
+    let count: usize = std::env::var("CALLQA_BENCH_CALLS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(10_000);
     let rubric = rubric::load_and_compile(None).unwrap();
     let dir = tempfile::tempdir().unwrap();
     let calls = realistic_calls(64);
@@ -87,7 +105,10 @@ fn batch_from_disk(c: &mut Criterion) {
         files.push(path);
     }
     let mut group = c.benchmark_group("batch_from_disk");
-    group.sample_size(10).measurement_time(Duration::from_secs(20)).throughput(Throughput::Elements(count as u64));
+    group
+        .sample_size(10)
+        .measurement_time(Duration::from_secs(20))
+        .throughput(Throughput::Elements(count as u64));
     for workers in [1usize, 2] {
         group.bench_with_input(BenchmarkId::new("workers", workers), &workers, |b, &w| {
             b.iter(|| {

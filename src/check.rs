@@ -64,7 +64,10 @@ impl CheckSummary {
     }
 
     pub fn items_agreeing(&self) -> usize {
-        self.results.iter().map(|r| r.checked - r.mismatches.len()).sum()
+        self.results
+            .iter()
+            .map(|r| r.checked - r.mismatches.len())
+            .sum()
     }
 
     /// Per item: (agreeing, checked).
@@ -109,7 +112,10 @@ fn check_fixture(rubric: &CompiledRubric, file: &Path) -> FixtureResult {
     };
     result.call_id = transcript.call_id.clone();
     let Some(expect) = transcript.extra.get("expect").and_then(|v| v.as_object()) else {
-        result.error = Some(format!("{}: fixture has no `expect` object of item verdicts", file.display()));
+        result.error = Some(format!(
+            "{}: fixture has no `expect` object of item verdicts",
+            file.display()
+        ));
         return result;
     };
     let card = rubric.score(&transcript);
@@ -123,7 +129,11 @@ fn check_fixture(rubric: &CompiledRubric, file: &Path) -> FixtureResult {
             problems.push(format!(
                 "`expect.{item_id}`: rubric `{}` has no such item (items: {})",
                 card.rubric,
-                card.items.iter().map(|i| i.id.as_str()).collect::<Vec<_>>().join(", ")
+                card.items
+                    .iter()
+                    .map(|i| i.id.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
             ));
             continue;
         };
@@ -140,10 +150,16 @@ fn check_fixture(rubric: &CompiledRubric, file: &Path) -> FixtureResult {
                     .iter()
                     .map(|e| {
                         let when = match (e.start_ms, e.end_ms) {
-                            (Some(s), Some(t)) => format!("{:.1}-{:.1}s ", s as f64 / 1000.0, t as f64 / 1000.0),
+                            (Some(s), Some(t)) => {
+                                format!("{:.1}-{:.1}s ", s as f64 / 1000.0, t as f64 / 1000.0)
+                            }
                             _ => String::new(),
                         };
-                        let matched = if e.matched.is_empty() { String::new() } else { format!(" [{}]", e.matched.join("、")) };
+                        let matched = if e.matched.is_empty() {
+                            String::new()
+                        } else {
+                            format!(" [{}]", e.matched.join("、"))
+                        };
                         format!("{when}{}: {}{matched}", e.speaker, e.text)
                     })
                     .collect(),
@@ -172,7 +188,14 @@ pub fn render(summary: &CheckSummary, verbose: bool) -> String {
             let _ = writeln!(out, "      error: {e}");
         }
         for m in &r.mismatches {
-            let _ = writeln!(out, "      {:<20} expected {:<6} got {:<6} {}", m.item, m.expected.as_str(), m.got.as_str(), m.reason);
+            let _ = writeln!(
+                out,
+                "      {:<20} expected {:<6} got {:<6} {}",
+                m.item,
+                m.expected.as_str(),
+                m.got.as_str(),
+                m.reason
+            );
             for e in &m.evidence {
                 let _ = writeln!(out, "      {:<20} │ {e}", "");
             }
@@ -188,7 +211,12 @@ pub fn render(summary: &CheckSummary, verbose: bool) -> String {
             100.0 * summary.items_agreeing() as f64 / checked as f64
         );
     }
-    let _ = writeln!(out, "{} passed, {} failed", summary.passed(), summary.failed());
+    let _ = writeln!(
+        out,
+        "{} passed, {} failed",
+        summary.passed(),
+        summary.failed()
+    );
     out
 }
 
@@ -196,7 +224,11 @@ pub fn render(summary: &CheckSummary, verbose: bool) -> String {
 pub fn render_items(summary: &CheckSummary) -> String {
     let mut out = String::new();
     for (item, (ok, n)) in summary.per_item() {
-        let _ = writeln!(out, "  {item:<20} {ok:>3}/{n:<3} {:>5.1}%", 100.0 * ok as f64 / n.max(1) as f64);
+        let _ = writeln!(
+            out,
+            "  {item:<20} {ok:>3}/{n:<3} {:>5.1}%",
+            100.0 * ok as f64 / n.max(1) as f64
+        );
     }
     out
 }
@@ -231,7 +263,11 @@ pub fn junit(summary: &CheckSummary) -> String {
             tests += 1;
             match mismatch {
                 None => {
-                    let _ = writeln!(cases, "    <testcase classname=\"{class}\" name=\"{}\"/>", xml_escape(item_id));
+                    let _ = writeln!(
+                        cases,
+                        "    <testcase classname=\"{class}\" name=\"{}\"/>",
+                        xml_escape(item_id)
+                    );
                 }
                 Some(m) => {
                     failures += 1;

@@ -9,7 +9,11 @@ use crate::rubric::CompiledRubric;
 /// Renders one item: what, why, example, source, scoring and the rule as TOML.
 pub fn explain_item(rubric: &CompiledRubric, def: &ItemDef) -> String {
     let mut out = String::new();
-    let title = if def.title.is_empty() { String::new() } else { format!(" — {}", def.title) };
+    let title = if def.title.is_empty() {
+        String::new()
+    } else {
+        format!(" — {}", def.title)
+    };
     let _ = writeln!(out, "{}{title}  [{}]", def.id, def.section);
     let scoring = if def.critical {
         "critical: a failure fails the whole call and sets its score to 0".to_string()
@@ -18,8 +22,18 @@ pub fn explain_item(rubric: &CompiledRubric, def: &ItemDef) -> String {
     } else {
         format!("{} points", def.points)
     };
-    let _ = writeln!(out, "rubric {} {}  ·  {scoring}", rubric.id(), rubric.source.file.rubric.version);
-    for (heading, body) in [("What", &def.what), ("Why", &def.why), ("Example", &def.example), ("Source", &def.source)] {
+    let _ = writeln!(
+        out,
+        "rubric {} {}  ·  {scoring}",
+        rubric.id(),
+        rubric.source.file.rubric.version
+    );
+    for (heading, body) in [
+        ("What", &def.what),
+        ("Why", &def.why),
+        ("Example", &def.example),
+        ("Source", &def.source),
+    ] {
         if body.trim().is_empty() {
             continue;
         }
@@ -31,13 +45,22 @@ pub fn explain_item(rubric: &CompiledRubric, def: &ItemDef) -> String {
     let _ = writeln!(out, "\nRule:");
     let mut rule = toml::Table::new();
     if let Some(c) = &def.applies {
-        rule.insert("applies".into(), toml::Value::try_from(c).expect("conditions serialise"));
+        rule.insert(
+            "applies".into(),
+            toml::Value::try_from(c).expect("conditions serialise"),
+        );
     }
     if let Some(c) = &def.pass {
-        rule.insert("pass".into(), toml::Value::try_from(c).expect("conditions serialise"));
+        rule.insert(
+            "pass".into(),
+            toml::Value::try_from(c).expect("conditions serialise"),
+        );
     }
     if let Some(c) = &def.fail {
-        rule.insert("fail".into(), toml::Value::try_from(c).expect("conditions serialise"));
+        rule.insert(
+            "fail".into(),
+            toml::Value::try_from(c).expect("conditions serialise"),
+        );
     }
     let rendered = toml::to_string_pretty(&rule).unwrap_or_default();
     for line in rendered.lines() {
@@ -61,7 +84,10 @@ pub fn explain_all(rubric: &CompiledRubric) -> String {
 
 /// Every phrase and regex hit of every utterance, with the jieba tokens:
 /// what a rubric author needs to see why a phrase did or did not match.
-pub fn trace_matches(rubric: &CompiledRubric, transcript: &crate::transcript::Transcript) -> String {
+pub fn trace_matches(
+    rubric: &CompiledRubric,
+    transcript: &crate::transcript::Transcript,
+) -> String {
     let view = rubric.analyze(transcript);
     let mut out = String::new();
     for (i, u) in view.utterances.iter().enumerate() {
@@ -69,7 +95,13 @@ pub fn trace_matches(rubric: &CompiledRubric, transcript: &crate::transcript::Tr
             (Some(s), Some(e)) => format!("{:.1}-{:.1}s ", s as f64 / 1000.0, e as f64 / 1000.0),
             _ => String::new(),
         };
-        let _ = writeln!(out, "[{i}] {when}{} (turn {}): {}", u.role.as_str(), u.turn, u.text.normalized);
+        let _ = writeln!(
+            out,
+            "[{i}] {when}{} (turn {}): {}",
+            u.role.as_str(),
+            u.turn,
+            u.text.normalized
+        );
         let tokens: Vec<String> = rubric
             .segmenter
             .token_ranges(&u.text.normalized)
@@ -84,7 +116,11 @@ pub fn trace_matches(rubric: &CompiledRubric, transcript: &crate::transcript::Tr
                 "    {:<22} 「{}」{}",
                 set.name,
                 u.text.slice(h.start as usize, h.end as usize),
-                if h.homophone { format!(" (homophone of {})", rubric.phrases[h.phrase as usize]) } else { String::new() }
+                if h.homophone {
+                    format!(" (homophone of {})", rubric.phrases[h.phrase as usize])
+                } else {
+                    String::new()
+                }
             );
         }
         for r in (0..u.regex_matched.len()).filter(|&r| rubric.regex_matches(u, r)) {

@@ -16,7 +16,11 @@ use callqa::rubric::{self, CompiledRubric};
 use callqa::transcript::collect_inputs;
 
 #[derive(Parser)]
-#[command(name = "callqa", version, about = "Offline QA scoring of Mandarin customer-service calls")]
+#[command(
+    name = "callqa",
+    version,
+    about = "Offline QA scoring of Mandarin customer-service calls"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -221,7 +225,10 @@ impl DataArgs {
             .partition(|p| p.join(callqa::pipeline::DB_FILE_NAME).is_file());
         let mut transcripts = Vec::new();
         if !runs.is_empty() {
-            let data = DataArgs { run_dirs: runs, ..self.clone() };
+            let data = DataArgs {
+                run_dirs: runs,
+                ..self.clone()
+            };
             transcripts.extend(data.load()?.transcripts());
         }
         if !files.is_empty() {
@@ -309,13 +316,22 @@ fn color_enabled() -> bool {
 
 fn run(cli: Cli) -> Result<u8, String> {
     match cli.command {
-        Command::Score { rubric, format, jobs, inputs } => {
+        Command::Score {
+            rubric,
+            format,
+            jobs,
+            inputs,
+        } => {
             let rubric = load_rubric(&rubric)?;
             let files = collect_inputs(&inputs, "json").map_err(|e| e.to_string())?;
             if files.is_empty() {
                 return Err(format!(
                     "no transcript files (*.json) found in {}",
-                    inputs.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", ")
+                    inputs
+                        .iter()
+                        .map(|p| p.display().to_string())
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 ));
             }
             let rows = batch::score_files(&rubric, &files, jobs);
@@ -346,12 +362,24 @@ fn run(cli: Cli) -> Result<u8, String> {
                 0
             })
         }
-        Command::Check { rubric, junit, verbose, paths } => {
+        Command::Check {
+            rubric,
+            junit,
+            verbose,
+            paths,
+        } => {
             let rubric = load_rubric(&rubric)?;
-            let paths = if paths.is_empty() { vec![PathBuf::from("fixtures/golden")] } else { paths };
+            let paths = if paths.is_empty() {
+                vec![PathBuf::from("fixtures/golden")]
+            } else {
+                paths
+            };
             let files = collect_inputs(&paths, "json").map_err(|e| e.to_string())?;
             if files.is_empty() {
-                return Err(format!("no fixtures (*.json) found in {}", display_paths(&paths)));
+                return Err(format!(
+                    "no fixtures (*.json) found in {}",
+                    display_paths(&paths)
+                ));
             }
             let summary = check::run(&rubric, &files);
             if verbose {
@@ -359,8 +387,11 @@ fn run(cli: Cli) -> Result<u8, String> {
             }
             print!("{}", check::render(&summary, verbose));
             if let Some(path) = junit {
-                callqa::pipeline::output::write_atomically(&path, check::junit(&summary).as_bytes())
-                    .map_err(|e| format!("cannot write JUnit report: {e}"))?;
+                callqa::pipeline::output::write_atomically(
+                    &path,
+                    check::junit(&summary).as_bytes(),
+                )
+                .map_err(|e| format!("cannot write JUnit report: {e}"))?;
             }
             let errors = summary.results.iter().any(|r| r.error.is_some());
             Ok(if errors {
@@ -386,19 +417,38 @@ fn run(cli: Cli) -> Result<u8, String> {
                 None => Err(format!(
                     "rubric `{}` has no item `{id}`; items: {}",
                     rubric.id(),
-                    rubric.items.iter().map(|i| i.def.id.as_str()).collect::<Vec<_>>().join(", ")
+                    rubric
+                        .items
+                        .iter()
+                        .map(|i| i.def.id.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 )),
             }
         }
         Command::Trace { rubric, file } => {
             let rubric = load_rubric(&rubric)?;
-            let transcript = callqa::transcript::Transcript::from_path(&file).map_err(|e| e.to_string())?;
+            let transcript =
+                callqa::transcript::Transcript::from_path(&file).map_err(|e| e.to_string())?;
             print!("{}", explain::trace_matches(&rubric, &transcript));
             Ok(0)
         }
         Command::Models { command } => run_models(command),
-        Command::Run { rubric, out, model, jobs, threads, agent_channel, db, quiet, transcripts, inputs } => {
-            use callqa::asr::{FixtureTranscriber, Transcriber, WhisperSettings, WhisperTranscriber};
+        Command::Run {
+            rubric,
+            out,
+            model,
+            jobs,
+            threads,
+            agent_channel,
+            db,
+            quiet,
+            transcripts,
+            inputs,
+        } => {
+            use callqa::asr::{
+                FixtureTranscriber, Transcriber, WhisperSettings, WhisperTranscriber,
+            };
             use callqa::pipeline::{self, AgentChannel, ProgressMode, RunOptions};
             use callqa::transcript::Role;
             let rubric = load_rubric(&rubric)?;
@@ -407,23 +457,40 @@ fn run(cli: Cli) -> Result<u8, String> {
             options.agent_channel_default = agent_channel
                 .parse()
                 .map_err(|e| format!("--agent-channel: {e}"))?;
-            options.progress = if quiet { ProgressMode::Off } else { ProgressMode::Auto };
+            options.progress = if quiet {
+                ProgressMode::Off
+            } else {
+                ProgressMode::Auto
+            };
             let transcriber: Box<dyn Transcriber> = match transcripts {
                 Some(dir) => {
                     if !dir.is_dir() {
-                        return Err(format!("--transcripts {}: not a folder of transcript files", dir.display()));
+                        return Err(format!(
+                            "--transcripts {}: not a folder of transcript files",
+                            dir.display()
+                        ));
                     }
                     options.jobs = jobs.unwrap_or(0);
                     let channel_roles = match options.agent_channel_default {
                         AgentChannel::Left => vec![Role::Agent, Role::Customer],
                         AgentChannel::Right => vec![Role::Customer, Role::Agent],
                     };
-                    eprintln!("callqa: transcripts from {} (no speech recognition)", dir.display());
-                    Box::new(FixtureTranscriber { transcripts_dir: dir, channel_roles })
+                    eprintln!(
+                        "callqa: transcripts from {} (no speech recognition)",
+                        dir.display()
+                    );
+                    Box::new(FixtureTranscriber {
+                        transcripts_dir: dir,
+                        channel_roles,
+                    })
                 }
                 None => {
                     let plan = pipeline::default_parallelism(jobs, threads);
-                    let settings = WhisperSettings { model, threads: plan.threads_per_job, ..WhisperSettings::default() };
+                    let settings = WhisperSettings {
+                        model,
+                        threads: plan.threads_per_job,
+                        ..WhisperSettings::default()
+                    };
                     let whisper = WhisperTranscriber::new(settings).map_err(|e| e.to_string())?;
                     options.jobs = plan.jobs;
                     eprintln!(
@@ -435,7 +502,8 @@ fn run(cli: Cli) -> Result<u8, String> {
                     Box::new(whisper)
                 }
             };
-            let summary = pipeline::run(&options, transcriber.as_ref(), &rubric).map_err(|e| e.to_string())?;
+            let summary = pipeline::run(&options, transcriber.as_ref(), &rubric)
+                .map_err(|e| e.to_string())?;
             eprintln!("{}", summary.one_line());
             Ok(summary.exit_code())
         }
@@ -448,10 +516,20 @@ fn run(cli: Cli) -> Result<u8, String> {
             eprintln!("{}", summary.one_line());
             Ok(summary.exit_code())
         }
-        Command::Report { out, data, audio, title } => {
+        Command::Report {
+            out,
+            data,
+            audio,
+            title,
+        } => {
             let audio = audio.parse().map_err(|e| format!("--audio: {e}"))?;
             let dataset = data.load()?;
-            let options = callqa::site::SiteOptions { out_dir: out, audio, as_of: data.as_of()?, title };
+            let options = callqa::site::SiteOptions {
+                out_dir: out,
+                audio,
+                as_of: data.as_of()?,
+                title,
+            };
             let summary = callqa::site::build(&dataset, &options).map_err(|e| e.to_string())?;
             for problem in &summary.audio_problems {
                 eprintln!("callqa: warning: {problem}");
@@ -481,8 +559,12 @@ fn run(cli: Cli) -> Result<u8, String> {
             Ok(0)
         }
         Command::Hotspots { data, format, top } => {
-            let options = callqa::hotspots::HotspotOptions { top, ..Default::default() };
-            let report = callqa::hotspots::HotspotExtractor::new().report(&data.transcripts()?, &options);
+            let options = callqa::hotspots::HotspotOptions {
+                top,
+                ..Default::default()
+            };
+            let report =
+                callqa::hotspots::HotspotExtractor::new().report(&data.transcripts()?, &options);
             let text = match format {
                 TableFormat::Text => callqa::hotspots::render_text(&report),
                 TableFormat::Json => callqa::hotspots::render_json(&report),
@@ -499,7 +581,12 @@ fn run(cli: Cli) -> Result<u8, String> {
             let mut failed = false;
             for path in rubrics {
                 match rubric::load_path(&path).and_then(CompiledRubric::compile) {
-                    Ok(r) => println!("{}: ok ({} items, {} phrase sets)", path.display(), r.items.len(), r.sets.len()),
+                    Ok(r) => println!(
+                        "{}: ok ({} items, {} phrase sets)",
+                        path.display(),
+                        r.items.len(),
+                        r.sets.len()
+                    ),
                     Err(e) => {
                         eprintln!("{e}");
                         failed = true;
@@ -514,13 +601,31 @@ fn run(cli: Cli) -> Result<u8, String> {
 fn run_models(command: ModelsCommand) -> Result<u8, String> {
     use callqa::models::{self, FetchOptions, Quantization, Verification};
     match command {
-        ModelsCommand::Fetch { name, quantize, force, no_official } => {
+        ModelsCommand::Fetch {
+            name,
+            quantize,
+            force,
+            no_official,
+        } => {
             let quantize = quantize
-                .map(|q| q.parse::<Quantization>().map_err(|e| format!("--quantize: {e}")))
+                .map(|q| {
+                    q.parse::<Quantization>()
+                        .map_err(|e| format!("--quantize: {e}"))
+                })
                 .transpose()?;
-            let options = FetchOptions { force, try_official: !no_official, ..FetchOptions::default() };
+            let options = FetchOptions {
+                force,
+                try_official: !no_official,
+                ..FetchOptions::default()
+            };
             let info = models::fetch(&name, quantize, &options).map_err(|e| e.to_string())?;
-            println!("{}\t{}\t{} bytes\tsha256 {}", info.name, info.path.display(), info.size, info.sha256);
+            println!(
+                "{}\t{}\t{} bytes\tsha256 {}",
+                info.name,
+                info.path.display(),
+                info.size,
+                info.sha256
+            );
             Ok(0)
         }
         ModelsCommand::List => {
@@ -532,15 +637,30 @@ fn run_models(command: ModelsCommand) -> Result<u8, String> {
                 let state = match m.verification {
                     Verification::Verified => "verified".to_string(),
                     Verification::Unrecorded => "unrecorded".to_string(),
-                    Verification::Mismatch { .. } => format!("CORRUPT (fix: {})", models::fix_command(&m.name)),
+                    Verification::Mismatch { .. } => {
+                        format!("CORRUPT (fix: {})", models::fix_command(&m.name))
+                    }
                 };
-                println!("{:<14} {:>11} bytes  {}  {}  {}", m.name, m.size, &m.sha256, state, m.path.display());
+                println!(
+                    "{:<14} {:>11} bytes  {}  {}  {}",
+                    m.name,
+                    m.size,
+                    &m.sha256,
+                    state,
+                    m.path.display()
+                );
             }
             Ok(0)
         }
         ModelsCommand::ImportCt2 { dir, name } => {
             let info = models::import_ct2(&dir, name.as_deref()).map_err(|e| e.to_string())?;
-            println!("{}\t{}\t{} bytes\tsha256 {}", info.name, info.path.display(), info.size, info.sha256);
+            println!(
+                "{}\t{}\t{} bytes\tsha256 {}",
+                info.name,
+                info.path.display(),
+                info.size,
+                info.sha256
+            );
             Ok(0)
         }
     }
@@ -555,5 +675,9 @@ fn write_stdout(text: &str) -> Result<(), String> {
 }
 
 fn display_paths(paths: &[PathBuf]) -> String {
-    paths.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", ")
+    paths
+        .iter()
+        .map(|p| p.display().to_string())
+        .collect::<Vec<_>>()
+        .join(", ")
 }

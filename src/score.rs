@@ -144,10 +144,18 @@ fn window_words(w: &Option<Window>) -> String {
     let Some(w) = w else { return "the call".into() };
     let mut parts = Vec::new();
     if let Some(k) = w.first_turns {
-        parts.push(if k == 1 { "the first turn".to_string() } else { format!("the first {k} turns") });
+        parts.push(if k == 1 {
+            "the first turn".to_string()
+        } else {
+            format!("the first {k} turns")
+        });
     }
     if let Some(k) = w.last_turns {
-        parts.push(if k == 1 { "the last turn".to_string() } else { format!("the last {k} turns") });
+        parts.push(if k == 1 {
+            "the last turn".to_string()
+        } else {
+            format!("the last {k} turns")
+        });
     }
     if let Some(ms) = w.first_ms {
         parts.push(format!("the first {} s", ms as f64 / 1000.0));
@@ -220,14 +228,16 @@ impl<'r, 't> Evaluator<'r, 't> {
                 let n = call.utterances.len().max(1) as f64;
                 let position = |i: usize| -> f64 {
                     if call.timed && call.duration_ms > 0 {
-                        call.utterances[i].start_ms.unwrap_or(0) as f64 / call.duration_ms as f64 * 100.0
+                        call.utterances[i].start_ms.unwrap_or(0) as f64 / call.duration_ms as f64
+                            * 100.0
                     } else {
                         i as f64 / n * 100.0
                     }
                 };
                 let end_position = |i: usize| -> f64 {
                     if call.timed && call.duration_ms > 0 {
-                        call.utterances[i].end_ms.unwrap_or(0) as f64 / call.duration_ms as f64 * 100.0
+                        call.utterances[i].end_ms.unwrap_or(0) as f64 / call.duration_ms as f64
+                            * 100.0
                     } else {
                         (i + 1) as f64 / n * 100.0
                     }
@@ -258,7 +268,9 @@ impl<'r, 't> Evaluator<'r, 't> {
             return false;
         }
         let u = &call.utterances[i];
-        let (Some(s), Some(e)) = (u.start_ms, u.end_ms) else { return false };
+        let (Some(s), Some(e)) = (u.start_ms, u.end_ms) else {
+            return false;
+        };
         call.utterances.iter().enumerate().any(|(j, o)| {
             j != i
                 && o.role != u.role
@@ -294,7 +306,9 @@ impl<'r, 't> Evaluator<'r, 't> {
                     return false;
                 }
                 // Quote the text as said (您, not the 你 it is folded to for matching).
-                let (a, b) = u.text.normalized_byte_range(h.start as usize, h.end as usize);
+                let (a, b) = u
+                    .text
+                    .normalized_byte_range(h.start as usize, h.end as usize);
                 hits.push(Located {
                     utterance: i,
                     start: h.start as usize,
@@ -307,11 +321,15 @@ impl<'r, 't> Evaluator<'r, 't> {
             for h in &u.hits {
                 let wanted = m.any.contains(&h.set)
                     || m.all.contains(&h.set)
-                    || m.at_least.as_ref().is_some_and(|(_, of)| of.contains(&h.set));
+                    || m.at_least
+                        .as_ref()
+                        .is_some_and(|(_, of)| of.contains(&h.set));
                 if wanted && push_phrase(h, &mut hits) && !sets_hit.contains(&h.set) {
                     sets_hit.push(h.set);
                 }
-                if m.none.contains(&h.set) && !self.sentence_excluded(i, h.start as usize, m.exclude) {
+                if m.none.contains(&h.set)
+                    && !self.sentence_excluded(i, h.start as usize, m.exclude)
+                {
                     none_hit = true;
                 }
             }
@@ -355,7 +373,11 @@ impl<'r, 't> Evaluator<'r, 't> {
         } else {
             true
         };
-        let ok = all_ok && at_least_ok && any_ok && !none_hit && (m.has_criteria() || !hits.is_empty() || !m.none.is_empty());
+        let ok = all_ok
+            && at_least_ok
+            && any_ok
+            && !none_hit
+            && (m.has_criteria() || !hits.is_empty() || !m.none.is_empty());
         Some((hits, ok))
     }
 
@@ -370,13 +392,26 @@ impl<'r, 't> Evaluator<'r, 't> {
         if quotes.is_empty() {
             format!("{} by {}{when}", m.label, role_word(m.role))
         } else {
-            format!("{} by {}{when}: {}", m.label, role_word(m.role), dedup_join(&quotes))
+            format!(
+                "{} by {}{when}: {}",
+                m.label,
+                role_word(m.role),
+                dedup_join(&quotes)
+            )
         }
     }
 
     fn describe_missing(&self, m: &Matcher) -> String {
-        let label = m.label.strip_prefix("a ").or_else(|| m.label.strip_prefix("an ")).unwrap_or(&m.label);
-        format!("no {label} by {} in {}", role_word(m.role), window_words(&m.window))
+        let label = m
+            .label
+            .strip_prefix("a ")
+            .or_else(|| m.label.strip_prefix("an "))
+            .unwrap_or(&m.label);
+        format!(
+            "no {label} by {} in {}",
+            role_word(m.role),
+            window_words(&m.window)
+        )
     }
 
     /// Where a windowed matcher looked, as evidence for a missing part
@@ -411,22 +446,47 @@ impl<'r, 't> Evaluator<'r, 't> {
                         },
                     );
                 };
-                let enough = ok && (hits.len() >= m.min_hits || (!m.has_criteria() && !m.none.is_empty()));
+                let enough =
+                    ok && (hits.len() >= m.min_hits || (!m.has_criteria() && !m.none.is_empty()));
                 if enough {
                     let found = if hits.is_empty() {
                         vec![format!("no {} by {}", m.label, role_word(m.role))]
                     } else {
                         vec![self.describe_found(m, &hits)]
                     };
-                    Evaluated::new(Tri::True, Outcome { evidence: hits, found, missing: vec![] })
+                    Evaluated::new(
+                        Tri::True,
+                        Outcome {
+                            evidence: hits,
+                            found,
+                            missing: vec![],
+                        },
+                    )
                 } else {
                     let missing = if hits.is_empty() || m.min_hits <= 1 {
                         vec![self.describe_missing(m)]
                     } else {
-                        vec![format!("{} by {} only {} time(s), {} needed", m.label, role_word(m.role), hits.len(), m.min_hits)]
+                        vec![format!(
+                            "{} by {} only {} time(s), {} needed",
+                            m.label,
+                            role_word(m.role),
+                            hits.len(),
+                            m.min_hits
+                        )]
                     };
-                    let evidence = if hits.is_empty() { self.looked_at(m) } else { hits };
-                    Evaluated::new(Tri::False, Outcome { evidence, found: vec![], missing })
+                    let evidence = if hits.is_empty() {
+                        self.looked_at(m)
+                    } else {
+                        hits
+                    };
+                    Evaluated::new(
+                        Tri::False,
+                        Outcome {
+                            evidence,
+                            found: vec![],
+                            missing,
+                        },
+                    )
                 }
             }
             Cond::All(children) => {
@@ -510,7 +570,9 @@ impl<'r, 't> Evaluator<'r, 't> {
             }
             Cond::Before { first, then, nth } | Cond::After { first, then, nth } => {
                 let before = matches!(c, Cond::Before { .. });
-                let (Some((firsts, _)), Some((thens, then_ok))) = (self.hits(first), self.hits(then)) else {
+                let (Some((firsts, _)), Some((thens, then_ok))) =
+                    (self.hits(first), self.hits(then))
+                else {
                     return unknown("order needs timestamps");
                 };
                 let Some(anchor) = (if then_ok { thens.get(nth - 1) } else { None }) else {
@@ -525,7 +587,13 @@ impl<'r, 't> Evaluator<'r, 't> {
                 let key = |h: &Located| (h.utterance, h.start);
                 let candidates: Vec<Located> = firsts
                     .iter()
-                    .filter(|h| if before { key(h) < key(anchor) } else { key(h) > key(anchor) })
+                    .filter(|h| {
+                        if before {
+                            key(h) < key(anchor)
+                        } else {
+                            key(h) > key(anchor)
+                        }
+                    })
                     .cloned()
                     .collect();
                 let word = if before { "before" } else { "after" };
@@ -560,8 +628,15 @@ impl<'r, 't> Evaluator<'r, 't> {
                     )
                 }
             }
-            Cond::Between { from, to, speaker, complete, nth } => {
-                let (Some((froms, _)), Some((tos, to_ok))) = (self.hits(from), self.hits(to)) else {
+            Cond::Between {
+                from,
+                to,
+                speaker,
+                complete,
+                nth,
+            } => {
+                let (Some((froms, _)), Some((tos, to_ok))) = (self.hits(from), self.hits(to))
+                else {
                     return unknown("order needs timestamps");
                 };
                 let Some(anchor) = (if to_ok { tos.get(nth - 1) } else { None }) else {
@@ -573,7 +648,10 @@ impl<'r, 't> Evaluator<'r, 't> {
                         },
                     );
                 };
-                let earlier: Vec<&Located> = froms.iter().filter(|h| h.utterance < anchor.utterance).collect();
+                let earlier: Vec<&Located> = froms
+                    .iter()
+                    .filter(|h| h.utterance < anchor.utterance)
+                    .collect();
                 let same_breath: Vec<&Located> = froms
                     .iter()
                     .filter(|h| h.utterance == anchor.utterance && h.start <= anchor.start)
@@ -608,7 +686,11 @@ impl<'r, 't> Evaluator<'r, 't> {
                         );
                     }
                 }
-                let mut evidence: Vec<Located> = earlier.iter().chain(same_breath.iter()).map(|h| (*h).clone()).collect();
+                let mut evidence: Vec<Located> = earlier
+                    .iter()
+                    .chain(same_breath.iter())
+                    .map(|h| (*h).clone())
+                    .collect();
                 evidence.push(anchor.clone());
                 let missing = if earlier.is_empty() && !same_breath.is_empty() {
                     format!(
@@ -618,7 +700,12 @@ impl<'r, 't> Evaluator<'r, 't> {
                         role_word(*speaker)
                     )
                 } else if earlier.is_empty() {
-                    format!("no {} by {} before {}", from.label, role_word(from.role), self.describe_found(to, std::slice::from_ref(anchor)))
+                    format!(
+                        "no {} by {} before {}",
+                        from.label,
+                        role_word(from.role),
+                        self.describe_found(to, std::slice::from_ref(anchor))
+                    )
                 } else {
                     format!(
                         "{} spoke no{} utterance between {} and {}",
@@ -628,10 +715,24 @@ impl<'r, 't> Evaluator<'r, 't> {
                         self.describe_found(to, std::slice::from_ref(anchor))
                     )
                 };
-                Evaluated::new(Tri::False, Outcome { evidence, found: vec![], missing: vec![missing] })
+                Evaluated::new(
+                    Tri::False,
+                    Outcome {
+                        evidence,
+                        found: vec![],
+                        missing: vec![missing],
+                    },
+                )
             }
-            Cond::Every { of, has, scope, lookback, first_only } => {
-                let (Some((mut hits, ok)), Some((supports, _))) = (self.hits(of), self.hits(has)) else {
+            Cond::Every {
+                of,
+                has,
+                scope,
+                lookback,
+                first_only,
+            } => {
+                let (Some((mut hits, ok)), Some((supports, _))) = (self.hits(of), self.hits(has))
+                else {
                     return unknown("needs timestamps");
                 };
                 if !ok || hits.is_empty() {
@@ -649,7 +750,9 @@ impl<'r, 't> Evaluator<'r, 't> {
                 let mut unsupported = Vec::new();
                 let mut supported = Vec::new();
                 for h in &hits {
-                    let support = supports.iter().find(|s| self.same_scope(h, s, *scope, *lookback));
+                    let support = supports
+                        .iter()
+                        .find(|s| self.same_scope(h, s, *scope, *lookback));
                     match support {
                         Some(s) => {
                             supported.push(h.clone());
@@ -665,20 +768,41 @@ impl<'r, 't> Evaluator<'r, 't> {
                         of.label,
                         role_word(of.role),
                         has.label,
-                        dedup_join(&supported.iter().map(|h| format!("「{}」", h.matched)).collect::<Vec<_>>())
+                        dedup_join(
+                            &supported
+                                .iter()
+                                .map(|h| format!("「{}」", h.matched))
+                                .collect::<Vec<_>>()
+                        )
                     );
-                    Evaluated::new(Tri::True, Outcome { evidence: supported, found: vec![found], missing: vec![] })
+                    Evaluated::new(
+                        Tri::True,
+                        Outcome {
+                            evidence: supported,
+                            found: vec![found],
+                            missing: vec![],
+                        },
+                    )
                 } else {
                     let missing = format!(
                         "{} without {}",
                         self.describe_found(of, &unsupported),
                         has.label
                     );
-                    Evaluated::new(Tri::False, Outcome { evidence: unsupported, found: vec![], missing: vec![missing] })
+                    Evaluated::new(
+                        Tri::False,
+                        Outcome {
+                            evidence: unsupported,
+                            found: vec![],
+                            missing: vec![missing],
+                        },
+                    )
                 }
             }
             Cond::Repeated { of, times } => {
-                let Some((hits, _)) = self.hits(of) else { return unknown("needs timestamps") };
+                let Some((hits, _)) = self.hits(of) else {
+                    return unknown("needs timestamps");
+                };
                 let mut by_phrase: BTreeMap<String, Vec<Located>> = BTreeMap::new();
                 for h in hits {
                     let key = if h.phrase == u32::MAX {
@@ -691,7 +815,8 @@ impl<'r, 't> Evaluator<'r, 't> {
                 let worst = by_phrase.iter().max_by_key(|(_, v)| v.len());
                 match worst {
                     Some((_, v)) if v.len() >= *times => {
-                        let times_at: Vec<String> = v.iter().map(|h| self.when(Some(h.utterance))).collect();
+                        let times_at: Vec<String> =
+                            v.iter().map(|h| self.when(Some(h.utterance))).collect();
                         Evaluated::new(
                             Tri::True,
                             Outcome {
@@ -701,7 +826,18 @@ impl<'r, 't> Evaluator<'r, 't> {
                                     role_word(of.role),
                                     v[0].matched,
                                     v.len(),
-                                    if times_at.iter().all(|t| t.is_empty()) { String::new() } else { format!(" ({})", times_at.iter().map(|t| t.trim_start_matches(" at ")).collect::<Vec<_>>().join(", ")) }
+                                    if times_at.iter().all(|t| t.is_empty()) {
+                                        String::new()
+                                    } else {
+                                        format!(
+                                            " ({})",
+                                            times_at
+                                                .iter()
+                                                .map(|t| t.trim_start_matches(" at "))
+                                                .collect::<Vec<_>>()
+                                                .join(", ")
+                                        )
+                                    }
                                 )],
                                 missing: vec![],
                             },
@@ -712,7 +848,11 @@ impl<'r, 't> Evaluator<'r, 't> {
                         Outcome {
                             evidence: vec![],
                             found: vec![],
-                            missing: vec![format!("no {} repeated {times} times (at most {})", of.label, v.len())],
+                            missing: vec![format!(
+                                "no {} repeated {times} times (at most {})",
+                                of.label,
+                                v.len()
+                            )],
                         },
                     ),
                     None => Evaluated::new(
@@ -724,7 +864,13 @@ impl<'r, 't> Evaluator<'r, 't> {
                     ),
                 }
             }
-            Cond::Interruption { by, of, grace_ms, backchannel, max_chars } => {
+            Cond::Interruption {
+                by,
+                of,
+                grace_ms,
+                backchannel,
+                max_chars,
+            } => {
                 if !self.call.timed {
                     return unknown("interruptions need timestamps");
                 }
@@ -741,19 +887,25 @@ impl<'r, 't> Evaluator<'r, 't> {
                         && (backchannel.is_empty() || {
                             let mut covered = vec![false; u.text.len()];
                             for h in u.hits.iter().filter(|h| backchannel.contains(&h.set)) {
-                                covered[h.start as usize..h.end as usize].iter_mut().for_each(|c| *c = true);
+                                covered[h.start as usize..h.end as usize]
+                                    .iter_mut()
+                                    .for_each(|c| *c = true);
                             }
                             !covered.is_empty() && covered.iter().all(|c| *c)
                         });
                     if is_backchannel {
                         continue;
                     }
-                    let (Some(s), Some(_)) = (u.start_ms, u.end_ms) else { continue };
+                    let (Some(s), Some(_)) = (u.start_ms, u.end_ms) else {
+                        continue;
+                    };
                     for (j, o) in us.iter().enumerate() {
                         if j == i || !role_matches(*of, o.role) || o.role == u.role {
                             continue;
                         }
-                        let (Some(os), Some(oe)) = (o.start_ms, o.end_ms) else { continue };
+                        let (Some(os), Some(oe)) = (o.start_ms, o.end_ms) else {
+                            continue;
+                        };
                         if os < s && s < oe && oe - s > *grace_ms {
                             found.push(format!(
                                 "{} started 「{}」 at {}, {} before {} finished",
@@ -783,10 +935,21 @@ impl<'r, 't> Evaluator<'r, 't> {
                         },
                     )
                 } else {
-                    Evaluated::new(Tri::True, Outcome { evidence, found, missing: vec![] })
+                    Evaluated::new(
+                        Tri::True,
+                        Outcome {
+                            evidence,
+                            found,
+                            missing: vec![],
+                        },
+                    )
                 }
             }
-            Cond::Silence { min_ms, announced, lookback } => {
+            Cond::Silence {
+                min_ms,
+                announced,
+                lookback,
+            } => {
                 if !self.call.timed {
                     return unknown("silences need timestamps");
                 }
@@ -806,7 +969,9 @@ impl<'r, 't> Evaluator<'r, 't> {
                 let mut reach = 0u64;
                 let mut last_ended: Option<usize> = None;
                 for (i, u) in us.iter().enumerate() {
-                    let (Some(s), Some(e)) = (u.start_ms, u.end_ms) else { continue };
+                    let (Some(s), Some(e)) = (u.start_ms, u.end_ms) else {
+                        continue;
+                    };
                     if let Some(prev) = last_ended {
                         if s > reach && s - reach >= *min_ms {
                             let gap = s - reach;
@@ -843,11 +1008,26 @@ impl<'r, 't> Evaluator<'r, 't> {
                     }
                 }
                 if found.is_empty() {
-                    let mut missing = vec![format!("no unannounced silence of {} or more", ms(*min_ms))];
+                    let mut missing =
+                        vec![format!("no unannounced silence of {} or more", ms(*min_ms))];
                     missing.extend(allowed);
-                    Evaluated::new(Tri::False, Outcome { evidence: vec![], found: vec![], missing })
+                    Evaluated::new(
+                        Tri::False,
+                        Outcome {
+                            evidence: vec![],
+                            found: vec![],
+                            missing,
+                        },
+                    )
                 } else {
-                    Evaluated::new(Tri::True, Outcome { evidence, found, missing: vec![] })
+                    Evaluated::new(
+                        Tri::True,
+                        Outcome {
+                            evidence,
+                            found,
+                            missing: vec![],
+                        },
+                    )
                 }
             }
             Cond::SpeechRate { role, above, below } => {
@@ -860,15 +1040,41 @@ impl<'r, 't> Evaluator<'r, 't> {
                     .iter()
                     .filter(|u| role_matches(*role, u.role))
                     .fold((0usize, 0u64), |(c, t), u| {
-                        (c + u.text.content_chars, t + u.end_ms.unwrap_or(0).saturating_sub(u.start_ms.unwrap_or(0)))
+                        (
+                            c + u.text.content_chars,
+                            t + u
+                                .end_ms
+                                .unwrap_or(0)
+                                .saturating_sub(u.start_ms.unwrap_or(0)),
+                        )
                     });
                 if millis == 0 {
-                    return Evaluated::new(Tri::False, Outcome { missing: vec![format!("{} did not speak", role_word(*role))], ..Default::default() });
+                    return Evaluated::new(
+                        Tri::False,
+                        Outcome {
+                            missing: vec![format!("{} did not speak", role_word(*role))],
+                            ..Default::default()
+                        },
+                    );
                 }
                 let rate = chars as f64 / (millis as f64 / 60_000.0);
-                bound_outcome(rate, *above, *below, &format!("{} spoke {:.0} characters per minute", role_word(*role), rate))
+                bound_outcome(
+                    rate,
+                    *above,
+                    *below,
+                    &format!(
+                        "{} spoke {:.0} characters per minute",
+                        role_word(*role),
+                        rate
+                    ),
+                )
             }
-            Cond::TalkRatio { role, other, above, below } => {
+            Cond::TalkRatio {
+                role,
+                other,
+                above,
+                below,
+            } => {
                 let count = |r: RoleScope| -> usize {
                     self.call
                         .utterances
@@ -879,16 +1085,28 @@ impl<'r, 't> Evaluator<'r, 't> {
                 };
                 let (mine, theirs) = (count(*role), count(*other));
                 let ratio = if theirs == 0 {
-                    if mine == 0 { 0.0 } else { f64::INFINITY }
+                    if mine == 0 {
+                        0.0
+                    } else {
+                        f64::INFINITY
+                    }
                 } else {
                     mine as f64 / theirs as f64
                 };
-                let ratio_text = if ratio.is_finite() { format!("{ratio:.1}×") } else { "∞×".to_string() };
+                let ratio_text = if ratio.is_finite() {
+                    format!("{ratio:.1}×")
+                } else {
+                    "∞×".to_string()
+                };
                 bound_outcome(
                     ratio,
                     *above,
                     *below,
-                    &format!("{} {mine} vs {} {theirs} characters ({ratio_text})", role_word(*role), role_word(*other)),
+                    &format!(
+                        "{} {mine} vs {} {theirs} characters ({ratio_text})",
+                        role_word(*role),
+                        role_word(*other)
+                    ),
                 )
             }
         }
@@ -899,8 +1117,16 @@ impl<'r, 't> Evaluator<'r, 't> {
             let t = &self.call.utterances[hit.utterance].text;
             return match scope {
                 Scope::Utterance => true,
-                Scope::Sentence => t.sentence_of.get(hit.start) == t.sentence_of.get(support.start.min(t.len().saturating_sub(1))),
-                Scope::Clause => t.clause_of.get(hit.start) == t.clause_of.get(support.start.min(t.len().saturating_sub(1))),
+                Scope::Sentence => {
+                    t.sentence_of.get(hit.start)
+                        == t.sentence_of
+                            .get(support.start.min(t.len().saturating_sub(1)))
+                }
+                Scope::Clause => {
+                    t.clause_of.get(hit.start)
+                        == t.clause_of
+                            .get(support.start.min(t.len().saturating_sub(1)))
+                }
             };
         }
         if lookback == 0 || support.utterance > hit.utterance {
@@ -916,15 +1142,32 @@ impl<'r, 't> Evaluator<'r, 't> {
     }
 }
 
-
 fn bound_outcome(value: f64, above: Option<f64>, below: Option<f64>, words: &str) -> Evaluated {
     let over = above.is_some_and(|a| value > a);
     let under = below.is_some_and(|b| value < b);
     if over || under {
-        let bound = if over { format!("above {}", above.unwrap_or_default()) } else { format!("below {}", below.unwrap_or_default()) };
-        Evaluated::new(Tri::True, Outcome { evidence: vec![], found: vec![format!("{words}, {bound}")], missing: vec![] })
+        let bound = if over {
+            format!("above {}", above.unwrap_or_default())
+        } else {
+            format!("below {}", below.unwrap_or_default())
+        };
+        Evaluated::new(
+            Tri::True,
+            Outcome {
+                evidence: vec![],
+                found: vec![format!("{words}, {bound}")],
+                missing: vec![],
+            },
+        )
     } else {
-        Evaluated::new(Tri::False, Outcome { evidence: vec![], found: vec![], missing: vec![format!("{words}, within bounds")] })
+        Evaluated::new(
+            Tri::False,
+            Outcome {
+                evidence: vec![],
+                found: vec![],
+                missing: vec![format!("{words}, within bounds")],
+            },
+        )
     }
 }
 
@@ -964,13 +1207,25 @@ fn dedup_join(parts: &[String]) -> String {
             seen.push(p);
         }
     }
-    seen.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(" ")
+    seen.iter()
+        .map(|s| s.as_str())
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// Character range of sentence `sentence` in match-text.
 fn sentence_range(t: &text::AnalyzedText, sentence: u16) -> (usize, usize) {
-    let start = t.sentence_of.iter().position(|&s| s == sentence).unwrap_or(0);
-    let end = t.sentence_of.iter().rposition(|&s| s == sentence).map(|p| p + 1).unwrap_or(t.len());
+    let start = t
+        .sentence_of
+        .iter()
+        .position(|&s| s == sentence)
+        .unwrap_or(0);
+    let end = t
+        .sentence_of
+        .iter()
+        .rposition(|&s| s == sentence)
+        .map(|p| p + 1)
+        .unwrap_or(t.len());
     (start, end.max(start + usize::from(t.len() > start)))
 }
 
@@ -978,8 +1233,12 @@ fn sentence_range(t: &text::AnalyzedText, sentence: u16) -> (usize, usize) {
 fn normalized_to_match_range(t: &text::AnalyzedText, start: usize, end: usize) -> (usize, usize) {
     let norm_char_start = t.normalized_char_at_byte(start) as u32;
     let norm_char_end = t.normalized_char_at_byte(end) as u32;
-    let a = t.match_to_normalized.partition_point(|&c| c < norm_char_start);
-    let b = t.match_to_normalized.partition_point(|&c| c < norm_char_end);
+    let a = t
+        .match_to_normalized
+        .partition_point(|&c| c < norm_char_start);
+    let b = t
+        .match_to_normalized
+        .partition_point(|&c| c < norm_char_end);
     (a, b)
 }
 
@@ -1031,11 +1290,25 @@ impl CompiledRubric {
                     match r.value {
                         Tri::True => {}
                         Tri::False => {
-                            break 'verdict (Verdict::Na, prefixed(def.reasons.na.as_deref(), &r.out.missing, "not applicable"));
+                            break 'verdict (
+                                Verdict::Na,
+                                prefixed(
+                                    def.reasons.na.as_deref(),
+                                    &r.out.missing,
+                                    "not applicable",
+                                ),
+                            );
                         }
                         Tri::Unknown => {
                             let v = untimed(def.without_timestamps);
-                            break 'verdict (v, prefixed(def.reasons.na.as_deref(), &r.out.missing, "not applicable"));
+                            break 'verdict (
+                                v,
+                                prefixed(
+                                    def.reasons.na.as_deref(),
+                                    &r.out.missing,
+                                    "not applicable",
+                                ),
+                            );
                         }
                     }
                 }
@@ -1045,31 +1318,49 @@ impl CompiledRubric {
                 };
                 let r = ev.eval(cond);
                 match (r.value, pass_when_true) {
-                    (Tri::Unknown, _) => (untimed(def.without_timestamps), one_line(&r.out.missing)),
+                    (Tri::Unknown, _) => {
+                        (untimed(def.without_timestamps), one_line(&r.out.missing))
+                    }
                     (Tri::True, true) => {
                         evidence_hits = r.out.evidence;
-                        (Verdict::Pass, prefixed(def.reasons.pass.as_deref(), &r.out.found, ""))
+                        (
+                            Verdict::Pass,
+                            prefixed(def.reasons.pass.as_deref(), &r.out.found, ""),
+                        )
                     }
                     (Tri::False, true) => {
                         evidence_hits = r.out.evidence;
-                        (Verdict::Fail, prefixed(def.reasons.fail.as_deref(), &r.out.missing, ""))
+                        (
+                            Verdict::Fail,
+                            prefixed(def.reasons.fail.as_deref(), &r.out.missing, ""),
+                        )
                     }
                     (Tri::True, false) => {
                         evidence_hits = r.out.evidence;
-                        (Verdict::Fail, prefixed(def.reasons.fail.as_deref(), &r.out.found, ""))
+                        (
+                            Verdict::Fail,
+                            prefixed(def.reasons.fail.as_deref(), &r.out.found, ""),
+                        )
                     }
                     (Tri::False, false) => {
                         evidence_hits = r.out.evidence;
-                        (Verdict::Pass, prefixed(def.reasons.pass.as_deref(), &r.out.missing, ""))
+                        (
+                            Verdict::Pass,
+                            prefixed(def.reasons.pass.as_deref(), &r.out.missing, ""),
+                        )
                     }
                 }
             };
             if verdict == Verdict::Fail {
                 let low_confidence = evidence_hits.iter().find(|h| {
-                    call.utterances[h.utterance].confidence.is_some_and(|c| c < meta.min_confidence)
+                    call.utterances[h.utterance]
+                        .confidence
+                        .is_some_and(|c| c < meta.min_confidence)
                 });
                 let low_role = evidence_hits.iter().find(|h| {
-                    call.utterances[h.utterance].role_confidence.is_some_and(|c| c < meta.min_role_confidence)
+                    call.utterances[h.utterance]
+                        .role_confidence
+                        .is_some_and(|c| c < meta.min_role_confidence)
                 });
                 if let Some(h) = low_confidence {
                     verdict = Verdict::Review;
@@ -1081,14 +1372,20 @@ impl CompiledRubric {
                     verdict = Verdict::Review;
                     reason = format!(
                         "speaker role guessed with low confidence ({:.2}): {reason}",
-                        call.utterances[h.utterance].role_confidence.unwrap_or_default()
+                        call.utterances[h.utterance]
+                            .role_confidence
+                            .unwrap_or_default()
                     );
                 }
             }
             if def.flag && verdict == Verdict::Fail {
                 verdict = Verdict::Review;
             }
-            let points = if verdict == Verdict::Pass { def.points } else { 0.0 };
+            let points = if verdict == Verdict::Pass {
+                def.points
+            } else {
+                0.0
+            };
             items.push(ItemResult {
                 id: def.id.clone(),
                 verdict,
@@ -1099,7 +1396,9 @@ impl CompiledRubric {
                 reason,
             });
         }
-        let critical_failed = items.iter().any(|i| i.critical && i.verdict == Verdict::Fail);
+        let critical_failed = items
+            .iter()
+            .any(|i| i.critical && i.verdict == Verdict::Fail);
         let applicable: f64 = items
             .iter()
             .filter(|i| matches!(i.verdict, Verdict::Pass | Verdict::Fail))

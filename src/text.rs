@@ -171,9 +171,54 @@ fn is_numeral_char(c: char) -> bool {
 /// Units after which a Chinese numeral is a quantity, time or amount.
 /// Longest first so `点钟` wins over `点`.
 const QUANTITY_UNITS: &[&str] = &[
-    "个工作日", "个小时", "个月", "个星期", "个礼拜", "工作日", "小时", "分钟", "点钟", "星期", "礼拜", "钟头",
-    "公里", "点", "个", "天", "日", "号", "秒", "元", "块", "毛", "角", "月", "年", "周", "次", "折", "倍", "遍",
-    "岁", "台", "张", "件", "单", "期", "位", "层", "楼", "晚", "份", "趟", "米", "斤", "克", "户", "度", "分",
+    "个工作日",
+    "个小时",
+    "个月",
+    "个星期",
+    "个礼拜",
+    "工作日",
+    "小时",
+    "分钟",
+    "点钟",
+    "星期",
+    "礼拜",
+    "钟头",
+    "公里",
+    "点",
+    "个",
+    "天",
+    "日",
+    "号",
+    "秒",
+    "元",
+    "块",
+    "毛",
+    "角",
+    "月",
+    "年",
+    "周",
+    "次",
+    "折",
+    "倍",
+    "遍",
+    "岁",
+    "台",
+    "张",
+    "件",
+    "单",
+    "期",
+    "位",
+    "层",
+    "楼",
+    "晚",
+    "份",
+    "趟",
+    "米",
+    "斤",
+    "克",
+    "户",
+    "度",
+    "分",
 ];
 
 /// Parses a run of Chinese numeral characters: positional (二十四, 一百零五,
@@ -222,7 +267,8 @@ pub fn numerals_to_digits(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut i = 0;
     while i < chars.len() {
-        if chars[i] == '百' && chars.get(i + 1) == Some(&'分') && chars.get(i + 2) == Some(&'之') {
+        if chars[i] == '百' && chars.get(i + 1) == Some(&'分') && chars.get(i + 2) == Some(&'之')
+        {
             let start = i + 3;
             let mut end = start;
             while end < chars.len() && is_numeral_char(chars[end]) {
@@ -247,7 +293,11 @@ pub fn numerals_to_digits(text: &str) -> String {
             // 十分 (very), 万一 (in case), 一点 (a little) stay words.
             let idiom = (run == ['十'] && rest.starts_with('分') && !rest.starts_with("分钟"))
                 || (run.len() == 1 && run[0] == '万')
-                || (run == ['一'] && (rest.starts_with("点") && !chars.get(end + 1).is_some_and(|c| *c == '钟' || *c == '半' || is_numeral_char(*c))))
+                || (run == ['一']
+                    && (rest.starts_with("点")
+                        && !chars
+                            .get(end + 1)
+                            .is_some_and(|c| *c == '钟' || *c == '半' || is_numeral_char(*c))))
                 || (run == ['一'] && rest.starts_with('次') && chars.get(end + 1) == Some(&'性'));
             if unit_follows && !idiom {
                 if let Some(v) = parse_chinese_number(run) {
@@ -335,7 +385,9 @@ impl Segmenter {
                     Some(f) => Some(f.parse::<usize>().map_err(|_| DictionaryError {
                         origin: origin.clone(),
                         line: line_no + 1,
-                        message: format!("frequency `{f}` is not a whole number (format: `word [freq] [tag]`)"),
+                        message: format!(
+                            "frequency `{f}` is not a whole number (format: `word [freq] [tag]`)"
+                        ),
                     })?),
                     None => None,
                 };
@@ -378,7 +430,8 @@ impl Segmenter {
 
     pub fn analyze_normalized(&self, normalized: String) -> AnalyzedText {
         let norm_chars: Vec<char> = normalized.chars().collect();
-        let mut normalized_char_bytes: Vec<u32> = normalized.char_indices().map(|(b, _)| b as u32).collect();
+        let mut normalized_char_bytes: Vec<u32> =
+            normalized.char_indices().map(|(b, _)| b as u32).collect();
         normalized_char_bytes.push(normalized.len() as u32);
         let mut token_start = vec![false; norm_chars.len() + 1];
         for (start, end) in self.token_ranges(&normalized) {
@@ -481,12 +534,16 @@ impl AnalyzedText {
     pub fn normalized_byte_range(&self, start: usize, end: usize) -> (usize, usize) {
         let first = self.match_to_normalized[start] as usize;
         let last = self.match_to_normalized[end - 1] as usize;
-        (self.normalized_char_bytes[first] as usize, self.normalized_char_bytes[last + 1] as usize)
+        (
+            self.normalized_char_bytes[first] as usize,
+            self.normalized_char_bytes[last + 1] as usize,
+        )
     }
 
     /// Character index in `normalized` of a byte offset there.
     pub fn normalized_char_at_byte(&self, byte: usize) -> usize {
-        self.normalized_char_bytes.partition_point(|&b| (b as usize) < byte)
+        self.normalized_char_bytes
+            .partition_point(|&b| (b as usize) < byte)
     }
 }
 
@@ -582,7 +639,10 @@ mod tests {
 
     #[test]
     fn traditional_width_and_punctuation() {
-        assert_eq!(normalize("歡迎致電，謝謝您的來電!"), "欢迎致电，谢谢您的来电！");
+        assert_eq!(
+            normalize("歡迎致電，謝謝您的來電!"),
+            "欢迎致电，谢谢您的来电！"
+        );
         assert_eq!(normalize("ＡＢＣ１２３，好的?"), "abc123，好的？");
         assert_eq!(normalize("您好 欢迎 致电"), "您好，欢迎，致电");
         assert_eq!(normalize("订单 ORDER 123"), "订单order 123");

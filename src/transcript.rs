@@ -64,9 +64,8 @@ impl Role {
         match s.as_str() {
             "agent" | "a" | "staff" | "csr" | "service" | "seat" | "客服" | "坐席" | "座席"
             | "客服代表" | "服务人员" | "operator" => Role::Agent,
-            "customer" | "c" | "client" | "user" | "caller" | "客户" | "用户" | "顾客" | "来电人" => {
-                Role::Customer
-            }
+            "customer" | "c" | "client" | "user" | "caller" | "客户" | "用户" | "顾客"
+            | "来电人" => Role::Customer,
             _ => Role::Other,
         }
     }
@@ -103,7 +102,10 @@ impl Transcript {
         })?;
         let text = String::from_utf8(bytes).map_err(|e| TranscriptError::Invalid {
             path: path.to_path_buf(),
-            message: format!("not UTF-8 text (invalid byte at offset {})", e.utf8_error().valid_up_to()),
+            message: format!(
+                "not UTF-8 text (invalid byte at offset {})",
+                e.utf8_error().valid_up_to()
+            ),
         })?;
         Transcript::from_json(&text, path)
     }
@@ -188,7 +190,10 @@ fn string_or_number<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result
 /// Expands files and folders into the transcript files to read, in a stable
 /// order: arguments in the order given, each folder's `*.json` files sorted by
 /// path (recursively).
-pub fn collect_inputs(inputs: &[PathBuf], extension: &str) -> Result<Vec<PathBuf>, TranscriptError> {
+pub fn collect_inputs(
+    inputs: &[PathBuf],
+    extension: &str,
+) -> Result<Vec<PathBuf>, TranscriptError> {
     let mut files = Vec::new();
     for input in inputs {
         let meta = fs::metadata(input).map_err(|source| TranscriptError::Io {
@@ -251,7 +256,10 @@ mod tests {
         let json = r#"{"call_id":"x","utterances":[{"speaker":"agent"}]}"#;
         let err = Transcript::from_json(json, Path::new("calls/x.json")).unwrap_err();
         let msg = err.to_string();
-        assert!(msg.contains("calls/x.json") && msg.contains("missing field `text`"), "{msg}");
+        assert!(
+            msg.contains("calls/x.json") && msg.contains("missing field `text`"),
+            "{msg}"
+        );
     }
 
     #[test]

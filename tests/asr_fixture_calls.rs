@@ -41,7 +41,10 @@ fn bundled_calls_through_whisper_keep_and_break_their_promises() {
     // Verdicts against the labels of the fixtures.
     let (mut agree, mut total) = (0, 0);
     let mut disagreements = Vec::new();
-    for line in fs::read_to_string(run_dir.join("scorecards.jsonl")).unwrap().lines() {
+    for line in fs::read_to_string(run_dir.join("scorecards.jsonl"))
+        .unwrap()
+        .lines()
+    {
         let card: Value = serde_json::from_str(line).unwrap();
         let id = card["call_id"].as_str().unwrap();
         let truth: Value = serde_json::from_str(
@@ -73,7 +76,11 @@ fn bundled_calls_through_whisper_keep_and_break_their_promises() {
         "2026-11-23T12:00:00+08:00",
         run_dir.to_str().unwrap(),
     ]);
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     let promises: Value = serde_json::from_slice(&output.stdout).unwrap();
     let of = |call: &str| {
         promises
@@ -94,8 +101,17 @@ fn bundled_calls_through_whisper_keep_and_break_their_promises() {
 
     // The report, with the recordings copied as playable PCM WAV.
     let report = tmp.path().join("report");
-    let output = callqa(&["report", "--out", report.to_str().unwrap(), run_dir.to_str().unwrap()]);
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let output = callqa(&[
+        "report",
+        "--out",
+        report.to_str().unwrap(),
+        run_dir.to_str().unwrap(),
+    ]);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     let copies: Vec<PathBuf> = fs::read_dir(report.join("audio"))
         .unwrap()
         .map(|e| e.unwrap().path())
@@ -105,9 +121,16 @@ fn bundled_calls_through_whisper_keep_and_break_their_promises() {
         let bytes = fs::read(&copy).unwrap();
         assert_eq!(&bytes[..4], b"RIFF");
         assert_eq!(u16::from_le_bytes([bytes[20], bytes[21]]), 1, "PCM");
-        assert_eq!(u32::from_le_bytes([bytes[24], bytes[25], bytes[26], bytes[27]]), 8000, "kept at 8 kHz");
+        assert_eq!(
+            u32::from_le_bytes([bytes[24], bytes[25], bytes[26], bytes[27]]),
+            8000,
+            "kept at 8 kHz"
+        );
     }
     let call_page = fs::read_to_string(report.join("calls/call-01.html")).unwrap();
     assert!(call_page.contains(r#"<audio id="recording""#));
-    assert!(call_page.contains("call-04.html"), "call-01's page links the call-back");
+    assert!(
+        call_page.contains("call-04.html"),
+        "call-01's page links the call-back"
+    );
 }

@@ -32,7 +32,11 @@ fn root() -> PathBuf {
 fn golden_fixtures_pass() {
     let o = run(&["check", "fixtures/golden"]);
     let out = stdout(&o);
-    assert!(o.status.success(), "callqa check failed:\n{out}\n{}", stderr(&o));
+    assert!(
+        o.status.success(),
+        "callqa check failed:\n{out}\n{}",
+        stderr(&o)
+    );
     let last = out.lines().last().unwrap();
     assert!(last.ends_with(" passed, 0 failed"), "{last}");
     let passed: usize = last.split(' ').next().unwrap().parse().unwrap();
@@ -48,7 +52,8 @@ fn golden_fixtures_cover_every_item() {
         if path.extension().and_then(|e| e.to_str()) != Some("json") {
             continue;
         }
-        let v: serde_json::Value = serde_json::from_str(&fs::read_to_string(&path).unwrap()).unwrap();
+        let v: serde_json::Value =
+            serde_json::from_str(&fs::read_to_string(&path).unwrap()).unwrap();
         for (item, verdict) in v["expect"].as_object().unwrap() {
             let e = counts.entry(item.clone()).or_default();
             match verdict.as_str().unwrap() {
@@ -60,7 +65,10 @@ fn golden_fixtures_cover_every_item() {
     }
     assert_eq!(counts.len(), 14);
     for (item, (pass, fail)) in counts {
-        assert!(pass >= 3 && fail >= 3, "{item}: {pass} pass, {fail} fail fixtures");
+        assert!(
+            pass >= 3 && fail >= 3,
+            "{item}: {pass} pass, {fail} fail fixtures"
+        );
     }
 }
 
@@ -71,8 +79,17 @@ fn validation_sets_agree_at_least_95_percent() {
     for set in ["fixtures/holdout", "fixtures/blind"] {
         let o = run(&["check", set]);
         let out = stdout(&o);
-        let line = out.lines().find(|l| l.starts_with("items: ")).unwrap_or_else(|| panic!("{out}"));
-        let pct: f64 = line.rsplit('(').next().unwrap().trim_end_matches("%)").parse().unwrap();
+        let line = out
+            .lines()
+            .find(|l| l.starts_with("items: "))
+            .unwrap_or_else(|| panic!("{out}"));
+        let pct: f64 = line
+            .rsplit('(')
+            .next()
+            .unwrap()
+            .trim_end_matches("%)")
+            .parse()
+            .unwrap();
         assert!(pct >= 95.0, "{set}: {line}\n{out}");
     }
 }
@@ -90,50 +107,93 @@ fn temp_copy(fixtures: &[&str]) -> tempfile::TempDir {
 fn a_regression_shows_a_diff_and_exits_1() {
     let dir = temp_copy(&["greeting-bare-wei-courier.json"]);
     let path = dir.path().join("greeting-bare-wei-courier.json");
-    let mut v: serde_json::Value = serde_json::from_str(&fs::read_to_string(&path).unwrap()).unwrap();
+    let mut v: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(&path).unwrap()).unwrap();
     v["expect"]["greeting"] = "pass".into();
     fs::write(&path, serde_json::to_string(&v).unwrap()).unwrap();
     let junit = dir.path().join("junit.xml");
-    let o = run(&["check", "--junit", junit.to_str().unwrap(), dir.path().to_str().unwrap()]);
+    let o = run(&[
+        "check",
+        "--junit",
+        junit.to_str().unwrap(),
+        dir.path().to_str().unwrap(),
+    ]);
     assert_eq!(o.status.code(), Some(1));
     let out = stdout(&o);
-    assert!(out.contains("greeting") && out.contains("expected pass") && out.contains("got fail"), "{out}");
+    assert!(
+        out.contains("greeting") && out.contains("expected pass") && out.contains("got fail"),
+        "{out}"
+    );
     assert!(out.contains("│"), "the diff shows evidence lines: {out}");
     assert!(out.trim_end().ends_with("0 passed, 1 failed"), "{out}");
     let xml = fs::read_to_string(&junit).unwrap();
-    assert!(xml.contains("<testsuite name=\"callqa check\" tests=\"14\" failures=\"1\""), "{xml}");
-    assert!(xml.contains("<failure message=\"expected pass got fail\">"), "{xml}");
+    assert!(
+        xml.contains("<testsuite name=\"callqa check\" tests=\"14\" failures=\"1\""),
+        "{xml}"
+    );
+    assert!(
+        xml.contains("<failure message=\"expected pass got fail\">"),
+        "{xml}"
+    );
 }
 
 #[test]
 fn bad_fixture_is_an_error_not_a_crash() {
     let dir = tempfile::tempdir().unwrap();
-    fs::write(dir.path().join("bad.json"), r#"{"call_id":"x","utterances":[],"expect":{"greting":"pass"}}"#).unwrap();
+    fs::write(
+        dir.path().join("bad.json"),
+        r#"{"call_id":"x","utterances":[],"expect":{"greting":"pass"}}"#,
+    )
+    .unwrap();
     let o = run(&["check", dir.path().to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(2));
     let out = stdout(&o);
-    assert!(out.contains("greting") && out.contains("no such item") && out.contains("greeting"), "{out}");
+    assert!(
+        out.contains("greting") && out.contains("no such item") && out.contains("greeting"),
+        "{out}"
+    );
 }
 
 #[test]
 fn one_bad_file_never_stops_the_batch() {
-    let dir = temp_copy(&["ownership-is-our-responsibility-gas-meter.json", "listen-interrupt-1500ms-broadband.json"]);
-    fs::write(dir.path().join("broken.json"), "{\"call_id\": \"x\", \"utterances\": [").unwrap();
-    fs::write(dir.path().join("missing.json"), r#"{"call_id": "y", "utterances": [{"speaker": "agent"}]}"#).unwrap();
+    let dir = temp_copy(&[
+        "ownership-is-our-responsibility-gas-meter.json",
+        "listen-interrupt-1500ms-broadband.json",
+    ]);
+    fs::write(
+        dir.path().join("broken.json"),
+        "{\"call_id\": \"x\", \"utterances\": [",
+    )
+    .unwrap();
+    fs::write(
+        dir.path().join("missing.json"),
+        r#"{"call_id": "y", "utterances": [{"speaker": "agent"}]}"#,
+    )
+    .unwrap();
     let o = run(&["score", "-f", "jsonl", dir.path().to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
     let out = stdout(&o);
-    let rows: Vec<serde_json::Value> = out.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let rows: Vec<serde_json::Value> = out
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
     assert_eq!(rows.len(), 4);
-    let errors: Vec<&serde_json::Value> = rows.iter().filter(|r| r.get("error").is_some()).collect();
+    let errors: Vec<&serde_json::Value> =
+        rows.iter().filter(|r| r.get("error").is_some()).collect();
     assert_eq!(errors.len(), 2);
     for e in &errors {
         let msg = e["error"].as_str().unwrap();
         let file = e["file"].as_str().unwrap();
         assert!(msg.contains(file), "error names its file: {msg}");
     }
-    assert!(errors.iter().any(|e| e["error"].as_str().unwrap().contains("missing field `text`")));
-    assert!(errors.iter().any(|e| e["error"].as_str().unwrap().contains("invalid transcript JSON")));
+    assert!(errors.iter().any(|e| e["error"]
+        .as_str()
+        .unwrap()
+        .contains("missing field `text`")));
+    assert!(errors.iter().any(|e| e["error"]
+        .as_str()
+        .unwrap()
+        .contains("invalid transcript JSON")));
     assert_eq!(rows.iter().filter(|r| r.get("score").is_some()).count(), 2);
     assert!(stderr(&o).contains("broken.json"));
 }
@@ -148,7 +208,12 @@ fn scorecards_are_byte_identical_across_runs_and_worker_counts() {
     // input order, not completion order
     let ids: Vec<String> = stdout(&one)
         .lines()
-        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap()["call_id"].as_str().unwrap().to_string())
+        .map(|l| {
+            serde_json::from_str::<serde_json::Value>(l).unwrap()["call_id"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        })
         .collect();
     let mut sorted = ids.clone();
     sorted.sort();
@@ -157,30 +222,68 @@ fn scorecards_are_byte_identical_across_runs_and_worker_counts() {
 
 #[test]
 fn scorecard_contract_fields_and_evidence() {
-    let o = run(&["score", "-f", "json", "fixtures/golden/compensation-same-breath-courier-damaged.json"]);
+    let o = run(&[
+        "score",
+        "-f",
+        "json",
+        "fixtures/golden/compensation-same-breath-courier-damaged.json",
+    ]);
     let cards: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
     let card = &cards[0];
-    let expected_code = if card["passed"].as_bool().unwrap() { 0 } else { 1 };
-    assert_eq!(o.status.code(), Some(expected_code), "exit 1 exactly when a call fails its rubric");
-    let failing = run(&["score", "fixtures/golden/forbidden-wei-shuohuaya-heating.json"]);
+    let expected_code = if card["passed"].as_bool().unwrap() {
+        0
+    } else {
+        1
+    };
+    assert_eq!(
+        o.status.code(),
+        Some(expected_code),
+        "exit 1 exactly when a call fails its rubric"
+    );
+    let failing = run(&[
+        "score",
+        "fixtures/golden/forbidden-wei-shuohuaya-heating.json",
+    ]);
     assert_eq!(failing.status.code(), Some(1));
-    for field in ["call_id", "agent_id", "rubric", "rubric_sha256", "score", "passed", "critical_failed", "items"] {
+    for field in [
+        "call_id",
+        "agent_id",
+        "rubric",
+        "rubric_sha256",
+        "score",
+        "passed",
+        "critical_failed",
+        "items",
+    ] {
         assert!(card.get(field).is_some(), "missing {field}");
     }
     let sha = card["rubric_sha256"].as_str().unwrap();
-    let expected = callqa::rubric::sha256_hex(&fs::read(root().join("rubrics/cs-standard.toml")).unwrap());
+    let expected =
+        callqa::rubric::sha256_hex(&fs::read(root().join("rubrics/cs-standard.toml")).unwrap());
     assert_eq!(sha, expected, "the stamped sha256 is the rubric file's");
-    let item = card["items"].as_array().unwrap().iter().find(|i| i["id"] == "compensation_timing").unwrap();
+    let item = card["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["id"] == "compensation_timing")
+        .unwrap();
     assert_eq!(item["verdict"], "fail");
     let ev = item["evidence"].as_array().unwrap();
     assert!(!ev.is_empty());
-    assert!(ev.iter().any(|e| e["speaker"] == "agent" && e["start_ms"].is_u64() && !e["matched"].as_array().unwrap().is_empty()));
+    assert!(ev.iter().any(|e| e["speaker"] == "agent"
+        && e["start_ms"].is_u64()
+        && !e["matched"].as_array().unwrap().is_empty()));
     assert!(!item["reason"].as_str().unwrap().is_empty());
 }
 
 #[test]
 fn csv_and_text_formats() {
-    let csv = run(&["score", "-f", "csv", "fixtures/golden/greeting-full-airline-cancelled.json"]);
+    let csv = run(&[
+        "score",
+        "-f",
+        "csv",
+        "fixtures/golden/greeting-full-airline-cancelled.json",
+    ]);
     assert!(csv.status.success());
     let text = stdout(&csv);
     let mut reader = csv::Reader::from_reader(text.as_bytes());
@@ -189,7 +292,10 @@ fn csv_and_text_formats() {
     assert_eq!(reader.records().count(), 14, "one row per item");
     let human = run(&["score", "fixtures/golden/greeting-bare-wei-courier.json"]);
     let h = stdout(&human);
-    assert!(h.contains("FAIL") && h.contains("greeting") && !h.contains("\x1b["), "no colour when not a terminal: {h}");
+    assert!(
+        h.contains("FAIL") && h.contains("greeting") && !h.contains("\x1b["),
+        "no colour when not a terminal: {h}"
+    );
 }
 
 #[test]
@@ -197,7 +303,16 @@ fn explain_prints_docs_and_rule_from_the_rubric() {
     let o = run(&["explain", "greeting"]);
     assert!(o.status.success());
     let out = stdout(&o);
-    for part in ["greeting", "What:", "Why:", "Example:", "Source:", "Rule:", "欢迎致电", "first_turns"] {
+    for part in [
+        "greeting",
+        "What:",
+        "Why:",
+        "Example:",
+        "Source:",
+        "Rule:",
+        "欢迎致电",
+        "first_turns",
+    ] {
         assert!(out.contains(part), "missing {part} in:\n{out}");
     }
     let all = stdout(&run(&["explain", "--all"]));
@@ -206,22 +321,40 @@ fn explain_prints_docs_and_rule_from_the_rubric() {
     }
     let unknown = run(&["explain", "greting"]);
     assert_eq!(unknown.status.code(), Some(2));
-    assert!(stderr(&unknown).contains("greeting"), "lists the items: {}", stderr(&unknown));
+    assert!(
+        stderr(&unknown).contains("greeting"),
+        "lists the items: {}",
+        stderr(&unknown)
+    );
 }
 
 #[test]
 fn rubric_errors_point_at_the_line() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("bad.toml");
-    let text = fs::read_to_string(root().join("rubrics/cs-standard.toml")).unwrap().replacen("pass_score = 80", "pass_scor = 80", 1);
+    let text = fs::read_to_string(root().join("rubrics/cs-standard.toml"))
+        .unwrap()
+        .replacen("pass_score = 80", "pass_scor = 80", 1);
     fs::write(&path, &text).unwrap();
-    let line = text.lines().position(|l| l.starts_with("pass_scor")).unwrap() + 1;
+    let line = text
+        .lines()
+        .position(|l| l.starts_with("pass_scor"))
+        .unwrap()
+        + 1;
     let o = run(&["lint", path.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(2));
     let err = stderr(&o);
     assert!(err.contains(&format!("bad.toml:{line}:")), "{err}");
-    assert!(err.contains("pass_scor") && err.contains("pass_score"), "{err}");
-    let score = run(&["score", "--rubric", path.to_str().unwrap(), "fixtures/golden"]);
+    assert!(
+        err.contains("pass_scor") && err.contains("pass_score"),
+        "{err}"
+    );
+    let score = run(&[
+        "score",
+        "--rubric",
+        path.to_str().unwrap(),
+        "fixtures/golden",
+    ]);
     assert_eq!(score.status.code(), Some(2));
     assert!(stdout(&score).is_empty());
 }
@@ -245,7 +378,12 @@ fn chat_logs_without_timestamps_score_without_errors() {
     assert_ne!(o.status.code(), Some(2), "{}", stderr(&o));
     let cards: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
     let items = cards[0]["items"].as_array().unwrap();
-    let v = |id: &str| items.iter().find(|i| i["id"] == id).unwrap()["verdict"].as_str().unwrap().to_string();
+    let v = |id: &str| {
+        items.iter().find(|i| i["id"] == id).unwrap()["verdict"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
     assert_eq!(v("listen_first"), "na");
     assert_eq!(v("hold_silence"), "na");
     assert_eq!(v("promise_specific"), "pass");

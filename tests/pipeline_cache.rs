@@ -50,7 +50,10 @@ fn migrations_are_versioned_and_idempotent() {
     let db = CacheDb::open(&path).unwrap();
     assert_eq!(db.schema_version().unwrap(), SCHEMA_VERSION);
     let applied = db.applied_migrations().unwrap();
-    assert_eq!(applied.iter().map(|(v, _)| *v).collect::<Vec<_>>(), [1, 2, 3]);
+    assert_eq!(
+        applied.iter().map(|(v, _)| *v).collect::<Vec<_>>(),
+        [1, 2, 3]
+    );
     db.put_transcript(
         &transcript_key("a"),
         &info(),
@@ -136,8 +139,17 @@ fn an_older_database_is_upgraded_in_place() {
     assert_eq!(
         tables,
         [
-            "audio_hashes", "calls", "item_results", "results", "rubric_versions", "run_calls",
-            "run_log", "runs", "schema_version", "scorecards", "transcripts"
+            "audio_hashes",
+            "calls",
+            "item_results",
+            "results",
+            "rubric_versions",
+            "run_calls",
+            "run_log",
+            "runs",
+            "schema_version",
+            "scorecards",
+            "transcripts"
         ],
         "version 3 (results store) tables exist"
     );

@@ -289,7 +289,11 @@ fn supervisor_commands_name_bad_inputs() {
     ]);
     let promises: Value = serde_json::from_slice(&output.stdout).unwrap();
     assert!(
-        promises.as_array().unwrap().iter().any(|p| p["status"] == "kept"),
+        promises
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|p| p["status"] == "kept"),
         "{promises}"
     );
     let output = callqa(&[

@@ -16,7 +16,10 @@ min_confidence = 0.5
 fn compile(body: &str) -> Result<CompiledRubric, RubricError> {
     let text = format!("{HEADER}\n{body}");
     let source = rubric::parse("t.toml", &text, |name| {
-        Err(RubricError::Invalid { origin: "t.toml".into(), message: format!("no dictionary {name}") })
+        Err(RubricError::Invalid {
+            origin: "t.toml".into(),
+            message: format!("no dictionary {name}"),
+        })
     })?;
     CompiledRubric::compile(source)
 }
@@ -46,7 +49,9 @@ fn verdict(card: &Scorecard, item: &str) -> Verdict {
 }
 
 fn one_item(body: &str, rule: &str) -> CompiledRubric {
-    rubric(&format!("{body}\n[[item]]\nid = \"x\"\npoints = 10\n{rule}\n"))
+    rubric(&format!(
+        "{body}\n[[item]]\nid = \"x\"\npoints = 10\n{rule}\n"
+    ))
 }
 
 fn x(r: &CompiledRubric, t: &Transcript) -> Verdict {
@@ -59,32 +64,61 @@ fn phrases_match_on_token_boundaries_only() {
         "[phrases.p]\nphrases = [\"真好\", \"好\"]",
         "pass = { say = { role = \"agent\", any = [\"p\"] } }",
     );
-    assert_eq!(x(&r, &call(&[("agent", -1, -1, "这件衣服真好看")])), Verdict::Fail);
-    assert_eq!(x(&r, &call(&[("agent", -1, -1, "这样不好")])), Verdict::Fail);
-    assert_eq!(x(&r, &call(&[("agent", -1, -1, "今天天气真好")])), Verdict::Pass);
+    assert_eq!(
+        x(&r, &call(&[("agent", -1, -1, "这件衣服真好看")])),
+        Verdict::Fail
+    );
+    assert_eq!(
+        x(&r, &call(&[("agent", -1, -1, "这样不好")])),
+        Verdict::Fail
+    );
+    assert_eq!(
+        x(&r, &call(&[("agent", -1, -1, "今天天气真好")])),
+        Verdict::Pass
+    );
     let chars = one_item(
         "[phrases.p]\nphrases = [\"好\"]\nboundary = \"char\"",
         "pass = { say = { role = \"agent\", any = [\"p\"] } }",
     );
-    assert_eq!(x(&chars, &call(&[("agent", -1, -1, "这样不好")])), Verdict::Pass);
+    assert_eq!(
+        x(&chars, &call(&[("agent", -1, -1, "这样不好")])),
+        Verdict::Pass
+    );
 }
 
 #[test]
 fn homophones_tolerate_asr_errors_only_when_asked() {
     let rule = "pass = { say = { role = \"agent\", any = [\"p\"] } }";
     let off = one_item("[phrases.p]\nphrases = [\"赔付\"]", rule);
-    let exact = one_item("[phrases.p]\nphrases = [\"赔付\"]\nhomophones = \"exact\"", rule);
-    let garbled = call(&[("agent", -1, -1, "我们按运费的三倍给您陪付，另外再送您一张券")]);
+    let exact = one_item(
+        "[phrases.p]\nphrases = [\"赔付\"]\nhomophones = \"exact\"",
+        rule,
+    );
+    let garbled = call(&[(
+        "agent",
+        -1,
+        -1,
+        "我们按运费的三倍给您陪付，另外再送您一张券",
+    )]);
     assert_eq!(x(&off, &garbled), Verdict::Fail);
     assert_eq!(x(&exact, &garbled), Verdict::Pass);
     let fuzzy_rule = "pass = { say = { role = \"agent\", any = [\"p\"] } }";
-    let exact2 = one_item("[phrases.p]\nphrases = [\"客服代表\"]\nhomophones = \"exact\"", fuzzy_rule);
-    let fuzzy = one_item("[phrases.p]\nphrases = [\"客服代表\"]\nhomophones = \"fuzzy\"", fuzzy_rule);
+    let exact2 = one_item(
+        "[phrases.p]\nphrases = [\"客服代表\"]\nhomophones = \"exact\"",
+        fuzzy_rule,
+    );
+    let fuzzy = one_item(
+        "[phrases.p]\nphrases = [\"客服代表\"]\nhomophones = \"fuzzy\"",
+        fuzzy_rule,
+    );
     let kehu = call(&[("agent", -1, -1, "我是客户代表小王")]);
     assert_eq!(x(&exact2, &kehu), Verdict::Fail);
     assert_eq!(x(&fuzzy, &kehu), Verdict::Pass);
     // Traditional characters and full-width punctuation are normalised first.
-    assert_eq!(x(&off, &call(&[("agent", -1, -1, "按運費的三倍給您賠付！")])), Verdict::Pass);
+    assert_eq!(
+        x(&off, &call(&[("agent", -1, -1, "按運費的三倍給您賠付！")])),
+        Verdict::Pass
+    );
 }
 
 #[test]
@@ -93,16 +127,34 @@ fn negation_scope_excludes_or_selects_negated_hits() {
         "[phrases.p]\nphrases = [\"保证\"]\nnegation = \"exclude\"",
         "fail = { say = { role = \"agent\", any = [\"p\"] } }",
     );
-    assert_eq!(x(&exclude, &call(&[("agent", -1, -1, "这个我不能保证")])), Verdict::Pass);
-    assert_eq!(x(&exclude, &call(&[("agent", -1, -1, "我保证明天修好")])), Verdict::Fail);
+    assert_eq!(
+        x(&exclude, &call(&[("agent", -1, -1, "这个我不能保证")])),
+        Verdict::Pass
+    );
+    assert_eq!(
+        x(&exclude, &call(&[("agent", -1, -1, "我保证明天修好")])),
+        Verdict::Fail
+    );
     // a cue in another clause does not negate
-    assert_eq!(x(&exclude, &call(&[("agent", -1, -1, "不是问题，我保证明天修好")])), Verdict::Fail);
+    assert_eq!(
+        x(
+            &exclude,
+            &call(&[("agent", -1, -1, "不是问题，我保证明天修好")])
+        ),
+        Verdict::Fail
+    );
     let only = one_item(
         "[phrases.p]\nphrases = [\"保证\"]\nnegation = \"only\"",
         "pass = { say = { role = \"agent\", any = [\"p\"] } }",
     );
-    assert_eq!(x(&only, &call(&[("agent", -1, -1, "这个我不能保证")])), Verdict::Pass);
-    assert_eq!(x(&only, &call(&[("agent", -1, -1, "我保证")])), Verdict::Fail);
+    assert_eq!(
+        x(&only, &call(&[("agent", -1, -1, "这个我不能保证")])),
+        Verdict::Pass
+    );
+    assert_eq!(
+        x(&only, &call(&[("agent", -1, -1, "我保证")])),
+        Verdict::Fail
+    );
 }
 
 #[test]
@@ -111,17 +163,35 @@ fn regex_with_exclusion_and_role_scope() {
         "",
         "pass = { say = { role = \"agent\", regex = '[0-9]+个工作日内', exclude = '一般|通常' } }",
     );
-    assert_eq!(x(&r, &call(&[("agent", -1, -1, "三个工作日内给您答复")])), Verdict::Pass);
-    assert_eq!(x(&r, &call(&[("agent", -1, -1, "一般三个工作日内到账")])), Verdict::Fail);
-    assert_eq!(x(&r, &call(&[("customer", -1, -1, "三个工作日内给我答复")])), Verdict::Fail);
+    assert_eq!(
+        x(&r, &call(&[("agent", -1, -1, "三个工作日内给您答复")])),
+        Verdict::Pass
+    );
+    assert_eq!(
+        x(&r, &call(&[("agent", -1, -1, "一般三个工作日内到账")])),
+        Verdict::Fail
+    );
+    assert_eq!(
+        x(&r, &call(&[("customer", -1, -1, "三个工作日内给我答复")])),
+        Verdict::Fail
+    );
 }
 
 #[test]
 fn set_operators_any_all_at_least_none() {
     let sets = "[phrases.a]\nphrases = [\"您好\"]\n[phrases.b]\nphrases = [\"欢迎致电\"]\n[phrases.c]\nphrases = [\"请讲\"]";
-    let all = one_item(sets, "pass = { say = { role = \"agent\", all = [\"a\", \"b\", \"c\"] } }");
-    let two = one_item(sets, "pass = { say = { role = \"agent\", at_least = 2, of = [\"a\", \"b\", \"c\"] } }");
-    let none = one_item(sets, "pass = { say = { role = \"agent\", none = [\"c\"] } }");
+    let all = one_item(
+        sets,
+        "pass = { say = { role = \"agent\", all = [\"a\", \"b\", \"c\"] } }",
+    );
+    let two = one_item(
+        sets,
+        "pass = { say = { role = \"agent\", at_least = 2, of = [\"a\", \"b\", \"c\"] } }",
+    );
+    let none = one_item(
+        sets,
+        "pass = { say = { role = \"agent\", none = [\"c\"] } }",
+    );
     let full = call(&[("agent", -1, -1, "您好，欢迎致电，请讲")]);
     let partial = call(&[("agent", -1, -1, "您好，请讲")]);
     let bare = call(&[("agent", -1, -1, "喂")]);
@@ -136,9 +206,18 @@ fn set_operators_any_all_at_least_none() {
 #[test]
 fn windows_by_turn_time_and_percent() {
     let sets = "[phrases.g]\nphrases = [\"您好\"]";
-    let first_turn = one_item(sets, "pass = { say = { role = \"agent\", any = [\"g\"], within = { first_turns = 1 } } }");
-    let first_ms = one_item(sets, "pass = { say = { role = \"agent\", any = [\"g\"], within = { first_ms = 5000 } } }");
-    let last_pct = one_item(sets, "pass = { say = { role = \"agent\", any = [\"g\"], within = { last_percent = 20.0 } } }");
+    let first_turn = one_item(
+        sets,
+        "pass = { say = { role = \"agent\", any = [\"g\"], within = { first_turns = 1 } } }",
+    );
+    let first_ms = one_item(
+        sets,
+        "pass = { say = { role = \"agent\", any = [\"g\"], within = { first_ms = 5000 } } }",
+    );
+    let last_pct = one_item(
+        sets,
+        "pass = { say = { role = \"agent\", any = [\"g\"], within = { last_percent = 20.0 } } }",
+    );
     let late = call(&[
         ("agent", 0, 1000, "喂"),
         ("customer", 1500, 3000, "你好"),
@@ -148,13 +227,24 @@ fn windows_by_turn_time_and_percent() {
     assert_eq!(x(&first_turn, &late), Verdict::Fail);
     assert_eq!(x(&first_ms, &late), Verdict::Fail);
     // Two ASR segments of one opening turn are still the first turn.
-    let split = call(&[("agent", 0, 1000, "喂"), ("agent", 1200, 2000, "您好"), ("customer", 2500, 4000, "你好")]);
+    let split = call(&[
+        ("agent", 0, 1000, "喂"),
+        ("agent", 1200, 2000, "您好"),
+        ("customer", 2500, 4000, "你好"),
+    ]);
     assert_eq!(x(&first_turn, &split), Verdict::Pass);
     assert_eq!(x(&first_ms, &split), Verdict::Pass);
-    let ending = call(&[("customer", 0, 8000, "我要改地址"), ("agent", 8500, 9000, "好的"), ("agent", 9100, 10000, "您好")]);
+    let ending = call(&[
+        ("customer", 0, 8000, "我要改地址"),
+        ("agent", 8500, 9000, "好的"),
+        ("agent", 9100, 10000, "您好"),
+    ]);
     assert_eq!(x(&last_pct, &ending), Verdict::Pass);
     // A time window on a call without timestamps cannot be judged: na by default.
-    assert_eq!(x(&first_ms, &call(&[("agent", -1, -1, "您好")])), Verdict::Na);
+    assert_eq!(
+        x(&first_ms, &call(&[("agent", -1, -1, "您好")])),
+        Verdict::Na
+    );
 }
 
 #[test]
@@ -173,15 +263,30 @@ fn ordering_before_after_nth_and_between() {
         ("agent", -1, -1, "送您一张代金券"),
         ("agent", -1, -1, "再送一张代金券，再次抱歉"),
     ]);
-    let one_breath = call(&[("customer", -1, -1, "我的快递丢了"), ("agent", -1, -1, "真的很抱歉，送您一张代金券")]);
+    let one_breath = call(&[
+        ("customer", -1, -1, "我的快递丢了"),
+        ("agent", -1, -1, "真的很抱歉，送您一张代金券"),
+    ]);
     assert_eq!(x(&before, &good), Verdict::Pass);
-    assert_eq!(x(&before, &one_breath), Verdict::Pass, "the apology comes first within the utterance");
+    assert_eq!(
+        x(&before, &one_breath),
+        Verdict::Pass,
+        "the apology comes first within the utterance"
+    );
     assert_eq!(x(&after_second, &good), Verdict::Pass);
-    assert_eq!(x(&after_second, &one_breath), Verdict::Fail, "there is no second offer");
+    assert_eq!(
+        x(&after_second, &one_breath),
+        Verdict::Fail,
+        "there is no second offer"
+    );
     assert_eq!(x(&between, &good), Verdict::Pass);
     assert_eq!(x(&between, &one_breath), Verdict::Fail);
     let card = between.score(&one_breath);
-    assert!(card.items[0].reason.contains("same breath"), "{}", card.items[0].reason);
+    assert!(
+        card.items[0].reason.contains("same breath"),
+        "{}",
+        card.items[0].reason
+    );
 }
 
 #[test]
@@ -190,9 +295,21 @@ fn every_hit_needs_support_in_scope() {
         "[phrases.promise]\nphrases = [\"给您回电\"]",
         "applies = { say = { role = \"agent\", any = [\"promise\"] } }\npass = { every = { of = { role = \"agent\", any = [\"promise\"] }, has = { role = \"agent\", regex = '明天|[0-9]+点' }, scope = \"sentence\" } }",
     );
-    assert_eq!(x(&r, &call(&[("agent", -1, -1, "明天上午给您回电。")])), Verdict::Pass);
-    assert_eq!(x(&r, &call(&[("agent", -1, -1, "明天上午给您回电。稍后再给您回电。")])), Verdict::Fail);
-    assert_eq!(x(&r, &call(&[("agent", -1, -1, "好的，再见。")])), Verdict::Na);
+    assert_eq!(
+        x(&r, &call(&[("agent", -1, -1, "明天上午给您回电。")])),
+        Verdict::Pass
+    );
+    assert_eq!(
+        x(
+            &r,
+            &call(&[("agent", -1, -1, "明天上午给您回电。稍后再给您回电。")])
+        ),
+        Verdict::Fail
+    );
+    assert_eq!(
+        x(&r, &call(&[("agent", -1, -1, "好的，再见。")])),
+        Verdict::Na
+    );
 }
 
 #[test]
@@ -206,7 +323,11 @@ fn repetition_counts_the_same_formula() {
         ("agent", -1, -1, "我理解你的心情"),
         ("agent", -1, -1, "我非常理解您的心情"),
     ]);
-    let varied = call(&[("agent", -1, -1, "我理解您的心情"), ("agent", -1, -1, "非常理解"), ("agent", -1, -1, "我理解您的心情")]);
+    let varied = call(&[
+        ("agent", -1, -1, "我理解您的心情"),
+        ("agent", -1, -1, "非常理解"),
+        ("agent", -1, -1, "我理解您的心情"),
+    ]);
     assert_eq!(x(&r, &thrice), Verdict::Fail);
     assert_eq!(x(&r, &varied), Verdict::Pass);
 }
@@ -217,11 +338,27 @@ fn interruption_respects_grace_and_backchannels() {
         "[phrases.bc]\nphrases = [\"嗯\", \"好的\", \"对\"]",
         "without_timestamps = \"na\"\nfail = { interruption = { by = \"agent\", of = \"customer\", grace_ms = 500, backchannel = [\"bc\"], backchannel_max_chars = 4 } }",
     );
-    let inside_grace = call(&[("customer", 0, 5000, "我的宽带又断了"), ("agent", 4700, 6000, "我帮您查一下线路")]);
-    let early = call(&[("customer", 0, 5000, "我的宽带又断了"), ("agent", 3500, 6000, "我帮您查一下线路")]);
-    let backchannel = call(&[("customer", 0, 5000, "我的宽带又断了"), ("agent", 2000, 2300, "嗯"), ("agent", 5300, 6000, "我帮您查一下")]);
-    let contradiction = call(&[("customer", 0, 5000, "你们多扣了我的钱"), ("agent", 2000, 2600, "不对不对")]);
-    let customer_over_agent = call(&[("agent", 0, 5000, "我帮您查一下线路"), ("customer", 3000, 6000, "那你快点查")]);
+    let inside_grace = call(&[
+        ("customer", 0, 5000, "我的宽带又断了"),
+        ("agent", 4700, 6000, "我帮您查一下线路"),
+    ]);
+    let early = call(&[
+        ("customer", 0, 5000, "我的宽带又断了"),
+        ("agent", 3500, 6000, "我帮您查一下线路"),
+    ]);
+    let backchannel = call(&[
+        ("customer", 0, 5000, "我的宽带又断了"),
+        ("agent", 2000, 2300, "嗯"),
+        ("agent", 5300, 6000, "我帮您查一下"),
+    ]);
+    let contradiction = call(&[
+        ("customer", 0, 5000, "你们多扣了我的钱"),
+        ("agent", 2000, 2600, "不对不对"),
+    ]);
+    let customer_over_agent = call(&[
+        ("agent", 0, 5000, "我帮您查一下线路"),
+        ("customer", 3000, 6000, "那你快点查"),
+    ]);
     assert_eq!(x(&r, &inside_grace), Verdict::Pass);
     assert_eq!(x(&r, &early), Verdict::Fail);
     assert_eq!(x(&r, &backchannel), Verdict::Pass);
@@ -236,9 +373,21 @@ fn silence_needs_an_announcement_right_before() {
         "[phrases.hold]\nphrases = [\"请稍等\"]",
         "fail = { silence = { min_ms = 15000, announced = { role = \"agent\", any = [\"hold\"] }, lookback = 2 } }",
     );
-    let announced = call(&[("agent", 0, 2000, "好的，请稍等"), ("customer", 2500, 3000, "好"), ("agent", 20000, 22000, "让您久等了")]);
-    let unannounced = call(&[("agent", 0, 2000, "请报一下单号"), ("customer", 2500, 3000, "一二三"), ("agent", 20000, 22000, "查到了")]);
-    let short = call(&[("agent", 0, 2000, "请报一下单号"), ("customer", 2500, 3000, "一二三"), ("agent", 17000, 18000, "查到了")]);
+    let announced = call(&[
+        ("agent", 0, 2000, "好的，请稍等"),
+        ("customer", 2500, 3000, "好"),
+        ("agent", 20000, 22000, "让您久等了"),
+    ]);
+    let unannounced = call(&[
+        ("agent", 0, 2000, "请报一下单号"),
+        ("customer", 2500, 3000, "一二三"),
+        ("agent", 20000, 22000, "查到了"),
+    ]);
+    let short = call(&[
+        ("agent", 0, 2000, "请报一下单号"),
+        ("customer", 2500, 3000, "一二三"),
+        ("agent", 17000, 18000, "查到了"),
+    ]);
     let stale = call(&[
         ("agent", 0, 2000, "请稍等"),
         ("agent", 4000, 5000, "查到了"),
@@ -253,14 +402,47 @@ fn silence_needs_an_announcement_right_before() {
 
 #[test]
 fn talk_ratio_and_speech_rate() {
-    let ratio = one_item("", "fail = { talk_ratio = { role = \"agent\", other = \"customer\", above = 3.0 } }");
-    assert_eq!(x(&ratio, &call(&[("agent", -1, -1, "一二三四五六七八九十"), ("customer", -1, -1, "好的好")])), Verdict::Fail);
-    assert_eq!(x(&ratio, &call(&[("agent", -1, -1, "一二三四五六七八九"), ("customer", -1, -1, "好的好")])), Verdict::Pass);
-    let rate = one_item("", "fail = { speech_rate = { role = \"agent\", above = 300.0 } }");
+    let ratio = one_item(
+        "",
+        "fail = { talk_ratio = { role = \"agent\", other = \"customer\", above = 3.0 } }",
+    );
+    assert_eq!(
+        x(
+            &ratio,
+            &call(&[
+                ("agent", -1, -1, "一二三四五六七八九十"),
+                ("customer", -1, -1, "好的好")
+            ])
+        ),
+        Verdict::Fail
+    );
+    assert_eq!(
+        x(
+            &ratio,
+            &call(&[
+                ("agent", -1, -1, "一二三四五六七八九"),
+                ("customer", -1, -1, "好的好")
+            ])
+        ),
+        Verdict::Pass
+    );
+    let rate = one_item(
+        "",
+        "fail = { speech_rate = { role = \"agent\", above = 300.0 } }",
+    );
     // 10 characters in 1 s = 600 per minute
-    assert_eq!(x(&rate, &call(&[("agent", 0, 1000, "一二三四五六七八九十")])), Verdict::Fail);
-    assert_eq!(x(&rate, &call(&[("agent", 0, 4000, "一二三四五六七八九十")])), Verdict::Pass);
-    assert_eq!(x(&rate, &call(&[("agent", -1, -1, "一二三四五六七八九十")])), Verdict::Na);
+    assert_eq!(
+        x(&rate, &call(&[("agent", 0, 1000, "一二三四五六七八九十")])),
+        Verdict::Fail
+    );
+    assert_eq!(
+        x(&rate, &call(&[("agent", 0, 4000, "一二三四五六七八九十")])),
+        Verdict::Pass
+    );
+    assert_eq!(
+        x(&rate, &call(&[("agent", -1, -1, "一二三四五六七八九十")])),
+        Verdict::Na
+    );
 }
 
 #[test]
@@ -271,7 +453,10 @@ fn boolean_composition() {
         "pass = { all = [ { say = { role = \"agent\", any = [\"a\"] } }, { not = { say = { role = \"agent\", any = [\"b\"] } } } ] }",
     );
     assert_eq!(x(&r, &call(&[("agent", -1, -1, "谢谢")])), Verdict::Pass);
-    assert_eq!(x(&r, &call(&[("agent", -1, -1, "谢谢，再见")])), Verdict::Fail);
+    assert_eq!(
+        x(&r, &call(&[("agent", -1, -1, "谢谢，再见")])),
+        Verdict::Fail
+    );
     let n = one_item(
         sets,
         "pass = { at_least = { n = 1, of = [ { say = { any = [\"a\"] } }, { say = { any = [\"b\"] } } ] } }",
@@ -312,27 +497,51 @@ flag = true
 fail = { talk_ratio = { role = "agent", other = "customer", above = 3.0 } }
 "#,
     );
-    let polite = r.score(&call(&[("agent", -1, -1, "谢谢您的来电，这个问题我们会处理好的"), ("customer", -1, -1, "好")]));
+    let polite = r.score(&call(&[
+        ("agent", -1, -1, "谢谢您的来电，这个问题我们会处理好的"),
+        ("customer", -1, -1, "好"),
+    ]));
     assert_eq!(verdict(&polite, "comp"), Verdict::Na, "{polite:#?}");
     assert_eq!(polite.score, 100.0, "na items leave the denominator");
     assert!(polite.passed);
     assert_eq!(verdict(&polite, "ratio"), Verdict::Review);
-    assert_eq!(polite.items.iter().find(|i| i.id == "ratio").unwrap().points, 0.0);
+    assert_eq!(
+        polite
+            .items
+            .iter()
+            .find(|i| i.id == "ratio")
+            .unwrap()
+            .points,
+        0.0
+    );
 
-    let offer = r.score(&call(&[("agent", -1, -1, "谢谢，送您代金券"), ("customer", -1, -1, "好的谢谢你")]));
+    let offer = r.score(&call(&[
+        ("agent", -1, -1, "谢谢，送您代金券"),
+        ("customer", -1, -1, "好的谢谢你"),
+    ]));
     assert_eq!(offer.score, 30.0);
     assert!(!offer.passed, "below the pass score");
 
-    let rude = r.score(&call(&[("agent", -1, -1, "谢谢，爱买不买"), ("customer", -1, -1, "你说什么")]));
+    let rude = r.score(&call(&[
+        ("agent", -1, -1, "谢谢，爱买不买"),
+        ("customer", -1, -1, "你说什么"),
+    ]));
     assert!(rude.critical_failed);
     assert_eq!(rude.score, 0.0);
     assert!(!rude.passed);
-    let customer_rude = r.score(&call(&[("agent", -1, -1, "谢谢"), ("customer", -1, -1, "你们爱买不买")]));
+    let customer_rude = r.score(&call(&[
+        ("agent", -1, -1, "谢谢"),
+        ("customer", -1, -1, "你们爱买不买"),
+    ]));
     assert!(!customer_rude.critical_failed, "only the agent is judged");
 
     let text = r#"{"call_id":"c","utterances":[{"speaker":"agent","text":"爱买不买","confidence":0.2},{"speaker":"customer","text":"什么"}]}"#;
     let unsure = r.score(&Transcript::from_json(text, Path::new("c.json")).unwrap());
-    assert_eq!(verdict(&unsure, "taboo"), Verdict::Review, "low ASR confidence turns a fail into review");
+    assert_eq!(
+        verdict(&unsure, "taboo"),
+        Verdict::Review,
+        "low ASR confidence turns a fail into review"
+    );
     assert!(!unsure.critical_failed);
 }
 
@@ -351,33 +560,77 @@ points = 1
 pass = { say = { use = "comp", within = { last_turns = 1 } } }
 "#,
     );
-    assert_eq!(x(&r, &call(&[("agent", -1, -1, "送您代金券"), ("customer", -1, -1, "好"), ("agent", -1, -1, "再见")])), Verdict::Fail);
-    assert_eq!(x(&r, &call(&[("customer", -1, -1, "好"), ("agent", -1, -1, "送您代金券")])), Verdict::Pass);
+    assert_eq!(
+        x(
+            &r,
+            &call(&[
+                ("agent", -1, -1, "送您代金券"),
+                ("customer", -1, -1, "好"),
+                ("agent", -1, -1, "再见")
+            ])
+        ),
+        Verdict::Fail
+    );
+    assert_eq!(
+        x(
+            &r,
+            &call(&[("customer", -1, -1, "好"), ("agent", -1, -1, "送您代金券")])
+        ),
+        Verdict::Pass
+    );
 }
 
 #[test]
 fn errors_name_file_line_column_and_alternatives() {
-    let unknown_field = compile("[[item]]\nid = \"x\"\npoints = 1\npass = { say = { role = \"agent\", anyy = [\"p\"] } }\n").unwrap_err().to_string();
+    let unknown_field = compile(
+        "[[item]]\nid = \"x\"\npoints = 1\npass = { say = { role = \"agent\", anyy = [\"p\"] } }\n",
+    )
+    .unwrap_err()
+    .to_string();
     assert!(unknown_field.starts_with("t.toml:"), "{unknown_field}");
-    assert!(unknown_field.contains("anyy") && unknown_field.contains("`any`"), "{unknown_field}");
+    assert!(
+        unknown_field.contains("anyy") && unknown_field.contains("`any`"),
+        "{unknown_field}"
+    );
     let line = unknown_field.split(':').nth(1).unwrap();
     assert_eq!(line, "10", "{unknown_field}");
 
-    let unknown_operator = compile("[[item]]\nid = \"x\"\npass = { sayy = { role = \"agent\" } }\n").unwrap_err().to_string();
-    assert!(unknown_operator.contains("sayy") && unknown_operator.contains("say") && unknown_operator.contains("interruption"), "{unknown_operator}");
+    let unknown_operator =
+        compile("[[item]]\nid = \"x\"\npass = { sayy = { role = \"agent\" } }\n")
+            .unwrap_err()
+            .to_string();
+    assert!(
+        unknown_operator.contains("sayy")
+            && unknown_operator.contains("say")
+            && unknown_operator.contains("interruption"),
+        "{unknown_operator}"
+    );
 
     let unknown_set = compile("[phrases.thanks]\nphrases = [\"谢谢\"]\n[[item]]\nid = \"x\"\npass = { say = { any = [\"thank\"] } }\n").unwrap_err().to_string();
-    assert!(unknown_set.contains("unknown phrase set `thank`") && unknown_set.contains("`thanks`"), "{unknown_set}");
+    assert!(
+        unknown_set.contains("unknown phrase set `thank`") && unknown_set.contains("`thanks`"),
+        "{unknown_set}"
+    );
     assert!(unknown_set.starts_with("t.toml:11:"), "{unknown_set}");
 
-    let bad_regex = compile("[[item]]\nid = \"x\"\npass = { say = { regex = '(unclosed' } }\n").unwrap_err().to_string();
-    assert!(bad_regex.contains("invalid regex") && bad_regex.starts_with("t.toml:9:"), "{bad_regex}");
+    let bad_regex = compile("[[item]]\nid = \"x\"\npass = { say = { regex = '(unclosed' } }\n")
+        .unwrap_err()
+        .to_string();
+    assert!(
+        bad_regex.contains("invalid regex") && bad_regex.starts_with("t.toml:9:"),
+        "{bad_regex}"
+    );
 
     let both = compile("[[item]]\nid = \"x\"\npass = { say = { words = [\"a\"] } }\nfail = { say = { words = [\"b\"] } }\n").unwrap_err().to_string();
     assert!(both.contains("exactly one of `pass` or `fail`"), "{both}");
 
-    let bad_role = compile("[[item]]\nid = \"x\"\npass = { say = { role = \"boss\" } }\n").unwrap_err().to_string();
-    assert!(bad_role.contains("boss") && bad_role.contains("agent") && bad_role.contains("customer"), "{bad_role}");
+    let bad_role = compile("[[item]]\nid = \"x\"\npass = { say = { role = \"boss\" } }\n")
+        .unwrap_err()
+        .to_string();
+    assert!(
+        bad_role.contains("boss") && bad_role.contains("agent") && bad_role.contains("customer"),
+        "{bad_role}"
+    );
 }
 
 #[test]
@@ -387,8 +640,20 @@ fn builtin_rubric_has_the_contract_items() {
     assert_eq!(
         ids,
         [
-            "greeting", "listen_first", "compensation_timing", "empathy_variety", "ownership", "promise_specific",
-            "no_overpromise", "transfer", "thanks", "positive_tone", "hold_silence", "closing", "forbidden", "talk_balance"
+            "greeting",
+            "listen_first",
+            "compensation_timing",
+            "empathy_variety",
+            "ownership",
+            "promise_specific",
+            "no_overpromise",
+            "transfer",
+            "thanks",
+            "positive_tone",
+            "hold_silence",
+            "closing",
+            "forbidden",
+            "talk_balance"
         ]
     );
     let points: f64 = r.items.iter().map(|i| i.def.points).sum();
@@ -396,12 +661,26 @@ fn builtin_rubric_has_the_contract_items() {
     assert!(r.item("forbidden").unwrap().def.critical);
     assert!(r.item("talk_balance").unwrap().def.flag);
     for item in &r.items {
-        assert!(!item.def.what.trim().is_empty() && !item.def.why.trim().is_empty() && !item.def.source.trim().is_empty(), "{} lacks docs", item.def.id);
+        assert!(
+            !item.def.what.trim().is_empty()
+                && !item.def.why.trim().is_empty()
+                && !item.def.source.trim().is_empty(),
+            "{} lacks docs",
+            item.def.id
+        );
     }
 }
 
 #[test]
 fn committed_schema_is_current() {
-    let committed = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/rubrics/rubric.schema.json")).unwrap();
-    assert_eq!(committed.trim(), rubric::json_schema().trim(), "run `callqa schema > rubrics/rubric.schema.json`");
+    let committed = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/rubrics/rubric.schema.json"
+    ))
+    .unwrap();
+    assert_eq!(
+        committed.trim(),
+        rubric::json_schema().trim(),
+        "run `callqa schema > rubrics/rubric.schema.json`"
+    );
 }

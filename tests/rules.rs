@@ -10,11 +10,22 @@ use callqa::transcript::Transcript;
 
 #[test]
 fn every_rule_on_the_golden_fixtures() {
-    let rubric = rubric::load_and_compile(Some(&PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/rubrics/cs-standard.toml")))).unwrap();
+    let rubric = rubric::load_and_compile(Some(&PathBuf::from(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/rubrics/cs-standard.toml"
+    ))))
+    .unwrap();
     let dir = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/golden"));
-    let mut files: Vec<PathBuf> = fs::read_dir(&dir).unwrap().map(|e| e.unwrap().path()).filter(|p| p.extension().is_some_and(|e| e == "json")).collect();
+    let mut files: Vec<PathBuf> = fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "json"))
+        .collect();
     files.sort();
-    let cards: Vec<_> = files.iter().map(|f| rubric.score(&Transcript::from_path(f).unwrap())).collect();
+    let cards: Vec<_> = files
+        .iter()
+        .map(|f| rubric.score(&Transcript::from_path(f).unwrap()))
+        .collect();
     for item in &rubric.items {
         let id = &item.def.id;
         let rows: Vec<serde_json::Value> = cards

@@ -652,7 +652,9 @@ impl Worker<'_> {
             asr_key: &result_key.transcript.asr_key,
             audio_ms,
         };
-        if let Err(error) = store::record_call(self.db, self.out_dir_key, self.run_id, &record, &scorecard) {
+        if let Err(error) =
+            store::record_call(self.db, self.out_dir_key, self.run_id, &record, &scorecard)
+        {
             return fail(Stage::Cache, error.to_string());
         }
         Outcome {

@@ -14,15 +14,35 @@ pub struct CsvExporter {
 }
 
 const HEADER: [&str; 16] = [
-    "call_id", "agent_id", "file", "rubric", "rubric_sha256", "score", "passed", "critical_failed", "item", "verdict",
-    "points", "max_points", "reason", "evidence", "matched", "error",
+    "call_id",
+    "agent_id",
+    "file",
+    "rubric",
+    "rubric_sha256",
+    "score",
+    "passed",
+    "critical_failed",
+    "item",
+    "verdict",
+    "points",
+    "max_points",
+    "reason",
+    "evidence",
+    "matched",
+    "error",
 ];
 
 pub fn evidence_cell(evidence: &[Evidence]) -> String {
     evidence
         .iter()
         .map(|e| match (e.start_ms, e.end_ms) {
-            (Some(s), Some(t)) => format!("{} {:.1}-{:.1}s: {}", e.speaker, s as f64 / 1000.0, t as f64 / 1000.0, e.text),
+            (Some(s), Some(t)) => format!(
+                "{} {:.1}-{:.1}s: {}",
+                e.speaker,
+                s as f64 / 1000.0,
+                t as f64 / 1000.0,
+                e.text
+            ),
             _ => format!("{}: {}", e.speaker, e.text),
         })
         .collect::<Vec<_>>()
@@ -41,7 +61,11 @@ impl Exporter for CsvExporter {
             match &row.result {
                 Ok(card) => {
                     for item in &card.items {
-                        let matched: Vec<String> = item.evidence.iter().flat_map(|e| e.matched.clone()).collect();
+                        let matched: Vec<String> = item
+                            .evidence
+                            .iter()
+                            .flat_map(|e| e.matched.clone())
+                            .collect();
                         w.write_record([
                             card.call_id.as_str(),
                             card.agent_id.as_deref().unwrap_or(""),
@@ -50,7 +74,11 @@ impl Exporter for CsvExporter {
                             &card.rubric_sha256,
                             &format!("{:.1}", card.score),
                             if card.passed { "true" } else { "false" },
-                            if card.critical_failed { "true" } else { "false" },
+                            if card.critical_failed {
+                                "true"
+                            } else {
+                                "false"
+                            },
                             &item.id,
                             item.verdict.as_str(),
                             &format!("{}", item.points),

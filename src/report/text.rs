@@ -46,23 +46,50 @@ impl Exporter for TextExporter {
                 card.agent_id.as_deref().unwrap_or("-"),
                 card.score,
                 if card.passed { "PASSED" } else { "FAILED" },
-                if card.critical_failed { " (critical item failed)" } else { "" }
+                if card.critical_failed {
+                    " (critical item failed)"
+                } else {
+                    ""
+                }
             )?;
-            writeln!(out, "  rubric {} sha256 {}  file {}", card.rubric, &card.rubric_sha256[..12.min(card.rubric_sha256.len())], row.file.display())?;
+            writeln!(
+                out,
+                "  rubric {} sha256 {}  file {}",
+                card.rubric,
+                &card.rubric_sha256[..12.min(card.rubric_sha256.len())],
+                row.file.display()
+            )?;
             for item in &card.items {
                 let points = if item.max_points > 0.0 || item.critical {
-                    if item.critical { "critical".to_string() } else { format!("{:>4}/{:<3}", item.points, item.max_points) }
+                    if item.critical {
+                        "critical".to_string()
+                    } else {
+                        format!("{:>4}/{:<3}", item.points, item.max_points)
+                    }
                 } else {
                     "flag".to_string()
                 };
-                writeln!(out, "  {} {:<20} {:<9} {}", self.paint(item.verdict), item.id, points, item.reason)?;
+                writeln!(
+                    out,
+                    "  {} {:<20} {:<9} {}",
+                    self.paint(item.verdict),
+                    item.id,
+                    points,
+                    item.reason
+                )?;
                 if matches!(item.verdict, Verdict::Fail | Verdict::Review) {
                     for e in &item.evidence {
                         let when = match (e.start_ms, e.end_ms) {
-                            (Some(s), Some(t)) => format!("{:>6.1}-{:<6.1}s ", s as f64 / 1000.0, t as f64 / 1000.0),
+                            (Some(s), Some(t)) => {
+                                format!("{:>6.1}-{:<6.1}s ", s as f64 / 1000.0, t as f64 / 1000.0)
+                            }
                             _ => String::new(),
                         };
-                        let matched = if e.matched.is_empty() { String::new() } else { format!("  [{}]", e.matched.join("、")) };
+                        let matched = if e.matched.is_empty() {
+                            String::new()
+                        } else {
+                            format!("  [{}]", e.matched.join("、"))
+                        };
                         writeln!(out, "         {when}{}: {}{matched}", e.speaker, e.text)?;
                     }
                 }

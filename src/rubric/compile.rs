@@ -67,15 +67,57 @@ pub enum Cond {
     Any(Vec<Cond>),
     Not(Box<Cond>),
     AtLeast(usize, Vec<Cond>),
-    Before { first: Matcher, then: Matcher, nth: usize },
-    After { first: Matcher, then: Matcher, nth: usize },
-    Between { from: Matcher, to: Matcher, speaker: RoleScope, complete: bool, nth: usize },
-    Every { of: Matcher, has: Matcher, scope: Scope, lookback: usize, first_only: bool },
-    Repeated { of: Matcher, times: usize },
-    Interruption { by: RoleScope, of: RoleScope, grace_ms: u64, backchannel: Vec<u16>, max_chars: usize },
-    Silence { min_ms: u64, announced: Option<Matcher>, lookback: usize },
-    SpeechRate { role: RoleScope, above: Option<f64>, below: Option<f64> },
-    TalkRatio { role: RoleScope, other: RoleScope, above: Option<f64>, below: Option<f64> },
+    Before {
+        first: Matcher,
+        then: Matcher,
+        nth: usize,
+    },
+    After {
+        first: Matcher,
+        then: Matcher,
+        nth: usize,
+    },
+    Between {
+        from: Matcher,
+        to: Matcher,
+        speaker: RoleScope,
+        complete: bool,
+        nth: usize,
+    },
+    Every {
+        of: Matcher,
+        has: Matcher,
+        scope: Scope,
+        lookback: usize,
+        first_only: bool,
+    },
+    Repeated {
+        of: Matcher,
+        times: usize,
+    },
+    Interruption {
+        by: RoleScope,
+        of: RoleScope,
+        grace_ms: u64,
+        backchannel: Vec<u16>,
+        max_chars: usize,
+    },
+    Silence {
+        min_ms: u64,
+        announced: Option<Matcher>,
+        lookback: usize,
+    },
+    SpeechRate {
+        role: RoleScope,
+        above: Option<f64>,
+        below: Option<f64>,
+    },
+    TalkRatio {
+        role: RoleScope,
+        other: RoleScope,
+        above: Option<f64>,
+        below: Option<f64>,
+    },
 }
 
 /// A compiled [`MatchSpec`].
@@ -99,7 +141,10 @@ impl Matcher {
     /// True when the matcher looks for something rather than taking every
     /// utterance in scope.
     pub fn has_criteria(&self) -> bool {
-        !self.any.is_empty() || !self.all.is_empty() || self.at_least.is_some() || self.regex.is_some()
+        !self.any.is_empty()
+            || !self.all.is_empty()
+            || self.at_least.is_some()
+            || self.regex.is_some()
     }
 }
 
@@ -235,7 +280,11 @@ impl<'a> Builder<'a> {
             format!(
                 "unknown phrase set `{}`; closest defined sets: {}",
                 name.get_ref(),
-                known.iter().map(|k| format!("`{k}`")).collect::<Vec<_>>().join(", ")
+                known
+                    .iter()
+                    .map(|k| format!("`{k}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
             ),
         ))
     }
@@ -267,12 +316,22 @@ impl<'a> Builder<'a> {
                         format!(
                             "unknown match `{}`; defined in [matches]: {}",
                             name.get_ref(),
-                            known.iter().map(|k| format!("`{k}`")).collect::<Vec<_>>().join(", ")
+                            known
+                                .iter()
+                                .map(|k| format!("`{k}`"))
+                                .collect::<Vec<_>>()
+                                .join(", ")
                         ),
                     ));
                 };
                 if base.use_.is_some() {
-                    return Err(self.error_at(name.span(), format!("match `{}` itself uses another match; nesting is not supported", name.get_ref())));
+                    return Err(self.error_at(
+                        name.span(),
+                        format!(
+                            "match `{}` itself uses another match; nesting is not supported",
+                            name.get_ref()
+                        ),
+                    ));
                 }
                 merged = overlay(base, spec);
                 &merged
@@ -290,7 +349,12 @@ impl<'a> Builder<'a> {
             self.set_index.insert(name.clone(), id);
             self.sets.push(SetInfo {
                 name,
-                label: spec.words.iter().map(|w| format!("「{w}」")).collect::<Vec<_>>().join("/"),
+                label: spec
+                    .words
+                    .iter()
+                    .map(|w| format!("「{w}」"))
+                    .collect::<Vec<_>>()
+                    .join("/"),
                 homophones: Homophones::Off,
                 negation: NegationMode::Ignore,
                 boundary: Boundary::Token,
@@ -305,7 +369,11 @@ impl<'a> Builder<'a> {
             None => None,
         };
         let regex = spec.regex.as_ref().map(|r| self.regex_ref(r)).transpose()?;
-        let exclude = spec.exclude.as_ref().map(|r| self.regex_ref(r)).transpose()?;
+        let exclude = spec
+            .exclude
+            .as_ref()
+            .map(|r| self.regex_ref(r))
+            .transpose()?;
         let label = spec.label.clone().unwrap_or_else(|| {
             let mut parts: Vec<String> = any
                 .iter()
@@ -341,10 +409,19 @@ impl<'a> Builder<'a> {
     fn cond(&mut self, c: &Condition) -> Result<Cond, RubricError> {
         Ok(match c {
             Condition::Say(m) => Cond::Say(self.matcher(m)?),
-            Condition::All(v) => Cond::All(v.iter().map(|c| self.cond(c)).collect::<Result<_, _>>()?),
-            Condition::Any(v) => Cond::Any(v.iter().map(|c| self.cond(c)).collect::<Result<_, _>>()?),
+            Condition::All(v) => {
+                Cond::All(v.iter().map(|c| self.cond(c)).collect::<Result<_, _>>()?)
+            }
+            Condition::Any(v) => {
+                Cond::Any(v.iter().map(|c| self.cond(c)).collect::<Result<_, _>>()?)
+            }
             Condition::Not(c) => Cond::Not(Box::new(self.cond(c)?)),
-            Condition::AtLeast(a) => Cond::AtLeast(a.n, a.of.iter().map(|c| self.cond(c)).collect::<Result<_, _>>()?),
+            Condition::AtLeast(a) => Cond::AtLeast(
+                a.n,
+                a.of.iter()
+                    .map(|c| self.cond(c))
+                    .collect::<Result<_, _>>()?,
+            ),
             Condition::Before(o) => Cond::Before {
                 first: self.matcher(&o.first)?,
                 then: self.matcher(&o.then)?,
@@ -377,7 +454,11 @@ impl<'a> Builder<'a> {
                 by: i.by,
                 of: i.of,
                 grace_ms: i.grace_ms,
-                backchannel: i.backchannel.iter().map(|n| self.set_ref(n)).collect::<Result<_, _>>()?,
+                backchannel: i
+                    .backchannel
+                    .iter()
+                    .map(|n| self.set_ref(n))
+                    .collect::<Result<_, _>>()?,
                 max_chars: i.backchannel_max_chars,
             },
             Condition::Silence(s) => Cond::Silence {
@@ -473,7 +554,10 @@ impl CompiledRubric {
             if def.flag && def.points != 0.0 {
                 return Err(RubricError::Invalid {
                     origin: source.origin.clone(),
-                    message: format!("item `{}` is a flag (review only) and cannot carry points", def.id),
+                    message: format!(
+                        "item `{}` is a flag (review only) and cannot carry points",
+                        def.id
+                    ),
                 });
             }
             items.push(CompiledItem {
@@ -501,7 +585,10 @@ impl CompiledRubric {
                 if form.is_empty() {
                     return Err(RubricError::Invalid {
                         origin: source.origin.clone(),
-                        message: format!("phrase set `{}` contains an empty phrase `{raw}`", info.name),
+                        message: format!(
+                            "phrase set `{}` contains an empty phrase `{raw}`",
+                            info.name
+                        ),
                     });
                 }
                 let pid = *phrase_ids.entry(form.clone()).or_insert_with(|| {
@@ -546,7 +633,12 @@ impl CompiledRubric {
                 .expect("phrase automaton builds")
         };
         let text_matcher = PatternMatcher {
-            automaton: build(text_patterns.iter().map(|(p, _)| p.as_bytes().to_vec()).collect()),
+            automaton: build(
+                text_patterns
+                    .iter()
+                    .map(|(p, _)| p.as_bytes().to_vec())
+                    .collect(),
+            ),
             owners: text_patterns.into_iter().map(|(_, o)| o).collect(),
         };
         let exact_matcher = (!exact_patterns.is_empty()).then(|| PatternMatcher {
@@ -563,7 +655,12 @@ impl CompiledRubric {
             .iter()
             .map(|s| Regex::new(s).expect("validated above"))
             .collect();
-        let negation_cues = file.negation.cues.iter().map(|c| text::normalize(c)).collect();
+        let negation_cues = file
+            .negation
+            .cues
+            .iter()
+            .map(|c| text::normalize(c))
+            .collect();
         let negation_scope = file.negation.scope_tokens;
         let sets = builder.sets;
         Ok(CompiledRubric {
@@ -629,7 +726,11 @@ impl CompiledRubric {
         }
         let timed = transcript.has_timestamps();
         let duration_ms = if timed {
-            utterances.iter().filter_map(|u| u.end_ms).max().unwrap_or(0)
+            utterances
+                .iter()
+                .filter_map(|u| u.end_ms)
+                .max()
+                .unwrap_or(0)
         } else {
             0
         };
@@ -644,10 +745,16 @@ impl CompiledRubric {
 
     fn find_hits(&self, text: &AnalyzedText) -> Vec<PhraseHit> {
         let mut hits: Vec<PhraseHit> = Vec::new();
-        for m in self.text_matcher.automaton.find_overlapping_iter(text.match_text.as_bytes()) {
+        for m in self
+            .text_matcher
+            .automaton
+            .find_overlapping_iter(text.match_text.as_bytes())
+        {
             let start = text.char_at_byte(m.start());
             let end = text.char_at_byte(m.end());
-            if text.match_char_bytes[start] as usize != m.start() || text.match_char_bytes[end] as usize != m.end() {
+            if text.match_char_bytes[start] as usize != m.start()
+                || text.match_char_bytes[end] as usize != m.end()
+            {
                 continue;
             }
             let aligned = text.boundary[start] && text.boundary[end];
@@ -683,7 +790,9 @@ impl CompiledRubric {
                     if info.boundary == Boundary::Token && !aligned {
                         continue;
                     }
-                    let dup = hits.iter().any(|h| h.set == set && h.start == start as u32 && h.end == end as u32);
+                    let dup = hits
+                        .iter()
+                        .any(|h| h.set == set && h.start == start as u32 && h.end == end as u32);
                     if !dup {
                         hits.push(PhraseHit {
                             set,
@@ -725,7 +834,9 @@ impl CompiledRubric {
             return false;
         }
         let start = (0..pos).rev().find(|&i| text.boundary[i]).unwrap_or(0);
-        let end = (pos + 1..=text.len()).find(|&i| text.boundary[i]).unwrap_or(text.len());
+        let end = (pos + 1..=text.len())
+            .find(|&i| text.boundary[i])
+            .unwrap_or(text.len());
         let token = text.slice(start, end);
         token.chars().count() > 1 && self.segmenter.is_known_word(token)
     }
@@ -749,7 +860,13 @@ impl CompiledRubric {
             }
             if text.boundary[i] {
                 let token = text.slice(i, token_end);
-                if self.negation_cues.contains(token) || self.negation_cues.iter().any(|c| token.ends_with(c.as_str()) && token.chars().count() <= c.chars().count() + 1 && token.starts_with(['不', '没', '别', '未'])) {
+                if self.negation_cues.contains(token)
+                    || self.negation_cues.iter().any(|c| {
+                        token.ends_with(c.as_str())
+                            && token.chars().count() <= c.chars().count() + 1
+                            && token.starts_with(['不', '没', '别', '未'])
+                    })
+                {
                     return true;
                 }
                 tokens_seen += 1;

@@ -58,7 +58,12 @@ pub fn line_column(text: &str, offset: usize) -> (usize, usize) {
     let offset = offset.min(text.len());
     let before = &text[..offset];
     let line = before.matches('\n').count() + 1;
-    let column = before.rsplit('\n').next().map(|l| l.chars().count()).unwrap_or(0) + 1;
+    let column = before
+        .rsplit('\n')
+        .next()
+        .map(|l| l.chars().count())
+        .unwrap_or(0)
+        + 1;
     (line, column)
 }
 
@@ -74,7 +79,10 @@ pub fn parse(
     dictionary_loader: impl Fn(&str) -> Result<(String, String), RubricError>,
 ) -> Result<RubricSource, RubricError> {
     let file: RubricFile = toml::from_str(text).map_err(|e| {
-        let (line, column) = e.span().map(|s| line_column(text, s.start)).unwrap_or((1, 1));
+        let (line, column) = e
+            .span()
+            .map(|s| line_column(text, s.start))
+            .unwrap_or((1, 1));
         RubricError::Syntax {
             origin: origin.to_string(),
             line,
@@ -116,7 +124,10 @@ pub fn load_path(path: &Path) -> Result<RubricSource, RubricError> {
 pub fn load_builtin() -> RubricSource {
     parse(BUILTIN_NAME, BUILTIN_RUBRIC, |name| {
         if name == "cs-dict.txt" {
-            Ok(("rubrics/cs-dict.txt".to_string(), BUILTIN_DICTIONARY.to_string()))
+            Ok((
+                "rubrics/cs-dict.txt".to_string(),
+                BUILTIN_DICTIONARY.to_string(),
+            ))
         } else {
             Err(RubricError::Invalid {
                 origin: BUILTIN_NAME.into(),

@@ -89,10 +89,25 @@ impl Default for NegationSettings {
 }
 
 fn default_negation_cues() -> Vec<String> {
-    ["不", "没", "没有", "别", "不是", "未", "无法", "不能", "不会", "不用", "不要", "并非", "从没", "从来不"]
-        .iter()
-        .map(|s| s.to_string())
-        .collect()
+    [
+        "不",
+        "没",
+        "没有",
+        "别",
+        "不是",
+        "未",
+        "无法",
+        "不能",
+        "不会",
+        "不用",
+        "不要",
+        "并非",
+        "从没",
+        "从来不",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect()
 }
 
 fn default_negation_scope() -> usize {

@@ -22,4 +22,5 @@ if [ ${#need_apt[@]} -gt 0 ]; then
 fi
 
 cargo build --release --locked
-./target/release/callqa models fetch base
+# base (f16) and base-q8_0, the model `callqa run` uses by default
+./target/release/callqa models fetch base --quantize q8_0

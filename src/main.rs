@@ -58,14 +58,15 @@ enum Command {
         /// Output folder (created if needed).
         #[arg(long, short = 'o', value_name = "DIR")]
         out: PathBuf,
-        /// Whisper model: a cached name (base, base-q8_0, base-q5_1) or a ggml file.
-        #[arg(long, short = 'm', default_value = "base")]
+        /// Whisper model: a cached name (base-q8_0, base, base-q5_1) or a ggml file.
+        #[arg(long, short = 'm', default_value = callqa::models::DEFAULT_MODEL)]
         model: String,
-        /// Calls transcribed in parallel (default: cores / threads).
+        /// Workers: calls, channels and windows transcribed at once (default:
+        /// one per core, at most 8, or cores / threads).
         #[arg(long, short = 'j')]
         jobs: Option<usize>,
-        /// Whisper threads per call (default: 2, or cores / jobs). jobs × threads
-        /// above the core count makes whisper.cpp many times slower.
+        /// Whisper threads per worker (default: 1, or cores / jobs). jobs ×
+        /// threads above the core count makes whisper.cpp many times slower.
         #[arg(long, short = 't')]
         threads: Option<usize>,
         /// Channel of stereo recordings that carries the agent (left|right); a
@@ -489,6 +490,7 @@ fn run(cli: Cli) -> Result<u8, String> {
                     let settings = WhisperSettings {
                         model,
                         threads: plan.threads_per_job,
+                        parallel_windows: plan.jobs,
                         ..WhisperSettings::default()
                     };
                     let whisper = WhisperTranscriber::new(settings).map_err(|e| e.to_string())?;

@@ -628,7 +628,7 @@ fn settings_are_stamped_into_the_transcript() {
         .as_str()
         .unwrap()
         .starts_with("whisper.cpp "));
-    assert_eq!(stamp["model"], Value::from("ggml-base.bin"));
+    assert_eq!(stamp["model"], Value::from("ggml-base-q8_0.bin"));
     assert!(stamp["settings"]
         .as_str()
         .unwrap()

@@ -28,7 +28,7 @@ impl Default for PackConfig {
     fn default() -> Self {
         PackConfig {
             max_window_ms: 28_000,
-            gap_ms: 400,
+            gap_ms: 200,
         }
     }
 }
@@ -208,10 +208,18 @@ mod tests {
             .collect()
     }
 
+    /// The numbers below are worked out for 400 ms gaps.
+    fn gap_400() -> PackConfig {
+        PackConfig {
+            gap_ms: 400,
+            ..PackConfig::default()
+        }
+    }
+
     #[test]
     fn short_regions_share_one_window() {
         let regs = regions(&[(1000, 3000), (10_000, 12_000), (40_000, 45_000)]);
-        let windows = pack_windows(&regs, 60_000, 150, &PackConfig::default());
+        let windows = pack_windows(&regs, 60_000, 150, &gap_400());
         assert_eq!(windows.len(), 1);
         let w = &windows[0];
         assert_eq!(w.pieces.len(), 3);
@@ -258,7 +266,7 @@ mod tests {
     #[test]
     fn window_times_map_back_to_the_recording() {
         let regs = regions(&[(1000, 3000), (10_000, 12_000)]);
-        let w = &pack_windows(&regs, 20_000, 150, &PackConfig::default())[0];
+        let w = &pack_windows(&regs, 20_000, 150, &gap_400())[0];
         // Inside the first piece.
         assert_eq!(
             w.locate(150),
@@ -295,7 +303,7 @@ mod tests {
     fn window_samples_copy_the_pieces_and_silence_the_gaps() {
         let channel: Vec<f32> = (0..20_000 * 16).map(|i| 1.0 + i as f32).collect();
         let regs = regions(&[(1000, 3000), (10_000, 12_000)]);
-        let w = &pack_windows(&regs, 20_000, 150, &PackConfig::default())[0];
+        let w = &pack_windows(&regs, 20_000, 150, &gap_400())[0];
         let samples = w.samples(&channel, 16);
         assert_eq!(samples.len(), w.duration_ms as usize * 16);
         assert_eq!(samples[0], channel[850 * 16]);

@@ -19,6 +19,7 @@
 
 use std::time::Instant;
 
+use rayon::prelude::*;
 use serde_json::{json, Map, Value};
 
 use super::merge::{merge_turns, round3, to_utterance, MergeConfig, SpeakerSegment};
@@ -85,7 +86,9 @@ pub struct AsrStats {
     pub audio_ms: u64,
     /// Channels sent to the transcriber.
     pub channels_transcribed: usize,
-    /// Wall-clock seconds in the transcriber, per transcribed channel and in total.
+    /// Wall-clock seconds in the transcriber per transcribed channel, and
+    /// for the whole recording (less than their sum when the channels were
+    /// transcribed at the same time).
     pub channel_seconds: Vec<f64>,
     pub asr_seconds: f64,
 }
@@ -152,27 +155,34 @@ pub fn transcribe_recording_timed<T: Transcriber + ?Sized>(
         audio_ms: audio.duration_ms(),
         ..AsrStats::default()
     };
-    let mut timed = |samples: &[f32], channel: usize| {
+    let timed = |samples: &[f32], channel: usize| {
         let started = Instant::now();
         let result = transcriber.transcribe_channel(samples, channel, &options.call);
-        let seconds = started.elapsed().as_secs_f64();
-        stats.channel_seconds.push(seconds);
-        stats.asr_seconds += seconds;
-        stats.channels_transcribed += 1;
-        result
+        (result, started.elapsed().as_secs_f64())
     };
+    let asr_started = Instant::now();
 
     let mut extra = Map::new();
     let segments = match &plan {
         SpeakerPlan::Stereo => {
+            // Channels are independent: with idle workers in the pool (and
+            // free whisper slots) they are transcribed at the same time.
+            let heard: Vec<_> = audio
+                .channels
+                .par_iter()
+                .enumerate()
+                .map(|(channel, samples)| timed(samples, channel))
+                .collect();
             let mut segments = Vec::new();
-            for (channel, samples) in audio.channels.iter().enumerate() {
+            for (channel, (result, seconds)) in heard.into_iter().enumerate() {
+                stats.channel_seconds.push(seconds);
+                stats.channels_transcribed += 1;
                 let role = if channel == options.agent_channel {
                     Role::Agent
                 } else {
                     Role::Customer
                 };
-                for segment in timed(samples, channel)? {
+                for segment in result? {
                     segments.push(SpeakerSegment {
                         role,
                         channel,
@@ -197,7 +207,10 @@ pub fn transcribe_recording_timed<T: Transcriber + ?Sized>(
                     &mixed
                 }
             };
-            let heard = timed(samples, channel.unwrap_or(0))?;
+            let (result, seconds) = timed(samples, channel.unwrap_or(0));
+            stats.channel_seconds.push(seconds);
+            stats.channels_transcribed += 1;
+            let heard = result?;
             let spans: Vec<(u64, u64)> = heard.iter().map(|s| (s.start_ms, s.end_ms)).collect();
             let pitches = median_pitches(samples, audio.sample_rate, &spans);
             let evidence: Vec<TurnEvidence> = heard
@@ -237,6 +250,8 @@ pub fn transcribe_recording_timed<T: Transcriber + ?Sized>(
                 .collect()
         }
     };
+
+    stats.asr_seconds = asr_started.elapsed().as_secs_f64();
 
     let merge = match plan {
         SpeakerPlan::Stereo => options.merge,

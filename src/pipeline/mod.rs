@@ -167,6 +167,9 @@ pub enum PipelineError {
     NoRecordedRun { out_dir: PathBuf, db: PathBuf },
 }
 
+/// Workers chosen by default at most (see [`plan_parallelism`]).
+pub const MAX_DEFAULT_JOBS: usize = 8;
+
 /// Worker threads × threads per worker (whisper threads).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Parallelism {
@@ -177,8 +180,13 @@ pub struct Parallelism {
 /// Chooses workers and threads per worker for `cores` cores so that
 /// `jobs × threads_per_job ≤ cores` unless the caller asked for both.
 /// A value given is kept; the other one fills the remaining cores. With
-/// neither, workers get 2 threads each (whisper.cpp gains little per extra
-/// thread beyond that, while another worker gains a whole call).
+/// neither, every core gets a single-threaded worker, up to
+/// [`MAX_DEFAULT_JOBS`]: whisper.cpp gains only 1.5× from a second thread
+/// (MODELS.md), so two 1-thread workers beat one 2-thread worker (measured
+/// in the README), and the transcriber hands them windows of one call when
+/// there are fewer calls than workers. Beyond that many workers the
+/// decoder states' memory (~60 MB each) outweighs the gain, and the rest of
+/// the cores become threads.
 pub fn plan_parallelism(
     cores: usize,
     jobs: Option<usize>,
@@ -201,10 +209,10 @@ pub fn plan_parallelism(
             threads_per_job,
         },
         (None, None) => {
-            let threads_per_job = cores.min(2);
+            let jobs = cores.min(MAX_DEFAULT_JOBS);
             Parallelism {
-                jobs: cores / threads_per_job,
-                threads_per_job,
+                jobs,
+                threads_per_job: cores / jobs,
             }
         }
     }
@@ -858,8 +866,15 @@ mod tests {
         assert_eq!(
             plan_parallelism(2, None, None),
             Parallelism {
-                jobs: 1,
-                threads_per_job: 2
+                jobs: 2,
+                threads_per_job: 1
+            }
+        );
+        assert_eq!(
+            plan_parallelism(32, None, None),
+            Parallelism {
+                jobs: MAX_DEFAULT_JOBS,
+                threads_per_job: 4
             }
         );
         assert_eq!(
@@ -872,8 +887,8 @@ mod tests {
         assert_eq!(
             plan_parallelism(8, Some(0), Some(0)),
             Parallelism {
-                jobs: 4,
-                threads_per_job: 2
+                jobs: 8,
+                threads_per_job: 1
             }
         );
     }

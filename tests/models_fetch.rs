@@ -125,4 +125,25 @@ fn fetch_base_transcribe_and_quantize() {
         let entry = listed.iter().find(|m| m.name == name).expect("listed");
         assert_eq!(entry.verification, models::Verification::Verified, "{name}");
     }
+
+    // `run` asks for base-q8_0 by default: a cache holding only base makes it on first use,
+    // the same bytes `fetch --quantize q8_0` made, and later uses find it made.
+    let q8_expected = models::resolve("base-q8_0")
+        .expect("q8_0 made above")
+        .sha256;
+    let only_base = tempfile::tempdir().expect("temp dir");
+    std::fs::copy(&base.path, only_base.path().join("ggml-base.bin")).expect("copy base");
+    let store = models::ModelStore::at(only_base.path());
+    let made = store
+        .resolve(models::DEFAULT_MODEL)
+        .expect("quantized on first use");
+    assert_eq!(made.name, "base-q8_0");
+    assert_eq!(made.sha256, q8_expected);
+    let modified = std::fs::metadata(&made.path).unwrap().modified().unwrap();
+    let again = store.resolve("base-q8_0").expect("found the second time");
+    assert_eq!(again.sha256, q8_expected);
+    assert_eq!(
+        std::fs::metadata(&again.path).unwrap().modified().unwrap(),
+        modified
+    );
 }

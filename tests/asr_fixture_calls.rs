@@ -62,6 +62,7 @@ fn bundled_calls_through_whisper_keep_and_break_their_promises() {
         }
     }
     assert_eq!(total, 5 * 14, "every call scored");
+    eprintln!("{agree}/{total} verdicts agree; disagreements: {disagreements:#?}");
     assert!(
         agree * 100 >= total * 90,
         "{agree}/{total} verdicts agree: {disagreements:#?}"

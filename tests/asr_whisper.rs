@@ -639,3 +639,42 @@ fn settings_are_stamped_into_the_transcript() {
     let back = Transcript::from_json(&json, Path::new("dev-01.asr.json")).unwrap();
     assert_eq!(back, transcript);
 }
+
+/// Windows of both channels decoded two at a time on two single-thread
+/// workers (the default on 2 cores) must give exactly the transcript of one
+/// window at a time: speed settings never change text, which is why they are
+/// not part of the transcript cache key.
+#[test]
+fn parallel_windows_give_the_same_transcript_as_one_at_a_time() {
+    let call = "dev-02";
+    let Some((sequential, _)) = asr(call) else {
+        return;
+    };
+    let parallel = WhisperTranscriber::new(WhisperSettings {
+        threads: 1,
+        parallel_windows: 2,
+        ..WhisperSettings::default()
+    })
+    .expect("the model loads");
+    let audio = decode_file(Path::new(DEV).join(format!("{call}.wav"))).unwrap();
+    let _whisper = WHISPER_LOCK.lock().unwrap_or_else(|e| e.into_inner());
+    let workers = rayon::ThreadPoolBuilder::new()
+        .num_threads(2)
+        .build()
+        .unwrap();
+    let timed = workers
+        .install(|| transcribe_recording_timed(&parallel, &audio, &options_for(call)))
+        .unwrap();
+    let counters = parallel.counters();
+    assert!(counters.windows >= 4, "{counters:?}");
+    assert_eq!(timed.transcript, sequential);
+    // Both channels were in flight at once: the recording took less than
+    // the two channels one after the other.
+    let channels: f64 = timed.stats.channel_seconds.iter().sum();
+    assert!(
+        timed.stats.asr_seconds < channels,
+        "{} s for channels of {:?} s",
+        timed.stats.asr_seconds,
+        timed.stats.channel_seconds
+    );
+}

@@ -184,9 +184,10 @@ pub struct Parallelism {
 /// [`MAX_DEFAULT_JOBS`]: whisper.cpp gains only 1.5× from a second thread
 /// (MODELS.md), so two 1-thread workers beat one 2-thread worker (measured
 /// in the README), and the transcriber hands them windows of one call when
-/// there are fewer calls than workers. Beyond that many workers the
-/// decoder states' memory (~60 MB each) outweighs the gain, and the rest of
-/// the cores become threads.
+/// there are fewer calls than workers. Each worker costs a decoder state
+/// and its buffers (~190 MB with base: 522 MB peak for 2 × 1 against 335 MB
+/// for 1 × 2), so beyond that many workers the rest of the cores become
+/// threads instead.
 pub fn plan_parallelism(
     cores: usize,
     jobs: Option<usize>,

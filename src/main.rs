@@ -621,13 +621,7 @@ fn run_models(command: ModelsCommand) -> Result<u8, String> {
                 ..FetchOptions::default()
             };
             let info = models::fetch(&name, quantize, &options).map_err(|e| e.to_string())?;
-            println!(
-                "{}\t{}\t{} bytes\tsha256 {}",
-                info.name,
-                info.path.display(),
-                info.size,
-                info.sha256
-            );
+            print_model_line(&info);
             Ok(0)
         }
         ModelsCommand::List => {
@@ -656,16 +650,21 @@ fn run_models(command: ModelsCommand) -> Result<u8, String> {
         }
         ModelsCommand::ImportCt2 { dir, name } => {
             let info = models::import_ct2(&dir, name.as_deref()).map_err(|e| e.to_string())?;
-            println!(
-                "{}\t{}\t{} bytes\tsha256 {}",
-                info.name,
-                info.path.display(),
-                info.size,
-                info.sha256
-            );
+            print_model_line(&info);
             Ok(0)
         }
     }
+}
+
+/// One tab-separated line per model made or imported: name, path, size, sha256.
+fn print_model_line(info: &callqa::models::ModelInfo) {
+    println!(
+        "{}\t{}\t{} bytes\tsha256 {}",
+        info.name,
+        info.path.display(),
+        info.size,
+        info.sha256
+    );
 }
 
 fn write_stdout(text: &str) -> Result<(), String> {

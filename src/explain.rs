@@ -116,8 +116,10 @@ pub fn trace_matches(
                 "    {:<22} 「{}」{}",
                 set.name,
                 u.text.slice(h.start as usize, h.end as usize),
-                if h.homophone {
+                if h.homophone && h.phrase != u32::MAX {
                     format!(" (homophone of {})", rubric.phrases[h.phrase as usize])
+                } else if h.homophone {
+                    " (through a homophone)".to_string()
                 } else {
                     String::new()
                 }

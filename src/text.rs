@@ -360,6 +360,35 @@ pub struct AnalyzedText {
     pub clause_of: Vec<u16>,
     /// Number of content characters.
     pub content_chars: usize,
+    /// jieba's words with their part-of-speech tags, in match-text
+    /// characters; empty unless the segmenter was asked to tag (a rubric
+    /// whose token patterns name word classes).
+    pub words: Vec<TaggedWord>,
+}
+
+/// One jieba word of the match text and its part-of-speech tag (jieba's
+/// ICTCLAS-style tags: `v` verb, `n` noun, `t` time word, `m` numeral, `r`
+/// pronoun, `d` adverb …), ASCII, padded with zero bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TaggedWord {
+    pub start: u32,
+    pub end: u32,
+    pub tag: [u8; 4],
+}
+
+impl TaggedWord {
+    pub fn tag(&self) -> &str {
+        let n = self.tag.iter().position(|b| *b == 0).unwrap_or(4);
+        std::str::from_utf8(&self.tag[..n]).unwrap_or("x")
+    }
+}
+
+fn tag_code(tag: &str) -> [u8; 4] {
+    let mut code = [0u8; 4];
+    for (slot, b) in code.iter_mut().zip(tag.bytes().filter(u8::is_ascii)) {
+        *slot = b;
+    }
+    code
 }
 
 /// The segmenter, built once from jieba's dictionary plus the rubric's
@@ -367,6 +396,9 @@ pub struct AnalyzedText {
 pub struct Segmenter {
     jieba: Jieba,
     hmm: bool,
+    /// Also tag words with their part of speech (costs a dictionary lookup
+    /// per word, so only rubrics that use word classes turn it on).
+    tagging: bool,
 }
 
 impl Segmenter {
@@ -395,7 +427,16 @@ impl Segmenter {
                 jieba.add_word(&normalize(word), freq, tag);
             }
         }
-        Ok(Segmenter { jieba, hmm: false })
+        Ok(Segmenter {
+            jieba,
+            hmm: false,
+            tagging: false,
+        })
+    }
+
+    /// Turns part-of-speech tagging on or off for [`Segmenter::analyze`].
+    pub fn set_tagging(&mut self, on: bool) {
+        self.tagging = on;
     }
 
     /// True when `word` is in jieba's dictionary (or a domain dictionary).
@@ -434,13 +475,33 @@ impl Segmenter {
             normalized.char_indices().map(|(b, _)| b as u32).collect();
         normalized_char_bytes.push(normalized.len() as u32);
         let mut token_start = vec![false; norm_chars.len() + 1];
-        for (start, end) in self.token_ranges(&normalized) {
+        // (start, end, tag) in normalised characters, when tagging.
+        let mut tagged: Vec<(usize, usize, [u8; 4])> = Vec::new();
+        let mut mark = |start: usize, end: usize, tag: Option<&str>| {
             token_start[start] = true;
             token_start[end] = true;
             // jieba glues the object pronoun onto verbs (谢谢您, 帮您, 给您);
             // split it off so 谢谢 and 帮 still end on a boundary.
-            if end - start >= 2 && matches!(norm_chars[end - 1], '您' | '你') {
+            let split = end - start >= 2 && matches!(norm_chars[end - 1], '您' | '你');
+            if split {
                 token_start[end - 1] = true;
+            }
+            if let Some(tag) = tag {
+                if split {
+                    tagged.push((start, end - 1, tag_code(tag)));
+                    tagged.push((end - 1, end, tag_code("r")));
+                } else {
+                    tagged.push((start, end, tag_code(tag)));
+                }
+            }
+        };
+        if self.tagging {
+            for t in self.jieba.tag(&normalized, self.hmm) {
+                mark(t.start, t.end, Some(t.tag));
+            }
+        } else {
+            for (start, end) in self.token_ranges(&normalized) {
+                mark(start, end, None);
             }
         }
         let n_guess = norm_chars.len();
@@ -481,6 +542,30 @@ impl Segmenter {
         match_char_bytes.push(match_text.len() as u32);
         boundary.push(true);
         let content_chars = match_to_normalized.len();
+        let words = if tagged.is_empty() {
+            Vec::new()
+        } else {
+            // Normalised character index → match-text index of the next content character.
+            let mut to_match = vec![content_chars as u32; norm_chars.len() + 1];
+            for (m, &n) in match_to_normalized.iter().enumerate().rev() {
+                to_match[n as usize] = m as u32;
+            }
+            for n in (0..norm_chars.len()).rev() {
+                if !is_punctuation(norm_chars[n]) {
+                    continue;
+                }
+                to_match[n] = to_match[n + 1];
+            }
+            tagged
+                .iter()
+                .map(|&(s, e, tag)| TaggedWord {
+                    start: to_match[s],
+                    end: to_match[e],
+                    tag,
+                })
+                .filter(|w| w.end > w.start)
+                .collect()
+        };
         AnalyzedText {
             normalized,
             normalized_char_bytes,
@@ -493,6 +578,7 @@ impl Segmenter {
             sentence_of,
             clause_of,
             content_chars,
+            words,
         }
     }
 }

@@ -684,3 +684,94 @@ fn committed_schema_is_current() {
         "run `callqa schema > rubrics/rubric.schema.json`"
     );
 }
+
+const COMMITMENT: &str = r#"
+[phrases.self_reference]
+phrases = ["我", "我们", "这边", "我这边", "我们这边"]
+[phrases.action_verb]
+phrases = ["处理", "核实", "跟进", "登记", "反馈", "安排", "回电"]
+[patterns.commitment]
+label = "a commitment to act"
+homophones = "exact"
+negation = "exclude"
+match = [
+  "self_reference (会|马上|已经|已)? (给您|为您|帮您)? action_verb",
+  "(已经|已) (给您|为您|帮您) _{0,2} action_verb",
+]
+"#;
+
+#[test]
+fn token_patterns_match_sequences_with_optional_positions_and_gaps() {
+    let r = one_item(
+        COMMITMENT,
+        "pass = { say = { role = \"agent\", any = [\"commitment\"] } }",
+    );
+    for said in [
+        "这边马上帮您登记一下哈",
+        "我们已经给您反馈了",
+        "我来看看，我处理",
+        "已经为您加急安排了",
+        "好的我这边帮您核实",
+    ] {
+        assert_eq!(x(&r, &call(&[("agent", -1, -1, said)])), Verdict::Pass, "{said}");
+    }
+    for said in [
+        // negation before the match, or filling a gap
+        "我们没法帮您处理",
+        "已经帮您没有处理",
+        // wrong order, other speaker's words, sentence break inside
+        "登记一下我这边",
+        "我们。处理",
+        "帮您登记",
+    ] {
+        assert_eq!(x(&r, &call(&[("agent", -1, -1, said)])), Verdict::Fail, "{said}");
+    }
+    // the whole pattern tolerates same-pinyin ASR spellings (回店 for 回电)
+    assert_eq!(
+        x(&r, &call(&[("agent", -1, -1, "我们会给您回店")])),
+        Verdict::Pass
+    );
+    // the evidence is the whole matched sequence
+    let card = r.score(&call(&[("agent", -1, -1, "嗯嗯这边马上帮您登记一下哈")]));
+    let item = card.items.iter().find(|i| i.id == "x").unwrap();
+    assert_eq!(item.evidence[0].matched, vec!["这边马上帮您登记"]);
+    assert!(item.reason.contains("a commitment to act"), "{}", item.reason);
+}
+
+#[test]
+fn token_patterns_use_word_classes_and_time_expressions() {
+    let r = one_item(
+        r#"
+[phrases.contact]
+phrases = ["回电", "联系您", "回复您"]
+[patterns.dated_contact]
+label = "a dated call-back"
+homophones = "exact"
+match = ["<deadline> _{0,3} contact"]
+[patterns.verb_then_noun]
+label = "a verb and its noun"
+match = ["(帮您) <verb> <noun>"]
+"#,
+        "pass = { all = [ { say = { any = [\"dated_contact\"] } }, { say = { any = [\"verb_then_noun\"] } } ] }",
+    );
+    let t = |a: &str, b: &str| call(&[("agent", -1, -1, a), ("agent", -1, -1, b)]);
+    assert_eq!(x(&r, &t("明天下午三点前给您回电", "我帮您修改地址")), Verdict::Pass);
+    assert_eq!(x(&r, &t("下午3点钱给您回店", "我帮您修改地址")), Verdict::Pass);
+    assert_eq!(x(&r, &t("24小时内联系您", "我帮您修改地址")), Verdict::Pass);
+    // 稍后 is a time but not a deadline
+    assert_eq!(x(&r, &t("稍后给您回电", "我帮您修改地址")), Verdict::Fail);
+    assert_eq!(x(&r, &t("明天下午三点前给您回电", "我帮您看看")), Verdict::Fail);
+}
+
+#[test]
+fn token_pattern_errors_point_into_the_pattern() {
+    let err = |body: &str| compile(&format!("{body}\n[[item]]\nid = \"x\"\npass = {{ say = {{ any = [\"p\"] }} }}\n")).unwrap_err().to_string();
+    let e = err("[phrases.a]\nphrases = [\"好\"]\n[patterns.p]\nmatch = [\"a (给您||为您)\"]");
+    assert!(e.starts_with("t.toml:10:13:") && e.contains("empty word"), "{e}");
+    let e = err("[phrases.a]\nphrases = [\"好\"]\n[patterns.p]\nmatch = [\"a actoin_verb\"]");
+    assert!(e.contains("unknown phrase set `actoin_verb`"), "{e}");
+    let e = err("[phrases.a]\nphrases = [\"好\"]\n[patterns.p]\nmatch = [\"a p\"]");
+    assert!(e.contains("nor itself"), "{e}");
+    let e = err("[phrases.p]\nphrases = [\"好\"]\n[patterns.p]\nmatch = [\"p\"]");
+    assert!(e.contains("both a phrase set and a pattern") && e.starts_with("t.toml:9:1:"), "{e}");
+}

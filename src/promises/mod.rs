@@ -17,7 +17,7 @@
 mod extract;
 mod follow;
 mod render;
-mod timexpr;
+pub(crate) mod timexpr;
 
 use jiff::tz::{Offset, TimeZone};
 use jiff::{SignedDuration, Timestamp, Zoned};

@@ -11,6 +11,7 @@ use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 use regex::Regex;
 use toml::Spanned;
 
+use super::pattern::{self, Atom, AtomSpec, CompiledPattern, Element, Subject, TimeSpan};
 use super::schema::*;
 use super::{line_column, RubricError, RubricSource};
 use crate::text::{self, AnalyzedText, Segmenter};
@@ -24,6 +25,19 @@ pub struct SetInfo {
     pub homophones: Homophones,
     pub negation: NegationMode,
     pub boundary: Boundary,
+    pub kind: SetKind,
+}
+
+/// Where a compiled set's hits come from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SetKind {
+    /// Phrases (a `[phrases.NAME]` set, or a matcher's inline `words`).
+    Phrases,
+    /// A `[patterns.NAME]` token pattern: its hits are the pattern's matches.
+    Pattern,
+    /// Words a pattern needs (its `(literals)`, or a named set at the
+    /// pattern's homophone tolerance): only patterns see these hits.
+    PatternPart,
 }
 
 /// A rubric ready to score calls.
@@ -39,6 +53,9 @@ pub struct CompiledRubric {
     pub(crate) regexes: Vec<Regex>,
     negation_cues: HashSet<String>,
     negation_scope: usize,
+    pub patterns: Vec<CompiledPattern>,
+    /// Some pattern looks for time expressions.
+    patterns_need_time: bool,
     pub items: Vec<CompiledItem>,
 }
 
@@ -358,6 +375,7 @@ impl<'a> Builder<'a> {
                 homophones: Homophones::Off,
                 negation: NegationMode::Ignore,
                 boundary: Boundary::Token,
+                kind: SetKind::Phrases,
             });
             self.set_phrases.push(spec.words.clone());
             any.push(id);
@@ -481,6 +499,166 @@ impl<'a> Builder<'a> {
     }
 }
 
+/// What a rubric's patterns need from the text stage.
+#[derive(Default)]
+struct PatternNeeds {
+    word_classes: bool,
+    time: bool,
+}
+
+impl Builder<'_> {
+    /// Registers every named pattern as a set (so conditions name it like a
+    /// phrase set), then resolves its positions.
+    fn patterns(
+        &mut self,
+        defs: &std::collections::BTreeMap<String, PatternDef>,
+    ) -> Result<(Vec<CompiledPattern>, PatternNeeds), RubricError> {
+        let mut pending = Vec::new();
+        for (name, def) in defs {
+            if self.set_index.contains_key(name) {
+                return Err(self.error_at(
+                    self.key_span("patterns", name),
+                    format!("`{name}` is both a phrase set and a pattern; give one of them another name"),
+                ));
+            }
+            if def.alternatives.is_empty() {
+                return Err(self.error_at(
+                    self.key_span("patterns", name),
+                    format!("pattern `{name}` has no `match` sequences"),
+                ));
+            }
+            let id = self.sets.len() as u16;
+            self.set_index.insert(name.clone(), id);
+            self.sets.push(SetInfo {
+                name: name.clone(),
+                label: def.label.clone().unwrap_or_else(|| name.clone()),
+                homophones: Homophones::Off,
+                negation: NegationMode::Ignore,
+                boundary: Boundary::Token,
+                kind: SetKind::Pattern,
+            });
+            self.set_phrases.push(Vec::new());
+            pending.push((name, def, id));
+        }
+        let mut needs = PatternNeeds::default();
+        let mut derived: HashMap<(u16, Homophones), u16> = HashMap::new();
+        let mut compiled = Vec::new();
+        for (name, def, id) in pending {
+            let mut alternatives = Vec::new();
+            let mut required = Vec::new();
+            for (k, alt) in def.alternatives.iter().enumerate() {
+                // The span includes the opening quote.
+                let base = alt.span().start + 1;
+                let specs = pattern::parse(alt.get_ref())
+                    .map_err(|e| self.error_at(base + e.offset..base + e.offset, e.message))?;
+                let mut elements = Vec::new();
+                let mut must = Vec::new();
+                for (j, spec) in specs.into_iter().enumerate() {
+                    let at = base + spec.offset..base + spec.offset;
+                    let atom = match spec.atom {
+                        AtomSpec::Set(set_name) => {
+                            let set = self.set_ref(&Spanned::new(at.clone(), set_name.clone()))?;
+                            let info = &self.sets[set as usize];
+                            if info.kind == SetKind::Pattern {
+                                return Err(self.error_at(
+                                    at,
+                                    format!(
+                                        "`{set_name}` is a pattern; a pattern's positions name phrase sets, not other patterns{}",
+                                        if set_name == *name { " (nor itself)" } else { "" }
+                                    ),
+                                ));
+                            }
+                            let set = if def.homophones > info.homophones {
+                                match derived.get(&(set, def.homophones)) {
+                                    Some(d) => *d,
+                                    None => {
+                                        let d = self.part_set(
+                                            format!("@{set_name}~{:?}", def.homophones),
+                                            info.label.clone(),
+                                            def.homophones,
+                                            self.set_phrases[set as usize].clone(),
+                                        );
+                                        derived.insert((set, def.homophones), d);
+                                        d
+                                    }
+                                }
+                            } else {
+                                set
+                            };
+                            Atom::Set(set)
+                        }
+                        AtomSpec::Literals(words) => Atom::Set(self.part_set(
+                            format!("@{name}#{k}.{j}"),
+                            words.join("/"),
+                            def.homophones,
+                            words,
+                        )),
+                        AtomSpec::Class(tags) => {
+                            needs.word_classes = true;
+                            Atom::Class(
+                                tags.iter()
+                                    .map(|t| {
+                                        let mut code = [0u8; 4];
+                                        for (slot, b) in code.iter_mut().zip(t.bytes()) {
+                                            *slot = b;
+                                        }
+                                        code
+                                    })
+                                    .collect(),
+                            )
+                        }
+                        AtomSpec::Time { specific } => {
+                            needs.time = true;
+                            Atom::Time { specific }
+                        }
+                        AtomSpec::AnyWord => Atom::AnyWord,
+                    };
+                    if let (Atom::Set(s), true) = (&atom, spec.min >= 1) {
+                        must.push(*s);
+                    }
+                    elements.push(Element {
+                        atom,
+                        min: spec.min,
+                        max: spec.max,
+                    });
+                }
+                alternatives.push(elements);
+                required.push(must);
+            }
+            compiled.push(CompiledPattern {
+                set: id,
+                alternatives,
+                required,
+                negation: def.negation,
+            });
+        }
+        Ok((compiled, needs))
+    }
+
+    fn part_set(&mut self, name: String, label: String, homophones: Homophones, words: Vec<String>) -> u16 {
+        let id = self.sets.len() as u16;
+        self.set_index.insert(name.clone(), id);
+        self.sets.push(SetInfo {
+            name,
+            label,
+            homophones,
+            negation: NegationMode::Ignore,
+            boundary: Boundary::Token,
+            kind: SetKind::PatternPart,
+        });
+        self.set_phrases.push(words);
+        id
+    }
+
+    /// The position of `[table.key]` (or `key =` inside `[table]`) in the
+    /// rubric text, for errors about a whole named entry.
+    fn key_span(&self, table: &str, key: &str) -> std::ops::Range<usize> {
+        let header = format!("[{table}.{key}]");
+        let at = self.text.find(&header).unwrap_or(0);
+        at..at
+    }
+}
+
 /// A small edit distance for "did you mean" lists.
 fn strsim(a: &str, b: &str) -> usize {
     let a: Vec<char> = a.chars().collect();
@@ -527,9 +705,11 @@ impl CompiledRubric {
                 homophones: set.homophones,
                 negation: set.negation,
                 boundary: set.boundary,
+                kind: SetKind::Phrases,
             });
             builder.set_phrases.push(set.phrases.clone());
         }
+        let (patterns, needs) = builder.patterns(&file.patterns)?;
 
         let mut items = Vec::new();
         let mut seen = BTreeSet::new();
@@ -567,7 +747,8 @@ impl CompiledRubric {
             });
         }
 
-        let segmenter = Segmenter::new(&source.dictionaries)?;
+        let mut segmenter = Segmenter::new(&source.dictionaries)?;
+        segmenter.set_tagging(needs.word_classes);
 
         // Distinct phrases (normalised, punctuation-free) → owners per matcher kind.
         let mut phrase_ids: HashMap<String, u32> = HashMap::new();
@@ -673,6 +854,8 @@ impl CompiledRubric {
             regexes,
             negation_cues,
             negation_scope,
+            patterns,
+            patterns_need_time: needs.time,
             items,
             source,
         })
@@ -805,11 +988,21 @@ impl CompiledRubric {
                 }
             }
         }
-        hits.retain(|h| match self.sets[h.set as usize].negation {
-            NegationMode::Ignore => true,
-            NegationMode::Exclude => !self.is_negated(text, h),
-            NegationMode::Only => self.is_negated(text, h),
+        let pattern_hits = if self.patterns.is_empty() {
+            Vec::new()
+        } else {
+            self.pattern_hits(text, &hits)
+        };
+        hits.retain(|h| {
+            let info = &self.sets[h.set as usize];
+            info.kind == SetKind::Phrases
+                && match info.negation {
+                    NegationMode::Ignore => true,
+                    NegationMode::Exclude => !self.is_negated(text, h),
+                    NegationMode::Only => self.is_negated(text, h),
+                }
         });
+        hits.extend(pattern_hits);
         // Within a set, a hit inside a longer overlapping hit is the same mention.
         hits.sort_by_key(|h| (h.set, h.start, std::cmp::Reverse(h.end)));
         let mut kept: Vec<PhraseHit> = Vec::with_capacity(hits.len());
@@ -841,10 +1034,73 @@ impl CompiledRubric {
         token.chars().count() > 1 && self.segmenter.is_known_word(token)
     }
 
+    /// Every pattern's matches, found over the raw phrase hits (before
+    /// negation and overlap filtering: patterns apply their own).
+    fn pattern_hits(&self, text: &AnalyzedText, raw: &[PhraseHit]) -> Vec<PhraseHit> {
+        let mut sorted = raw.to_vec();
+        sorted.sort_by_key(|h| (h.start, h.end, h.set));
+        let mut sets_present = vec![false; self.sets.len()];
+        for h in &sorted {
+            sets_present[h.set as usize] = true;
+        }
+        let times: Vec<TimeSpan> = if self.patterns_need_time {
+            let chars: Vec<char> = text.match_text.chars().collect();
+            crate::promises::timexpr::find(&chars)
+                .into_iter()
+                .map(|t| TimeSpan {
+                    start: t.start,
+                    end: t.end,
+                    specific: !matches!(t.spec, crate::promises::timexpr::Spec::LaterToday),
+                })
+                .collect()
+        } else {
+            Vec::new()
+        };
+        let negated_before = |start: usize| self.cue_before(text, start);
+        let is_cue = |start: usize, end: usize| self.is_cue(text.slice(start, end));
+        let subject = Subject {
+            text,
+            hits: &sorted,
+            times: &times,
+            sets_present: &sets_present,
+            negated_before: &negated_before,
+            is_cue: &is_cue,
+        };
+        let mut out = Vec::new();
+        for p in &self.patterns {
+            for m in p.find(&subject) {
+                out.push(PhraseHit {
+                    set: p.set,
+                    phrase: u32::MAX,
+                    start: m.start as u32,
+                    end: m.end as u32,
+                    homophone: m.homophone,
+                });
+            }
+        }
+        out
+    }
+
+    /// A negation cue: one of the rubric's cues, or a short word made of
+    /// one (不太, 没法子).
+    fn is_cue(&self, token: &str) -> bool {
+        self.negation_cues.contains(token)
+            || self.negation_cues.iter().any(|c| {
+                token.ends_with(c.as_str())
+                    && token.chars().count() <= c.chars().count() + 1
+                    && token.starts_with(['不', '没', '别', '未'])
+            })
+    }
+
     /// A negation cue token within `negation_scope` tokens before the hit, in
     /// the same clause.
     fn is_negated(&self, text: &AnalyzedText, hit: &PhraseHit) -> bool {
-        let start = hit.start as usize;
+        self.cue_before(text, hit.start as usize)
+    }
+
+    /// A negation cue token within `negation_scope` tokens before
+    /// match-text position `start`, in the same clause.
+    fn cue_before(&self, text: &AnalyzedText, start: usize) -> bool {
         if start == 0 {
             return false;
         }
@@ -859,14 +1115,7 @@ impl CompiledRubric {
                 break;
             }
             if text.boundary[i] {
-                let token = text.slice(i, token_end);
-                if self.negation_cues.contains(token)
-                    || self.negation_cues.iter().any(|c| {
-                        token.ends_with(c.as_str())
-                            && token.chars().count() <= c.chars().count() + 1
-                            && token.starts_with(['不', '没', '别', '未'])
-                    })
-                {
+                if self.is_cue(text.slice(i, token_end)) {
                     return true;
                 }
                 tokens_seen += 1;

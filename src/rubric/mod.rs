@@ -3,6 +3,7 @@
 //! read-only by every worker.
 
 pub mod compile;
+pub mod pattern;
 pub mod schema;
 
 use std::fs;

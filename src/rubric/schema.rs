@@ -24,6 +24,10 @@ pub struct RubricFile {
     /// Named phrase sets, referenced by name from conditions.
     #[serde(default)]
     pub phrases: BTreeMap<String, PhraseSet>,
+    /// Named token patterns (see [`super::pattern`]), referenced by name
+    /// wherever a phrase set can be (`any`, `all`, `none`, `of`).
+    #[serde(default)]
+    pub patterns: BTreeMap<String, PatternDef>,
     /// Named match specs, reused with `use = "NAME"` inside any match.
     #[serde(default)]
     pub matches: BTreeMap<String, MatchSpec>,
@@ -136,7 +140,31 @@ pub struct PhraseSet {
     pub boundary: Boundary,
 }
 
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+/// A named token pattern: one or more alternative sequences of tokens, each
+/// written in the pattern language of [`super::pattern`] (phrase-set names,
+/// `(literal|alternatives)`, `<verb>`-style word classes, `<deadline>`, `_`
+/// for any word, and the quantifiers `?`, `*`, `+`, `{m,n}`).
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PatternDef {
+    /// Human name used in reasons ("a commitment to act").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub label: Option<String>,
+    /// Alternative token sequences; a hit of any one is a hit of the pattern.
+    #[serde(rename = "match")]
+    #[schemars(with = "Vec<String>")]
+    pub alternatives: Vec<Spanned<String>>,
+    /// ASR tolerance for the whole pattern: its literals, and the phrase sets
+    /// it names when they are less tolerant than this.
+    #[serde(default)]
+    pub homophones: Homophones,
+    /// What a negation cue right before the match, or inside one of its
+    /// gaps, does.
+    #[serde(default)]
+    pub negation: NegationMode,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Homophones {
     #[default]

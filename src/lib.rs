@@ -24,6 +24,7 @@ pub mod check;
 pub mod explain;
 pub mod hotspots;
 pub mod models;
+pub mod perturb;
 pub mod pipeline;
 pub mod promises;
 pub mod report;

@@ -583,11 +583,18 @@ fn run(cli: Cli) -> Result<u8, String> {
             let mut failed = false;
             for path in rubrics {
                 match rubric::load_path(&path).and_then(CompiledRubric::compile) {
+                    Ok(r) if !r.lint.is_empty() => {
+                        for problem in &r.lint {
+                            eprintln!("{problem}");
+                        }
+                        failed = true;
+                    }
                     Ok(r) => println!(
-                        "{}: ok ({} items, {} phrase sets)",
+                        "{}: ok ({} items, {} phrase sets, {} patterns)",
                         path.display(),
                         r.items.len(),
-                        r.sets.len()
+                        r.source.file.phrases.len(),
+                        r.patterns.len()
                     ),
                     Err(e) => {
                         eprintln!("{e}");

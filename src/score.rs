@@ -280,9 +280,20 @@ impl<'r, 't> Evaluator<'r, 't> {
         })
     }
 
-    fn sentence_excluded(&self, utterance: usize, start: usize, exclude: Option<usize>) -> bool {
-        let Some(rx) = exclude else { return false };
+    /// True when the sentence around match-text position `start` of an
+    /// utterance rules a hit out: it has a hit of one of the matcher's
+    /// `unless` sets or patterns, or matches its `exclude` regex.
+    fn sentence_excluded(&self, utterance: usize, start: usize, m: &Matcher) -> bool {
         let u = &self.call.utterances[utterance];
+        if !m.unless.is_empty() {
+            let sentence = u.text.sentence_of.get(start).copied();
+            if u.hits.iter().any(|h| {
+                m.unless.contains(&h.set) && u.text.sentence_of.get(h.start as usize).copied() == sentence
+            }) {
+                return true;
+            }
+        }
+        let Some(rx) = m.exclude else { return false };
         if !self.rubric.regex_matches(u, rx) {
             return false;
         }
@@ -302,7 +313,7 @@ impl<'r, 't> Evaluator<'r, 't> {
         for &i in &scope {
             let u = &self.call.utterances[i];
             let push_phrase = |h: &PhraseHit, hits: &mut Vec<Located>| {
-                if self.sentence_excluded(i, h.start as usize, m.exclude) {
+                if self.sentence_excluded(i, h.start as usize, m) {
                     return false;
                 }
                 // Quote the text as said (您, not the 你 it is folded to for matching).
@@ -328,7 +339,7 @@ impl<'r, 't> Evaluator<'r, 't> {
                     sets_hit.push(h.set);
                 }
                 if m.none.contains(&h.set)
-                    && !self.sentence_excluded(i, h.start as usize, m.exclude)
+                    && !self.sentence_excluded(i, h.start as usize, m)
                 {
                     none_hit = true;
                 }
@@ -337,7 +348,7 @@ impl<'r, 't> Evaluator<'r, 't> {
                 if self.rubric.regex_matches(u, rx) {
                     for found in self.rubric.regex(rx).find_iter(&u.text.normalized) {
                         let (a, b) = normalized_to_match_range(&u.text, found.start(), found.end());
-                        if a >= b || self.sentence_excluded(i, a, m.exclude) {
+                        if a >= b || self.sentence_excluded(i, a, m) {
                             continue;
                         }
                         hits.push(Located {

@@ -775,3 +775,19 @@ fn token_pattern_errors_point_into_the_pattern() {
     let e = err("[phrases.p]\nphrases = [\"好\"]\n[patterns.p]\nmatch = [\"p\"]");
     assert!(e.contains("both a phrase set and a pattern") && e.starts_with("t.toml:9:1:"), "{e}");
 }
+
+#[test]
+fn builtin_rubric_lints_clean_and_never_shows_a_regex() {
+    let r = CompiledRubric::compile(rubric::load_builtin()).unwrap();
+    assert!(r.lint.is_empty(), "{:#?}", r.lint);
+    // The lint really checks: an unlabelled regex and a 151-character one are rejected.
+    let long = format!("regex = '{}'", "a".repeat(151));
+    let bad = rubric(&format!(
+        "[[item]]\nid = \"x\"\npoints = 1\npass = {{ say = {{ {long} }} }}\n"
+    ));
+    assert_eq!(bad.lint.len(), 2, "{:#?}", bad.lint);
+    assert!(bad.lint.iter().any(|p| p.contains("151 characters")));
+    assert!(bad.lint.iter().any(|p| p.contains("needs a `label`")));
+    let card = bad.score(&call(&[("agent", -1, -1, "你好")]));
+    assert!(!card.items[0].reason.contains("aaa"), "{}", card.items[0].reason);
+}

@@ -26,6 +26,8 @@ pub struct SetInfo {
     pub negation: NegationMode,
     pub boundary: Boundary,
     pub kind: SetKind,
+    /// The rubric gave it a `label` (otherwise `label` is its name).
+    pub labelled: bool,
 }
 
 /// Where a compiled set's hits come from.
@@ -54,6 +56,9 @@ pub struct CompiledRubric {
     negation_cues: HashSet<String>,
     negation_scope: usize,
     pub patterns: Vec<CompiledPattern>,
+    /// `file:line:column: problem` lines that `callqa lint` rejects but
+    /// that do not stop scoring (rubrics in version control keep working).
+    pub lint: Vec<String>,
     /// Some pattern looks for time expressions.
     patterns_need_time: bool,
     pub items: Vec<CompiledItem>,
@@ -147,6 +152,8 @@ pub struct Matcher {
     pub at_least: Option<(usize, Vec<u16>)>,
     pub regex: Option<usize>,
     pub exclude: Option<usize>,
+    /// Sets / patterns whose hit in the same sentence drops a hit.
+    pub unless: Vec<u16>,
     pub window: Option<Window>,
     pub min_chars: Option<usize>,
     pub max_chars: Option<usize>,
@@ -241,6 +248,9 @@ fn overlay(base: &MatchSpec, local: &MatchSpec) -> MatchSpec {
     if local.exclude.is_some() {
         m.exclude = local.exclude.clone();
     }
+    if !local.unless.is_empty() {
+        m.unless = local.unless.clone();
+    }
     if local.within.is_some() {
         m.within = local.within.clone();
     }
@@ -267,7 +277,13 @@ struct Builder<'a> {
     regex_sources: Vec<String>,
     regex_index: HashMap<String, usize>,
     inline_count: usize,
+    /// Problems that do not stop scoring but that `callqa lint` rejects.
+    lint: Vec<String>,
 }
+
+/// The longest regex `callqa lint` accepts: anything longer is a rule no
+/// analyst can read, and belongs in a token pattern.
+pub const MAX_REGEX_CHARS: usize = 150;
 
 impl<'a> Builder<'a> {
     fn error_at(&self, span: std::ops::Range<usize>, message: String) -> RubricError {
@@ -306,8 +322,24 @@ impl<'a> Builder<'a> {
         ))
     }
 
+    fn lint_at(&mut self, span: std::ops::Range<usize>, message: String) {
+        let problem = self.error_at(span, message).to_string();
+        if !self.lint.contains(&problem) {
+            self.lint.push(problem);
+        }
+    }
+
     fn regex_ref(&mut self, pattern: &Spanned<String>) -> Result<usize, RubricError> {
         let source = pattern.get_ref().clone();
+        let length = source.chars().count();
+        if length > MAX_REGEX_CHARS {
+            self.lint_at(
+                pattern.span(),
+                format!(
+                    "this regex is {length} characters long (at most {MAX_REGEX_CHARS}): write the meaning as token patterns in [patterns] and refer to them by name"
+                ),
+            );
+        }
         if let Some(id) = self.regex_index.get(&source) {
             return Ok(*id);
         }
@@ -376,6 +408,7 @@ impl<'a> Builder<'a> {
                 negation: NegationMode::Ignore,
                 boundary: Boundary::Token,
                 kind: SetKind::Phrases,
+                labelled: true,
             });
             self.set_phrases.push(spec.words.clone());
             any.push(id);
@@ -392,14 +425,37 @@ impl<'a> Builder<'a> {
             .as_ref()
             .map(|r| self.regex_ref(r))
             .transpose()?;
+        let unless = refs(self, &spec.unless)?;
+        if spec.label.is_none() {
+            if let Some(r) = &spec.regex {
+                self.lint_at(
+                    r.span(),
+                    "a match with a regex needs a `label`: reasons show the label, never the regex".into(),
+                );
+            }
+            for name in spec.any.iter().chain(&spec.all).chain(&spec.of) {
+                let info = &self.sets[self.set_ref(name)? as usize];
+                if !info.labelled {
+                    let what = if info.kind == SetKind::Pattern { "pattern" } else { "phrase set" };
+                    self.lint_at(
+                        name.span(),
+                        format!(
+                            "{what} `{}` has no `label`, so reasons would show its internal name; give it a label (or give this match one)",
+                            info.name
+                        ),
+                    );
+                }
+            }
+        }
         let label = spec.label.clone().unwrap_or_else(|| {
             let mut parts: Vec<String> = any
                 .iter()
                 .chain(all.iter())
                 .map(|s| self.sets[*s as usize].label.clone())
                 .collect();
-            if let Some(r) = &spec.regex {
-                parts.push(format!("/{}/", r.get_ref()));
+            if spec.regex.is_some() {
+                // Never the regex itself: a person reads this (lint rejects it).
+                parts.push("a rule of the rubric".to_string());
             }
             if parts.is_empty() {
                 "an utterance".to_string()
@@ -416,6 +472,7 @@ impl<'a> Builder<'a> {
             at_least,
             regex,
             exclude,
+            unless,
             window: spec.within.clone(),
             min_chars: spec.min_chars,
             max_chars: spec.max_chars,
@@ -536,6 +593,7 @@ impl Builder<'_> {
                 negation: NegationMode::Ignore,
                 boundary: Boundary::Token,
                 kind: SetKind::Pattern,
+                labelled: def.label.is_some(),
             });
             self.set_phrases.push(Vec::new());
             pending.push((name, def, id));
@@ -645,6 +703,7 @@ impl Builder<'_> {
             negation: NegationMode::Ignore,
             boundary: Boundary::Token,
             kind: SetKind::PatternPart,
+            labelled: true,
         });
         self.set_phrases.push(words);
         id
@@ -689,6 +748,7 @@ impl CompiledRubric {
             regex_sources: Vec::new(),
             regex_index: HashMap::new(),
             inline_count: 0,
+            lint: Vec::new(),
         };
         for (name, set) in &file.phrases {
             if set.phrases.is_empty() {
@@ -706,6 +766,7 @@ impl CompiledRubric {
                 negation: set.negation,
                 boundary: set.boundary,
                 kind: SetKind::Phrases,
+                labelled: set.label.is_some(),
             });
             builder.set_phrases.push(set.phrases.clone());
         }
@@ -855,6 +916,7 @@ impl CompiledRubric {
             negation_cues,
             negation_scope,
             patterns,
+            lint: builder.lint,
             patterns_need_time: needs.time,
             items,
             source,

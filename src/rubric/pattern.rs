@@ -25,8 +25,8 @@
 //! | `<deadline>` | a time expression that names a checkable time (not 稍后/待会儿) |
 //! | `_` | any one word |
 //!
-//! and may be followed by a quantifier: `?` (optional), `*` (0–6 times),
-//! `+` (1–6 times), `{n}`, `{m,n}` (at most 6). So `_{0,3}` is "up to three
+//! and may be followed by a quantifier: `?` (optional), `*` (0–10 times),
+//! `+` (1–10 times), `{n}`, `{m,n}` (at most 10). So `_{0,3}` is "up to three
 //! words of anything". Positions are separated by spaces (or `·`).
 //!
 //! A match lies inside one sentence (it never runs over 。！？), starts where
@@ -44,7 +44,7 @@ use crate::rubric::schema::NegationMode;
 
 /// Quantifiers never repeat a position more than this: it keeps the search
 /// bounded and a pattern readable.
-pub const MAX_REPEAT: u8 = 6;
+pub const MAX_REPEAT: u8 = 10;
 
 /// Word classes by readable name → jieba tag prefixes.
 pub const WORD_CLASSES: &[(&str, &[&str])] = &[
@@ -542,8 +542,8 @@ mod tests {
             ("(给您|为您", "closing `)`"),
             ("a (给您||为您)", "empty word"),
             ("<frobnicate>", "unknown word class"),
-            ("a{9}", "at most 6"),
-            ("a{3,1}", "at most 6"),
+            ("a{11}", "at most 10"),
+            ("a{3,1}", "at most 10"),
             ("a? b?", "optional"),
             ("_ a", "cannot start or end"),
             ("a 处理", "write words in parentheses"),

@@ -337,6 +337,11 @@ pub struct MatchSpec {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(with = "Option<String>")]
     pub regex: Option<Spanned<String>>,
+    /// Drops any hit whose sentence also has a hit of one of these phrase
+    /// sets or patterns (a question, a conditional, a quotation …).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schemars(with = "Vec<String>")]
+    pub unless: Vec<Spanned<String>>,
     /// Drops any hit whose sentence matches this regular expression.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(with = "Option<String>")]

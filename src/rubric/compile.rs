@@ -56,6 +56,10 @@ pub struct CompiledRubric {
     negation_cues: HashSet<String>,
     negation_scope: usize,
     pub patterns: Vec<CompiledPattern>,
+    /// Per set: some condition names it. Hits of the others (a pattern's
+    /// vocabulary) are only needed while matching patterns, and are not
+    /// kept on the utterance, so conditions scan fewer hits.
+    kept_sets: Vec<bool>,
     /// `file:line:column: problem` lines that `callqa lint` rejects but
     /// that do not stop scoring (rubrics in version control keep working).
     pub lint: Vec<String>,
@@ -279,6 +283,8 @@ struct Builder<'a> {
     inline_count: usize,
     /// Problems that do not stop scoring but that `callqa lint` rejects.
     lint: Vec<String>,
+    /// Sets that conditions name (the rest only feed patterns).
+    in_conditions: HashSet<u16>,
 }
 
 /// The longest regex `callqa lint` accepts: anything longer is a rule no
@@ -426,6 +432,14 @@ impl<'a> Builder<'a> {
             .map(|r| self.regex_ref(r))
             .transpose()?;
         let unless = refs(self, &spec.unless)?;
+        let at_least_sets = at_least.as_ref().map(|(_, of)| of.clone()).unwrap_or_default();
+        self.in_conditions.extend(
+            any.iter()
+                .chain(&all)
+                .chain(&none)
+                .chain(&unless)
+                .chain(&at_least_sets),
+        );
         if spec.label.is_none() {
             if let Some(r) = &spec.regex {
                 self.lint_at(
@@ -529,11 +543,15 @@ impl<'a> Builder<'a> {
                 by: i.by,
                 of: i.of,
                 grace_ms: i.grace_ms,
-                backchannel: i
-                    .backchannel
-                    .iter()
-                    .map(|n| self.set_ref(n))
-                    .collect::<Result<_, _>>()?,
+                backchannel: {
+                    let sets: Vec<u16> = i
+                        .backchannel
+                        .iter()
+                        .map(|n| self.set_ref(n))
+                        .collect::<Result<_, _>>()?;
+                    self.in_conditions.extend(&sets);
+                    sets
+                },
                 max_chars: i.backchannel_max_chars,
             },
             Condition::Silence(s) => Cond::Silence {
@@ -749,6 +767,7 @@ impl CompiledRubric {
             regex_index: HashMap::new(),
             inline_count: 0,
             lint: Vec::new(),
+            in_conditions: HashSet::new(),
         };
         for (name, set) in &file.phrases {
             if set.phrases.is_empty() {
@@ -905,6 +924,9 @@ impl CompiledRubric {
             .collect();
         let negation_scope = file.negation.scope_tokens;
         let sets = builder.sets;
+        let kept_sets: Vec<bool> = (0..sets.len() as u16)
+            .map(|id| builder.in_conditions.contains(&id))
+            .collect();
         Ok(CompiledRubric {
             segmenter,
             sets,
@@ -917,6 +939,7 @@ impl CompiledRubric {
             negation_scope,
             patterns,
             lint: builder.lint,
+            kept_sets,
             patterns_need_time: needs.time,
             items,
             source,
@@ -1058,6 +1081,7 @@ impl CompiledRubric {
         hits.retain(|h| {
             let info = &self.sets[h.set as usize];
             info.kind == SetKind::Phrases
+                && self.kept_sets[h.set as usize]
                 && match info.negation {
                     NegationMode::Ignore => true,
                     NegationMode::Exclude => !self.is_negated(text, h),

@@ -358,6 +358,9 @@ impl CompiledPattern {
         while pos < n {
             let mut best: Option<(usize, bool)> = None;
             for &a in &live {
+                if !can_start(subject, &self.alternatives[a], pos) {
+                    continue;
+                }
                 let mut search = Search {
                     subject,
                     elements: &self.alternatives[a],
@@ -392,6 +395,37 @@ impl CompiledPattern {
         }
         out
     }
+}
+
+/// Whether some leading position of `elements` has a span starting at
+/// `pos`: a cheap test that spares the search at most positions.
+fn can_start(subject: &Subject, elements: &[Element], pos: usize) -> bool {
+    for element in elements {
+        let starts = match &element.atom {
+            Atom::Set(set) => {
+                let hits = subject.hits;
+                let from = hits.partition_point(|h| (h.start as usize) < pos);
+                hits[from..]
+                    .iter()
+                    .take_while(|h| h.start as usize == pos)
+                    .any(|h| h.set == *set)
+            }
+            Atom::Class(_) => {
+                let words = &subject.text.words;
+                let from = words.partition_point(|w| (w.start as usize) < pos);
+                words.get(from).is_some_and(|w| w.start as usize == pos)
+            }
+            Atom::Time { .. } => subject.times.iter().any(|t| t.start == pos),
+            Atom::AnyWord => true,
+        };
+        if starts {
+            return true;
+        }
+        if element.min > 0 {
+            return false;
+        }
+    }
+    false
 }
 
 impl Search<'_, '_> {

@@ -1280,7 +1280,45 @@ fn one_line(parts: &[String]) -> String {
     s
 }
 
+/// One hit of a named speech act in a call (see [`CompiledRubric::find_act`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ActHit {
+    /// Index of the utterance in the transcript.
+    pub utterance: usize,
+    /// Character range in the utterance's normalised text.
+    pub start: usize,
+    pub end: usize,
+    /// The words as said (normalised text).
+    pub matched: String,
+}
+
 impl CompiledRubric {
+    /// Every hit of the named match `[matches.NAME]` in an analysed call, in
+    /// call order, with the match's role, window, negation and exclusions
+    /// applied exactly as when an item uses it; `None` when the rubric has
+    /// no such match. This is how other stages share the rubric's meaning
+    /// instead of keeping word lists of their own.
+    pub fn find_act(&self, call: &CallView, name: &str) -> Option<Vec<ActHit>> {
+        let matcher = self.named.get(name)?;
+        let ev = Evaluator { rubric: self, call };
+        let (hits, _) = ev.hits(matcher).unwrap_or_default();
+        Some(
+            hits.into_iter()
+                .filter(|h| h.end > h.start)
+                .map(|h| {
+                    let t = &call.utterances[h.utterance].text;
+                    let (a, b) = t.normalized_byte_range(h.start, h.end);
+                    ActHit {
+                        utterance: call.utterances[h.utterance].source_index,
+                        start: t.normalized_char_at_byte(a),
+                        end: t.normalized_char_at_byte(b),
+                        matched: h.matched,
+                    }
+                })
+                .collect(),
+        )
+    }
+
     /// Scores one transcript.
     pub fn score(&self, transcript: &Transcript) -> Scorecard {
         let call = self.analyze(transcript);

@@ -791,3 +791,21 @@ fn builtin_rubric_lints_clean_and_never_shows_a_regex() {
     let card = bad.score(&call(&[("agent", -1, -1, "你好")]));
     assert!(!card.items[0].reason.contains("aaa"), "{}", card.items[0].reason);
 }
+
+#[test]
+fn named_acts_are_found_by_name_for_other_stages() {
+    let r = rubric(&format!(
+        "{COMMITMENT}\n[matches.took_it_on]\nrole = \"agent\"\nlabel = \"ownership\"\nany = [\"commitment\"]\n[[item]]\nid = \"x\"\npass = {{ say = {{ use = \"took_it_on\" }} }}\n"
+    ));
+    let t = call(&[
+        ("customer", -1, -1, "我们已经给您反馈了"),
+        ("agent", -1, -1, "嗯嗯，这边马上帮您登记一下哈"),
+    ]);
+    let view = r.analyze(&t);
+    let hits = r.find_act(&view, "took_it_on").unwrap();
+    assert_eq!(hits.len(), 1, "{hits:?}");
+    assert_eq!((hits[0].utterance, hits[0].matched.as_str()), (1, "这边马上帮您登记"));
+    // character range in the normalised text (嗯嗯，|这边马上帮您登记)
+    assert_eq!((hits[0].start, hits[0].end), (3, 11));
+    assert!(r.find_act(&view, "no_such_act").is_none());
+}

@@ -56,6 +56,9 @@ pub struct CompiledRubric {
     negation_cues: HashSet<String>,
     negation_scope: usize,
     pub patterns: Vec<CompiledPattern>,
+    /// Every `[matches.NAME]`, compiled on its own: the speech acts other
+    /// stages ask for by name (`callqa promises` reads `follow_up_promise`).
+    pub named: std::collections::BTreeMap<String, Matcher>,
     /// Per set: some condition names it. Hits of the others (a pattern's
     /// vocabulary) are only needed while matching patterns, and are not
     /// kept on the utterance, so conditions scan fewer hits.
@@ -791,6 +794,11 @@ impl CompiledRubric {
         }
         let (patterns, needs) = builder.patterns(&file.patterns)?;
 
+        let mut named = std::collections::BTreeMap::new();
+        for (name, spec) in &file.matches {
+            named.insert(name.clone(), builder.matcher(spec)?);
+        }
+
         let mut items = Vec::new();
         let mut seen = BTreeSet::new();
         for def in &file.items {
@@ -938,6 +946,7 @@ impl CompiledRubric {
             negation_cues,
             negation_scope,
             patterns,
+            named,
             lint: builder.lint,
             kept_sets,
             patterns_need_time: needs.time,

@@ -525,6 +525,16 @@ impl Search<'_, '_> {
                 if same_sentence(end) {
                     out.push((end, false));
                 }
+                // A gap may also stop where a hit starts inside a word, so a
+                // character-boundary set (科 in 信息科) or a homophone that cuts
+                // an ASR-garbled word can follow it.
+                let hits = self.subject.hits;
+                let from = hits.partition_point(|h| (h.start as usize) <= pos);
+                for h in hits[from..].iter().take_while(|h| (h.start as usize) < end) {
+                    if !out.iter().any(|(e, _)| *e == h.start as usize) {
+                        out.push((h.start as usize, false));
+                    }
+                }
             }
         }
         // Longer first: the search keeps the longest match it sees first.

@@ -12,6 +12,7 @@ use regex::Regex;
 use toml::Spanned;
 
 use super::pattern::{self, Atom, AtomSpec, CompiledPattern, Element, Subject, TimeSpan};
+pub use super::operators::Cond;
 use super::schema::*;
 use super::{line_column, RubricError, RubricSource};
 use crate::text::{self, AnalyzedText, Segmenter};
@@ -87,66 +88,6 @@ pub struct CompiledItem {
 pub enum Rule {
     PassWhen(Cond),
     FailWhen(Cond),
-}
-
-/// A compiled condition (see [`Condition`] for the meaning of each).
-pub enum Cond {
-    Say(Matcher),
-    All(Vec<Cond>),
-    Any(Vec<Cond>),
-    Not(Box<Cond>),
-    AtLeast(usize, Vec<Cond>),
-    Before {
-        first: Matcher,
-        then: Matcher,
-        nth: usize,
-    },
-    After {
-        first: Matcher,
-        then: Matcher,
-        nth: usize,
-    },
-    Between {
-        from: Matcher,
-        to: Matcher,
-        speaker: RoleScope,
-        complete: bool,
-        nth: usize,
-    },
-    Every {
-        of: Matcher,
-        has: Matcher,
-        scope: Scope,
-        lookback: usize,
-        first_only: bool,
-    },
-    Repeated {
-        of: Matcher,
-        times: usize,
-    },
-    Interruption {
-        by: RoleScope,
-        of: RoleScope,
-        grace_ms: u64,
-        backchannel: Vec<u16>,
-        max_chars: usize,
-    },
-    Silence {
-        min_ms: u64,
-        announced: Option<Matcher>,
-        lookback: usize,
-    },
-    SpeechRate {
-        role: RoleScope,
-        above: Option<f64>,
-        below: Option<f64>,
-    },
-    TalkRatio {
-        role: RoleScope,
-        other: RoleScope,
-        above: Option<f64>,
-        below: Option<f64>,
-    },
 }
 
 /// A compiled [`MatchSpec`].
@@ -274,7 +215,9 @@ fn overlay(base: &MatchSpec, local: &MatchSpec) -> MatchSpec {
     m
 }
 
-struct Builder<'a> {
+/// Compile-time state shared by the operators' compile steps: the sets,
+/// regexes and named matches conditions refer to, and lint problems.
+pub struct Builder<'a> {
     named: &'a std::collections::BTreeMap<String, MatchSpec>,
     origin: &'a str,
     text: &'a str,
@@ -361,7 +304,8 @@ impl<'a> Builder<'a> {
         Ok(id)
     }
 
-    fn matcher(&mut self, spec: &MatchSpec) -> Result<Matcher, RubricError> {
+    /// Compiles a [`MatchSpec`] (resolving `use = "NAME"`).
+    pub(crate) fn matcher(&mut self, spec: &MatchSpec) -> Result<Matcher, RubricError> {
         let merged;
         let spec = match &spec.use_ {
             Some(name) => {
@@ -498,82 +442,15 @@ impl<'a> Builder<'a> {
         })
     }
 
-    fn cond(&mut self, c: &Condition) -> Result<Cond, RubricError> {
-        Ok(match c {
-            Condition::Say(m) => Cond::Say(self.matcher(m)?),
-            Condition::All(v) => {
-                Cond::All(v.iter().map(|c| self.cond(c)).collect::<Result<_, _>>()?)
-            }
-            Condition::Any(v) => {
-                Cond::Any(v.iter().map(|c| self.cond(c)).collect::<Result<_, _>>()?)
-            }
-            Condition::Not(c) => Cond::Not(Box::new(self.cond(c)?)),
-            Condition::AtLeast(a) => Cond::AtLeast(
-                a.n,
-                a.of.iter()
-                    .map(|c| self.cond(c))
-                    .collect::<Result<_, _>>()?,
-            ),
-            Condition::Before(o) => Cond::Before {
-                first: self.matcher(&o.first)?,
-                then: self.matcher(&o.then)?,
-                nth: o.nth.max(1),
-            },
-            Condition::After(o) => Cond::After {
-                first: self.matcher(&o.first)?,
-                then: self.matcher(&o.then)?,
-                nth: o.nth.max(1),
-            },
-            Condition::Between(b) => Cond::Between {
-                from: self.matcher(&b.from)?,
-                to: self.matcher(&b.to)?,
-                speaker: b.speaker,
-                complete: b.complete,
-                nth: b.nth.max(1),
-            },
-            Condition::Every(e) => Cond::Every {
-                of: self.matcher(&e.of)?,
-                has: self.matcher(&e.has)?,
-                scope: e.scope,
-                lookback: e.lookback,
-                first_only: e.first_only,
-            },
-            Condition::Repeated(r) => Cond::Repeated {
-                of: self.matcher(&r.of)?,
-                times: r.times.max(1),
-            },
-            Condition::Interruption(i) => Cond::Interruption {
-                by: i.by,
-                of: i.of,
-                grace_ms: i.grace_ms,
-                backchannel: {
-                    let sets: Vec<u16> = i
-                        .backchannel
-                        .iter()
-                        .map(|n| self.set_ref(n))
-                        .collect::<Result<_, _>>()?;
-                    self.in_conditions.extend(&sets);
-                    sets
-                },
-                max_chars: i.backchannel_max_chars,
-            },
-            Condition::Silence(s) => Cond::Silence {
-                min_ms: s.min_ms,
-                announced: s.announced.as_ref().map(|m| self.matcher(m)).transpose()?,
-                lookback: s.lookback,
-            },
-            Condition::SpeechRate(r) => Cond::SpeechRate {
-                role: r.role,
-                above: r.above,
-                below: r.below,
-            },
-            Condition::TalkRatio(r) => Cond::TalkRatio {
-                role: r.role,
-                other: r.other,
-                above: r.above,
-                below: r.below,
-            },
-        })
+    /// Set / pattern ids that a condition names directly (as
+    /// `interruption`'s backchannels do): their hits stay on the utterance.
+    pub(crate) fn condition_sets(&mut self, names: &[Spanned<String>]) -> Result<Vec<u16>, RubricError> {
+        let sets: Vec<u16> = names
+            .iter()
+            .map(|n| self.set_ref(n))
+            .collect::<Result<_, _>>()?;
+        self.in_conditions.extend(&sets);
+        Ok(sets)
     }
 }
 
@@ -809,8 +686,8 @@ impl CompiledRubric {
                 });
             }
             let rule = match (&def.pass, &def.fail) {
-                (Some(c), None) => Rule::PassWhen(builder.cond(c)?),
-                (None, Some(c)) => Rule::FailWhen(builder.cond(c)?),
+                (Some(c), None) => Rule::PassWhen(c.compile(&mut builder)?),
+                (None, Some(c)) => Rule::FailWhen(c.compile(&mut builder)?),
                 _ => {
                     return Err(RubricError::Invalid {
                         origin: source.origin.clone(),
@@ -818,7 +695,7 @@ impl CompiledRubric {
                     })
                 }
             };
-            let applies = def.applies.as_ref().map(|c| builder.cond(c)).transpose()?;
+            let applies = def.applies.as_ref().map(|c| c.compile(&mut builder)).transpose()?;
             if def.flag && def.points != 0.0 {
                 return Err(RubricError::Invalid {
                     origin: source.origin.clone(),

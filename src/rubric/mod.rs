@@ -1,8 +1,12 @@
 //! Rubrics: the TOML file format ([`schema`]), loading with precise errors,
 //! and compilation into matchers ([`compile`]) built once and shared
-//! read-only by every worker.
+//! read-only by every worker. The condition operators, each with its
+//! schema, compile step, evaluation and documentation, are in
+//! [`operators`]; [`eval`] is the context they evaluate in.
 
 pub mod compile;
+pub mod eval;
+pub mod operators;
 pub mod pattern;
 pub mod schema;
 

@@ -6,13 +6,30 @@
 //! `[phrases.NAME]` sets and `[[item]]`s. Each item has a `pass` or a `fail`
 //! condition, optionally an `applies` condition (absent → `na`), and its own
 //! documentation (`what`, `why`, `example`, `source`) that `callqa explain`
-//! prints.
+//! prints. The condition operators' own structs live with their operators
+//! in [`super::operators`] and are re-exported here.
 
 use std::collections::BTreeMap;
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use toml::Spanned;
+
+pub use super::operators::after::After;
+pub use super::operators::all::All;
+pub use super::operators::any::Any;
+pub use super::operators::at_least::AtLeast;
+pub use super::operators::before::{Before, Order};
+pub use super::operators::between::Between;
+pub use super::operators::every::{Every, Scope};
+pub use super::operators::interruption::Interruption;
+pub use super::operators::not::Not;
+pub use super::operators::repeated::Repeated;
+pub use super::operators::say::Say;
+pub use super::operators::silence::Silence;
+pub use super::operators::speech_rate::SpeechRate;
+pub use super::operators::talk_ratio::TalkRatio;
+pub use super::operators::Condition;
 
 /// A whole rubric file.
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
@@ -259,45 +276,6 @@ pub struct Reasons {
     pub na: Option<String>,
 }
 
-/// A condition over one call. Written as a one-key table naming the operator,
-/// e.g. `{ say = { role = "agent", any = ["thanks"] } }`.
-#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum Condition {
-    /// Phrases / regex said by a role, in a window.
-    Say(MatchSpec),
-    /// Every sub-condition holds.
-    All(Vec<Condition>),
-    /// At least one sub-condition holds.
-    Any(Vec<Condition>),
-    /// The sub-condition does not hold.
-    Not(Box<Condition>),
-    /// At least `n` of the sub-conditions hold.
-    AtLeast(AtLeast),
-    /// Some hit of `first` comes before the `nth` hit of `then`.
-    Before(Order),
-    /// Some hit of `first` comes after the `nth` hit of `then`.
-    After(Order),
-    /// An utterance of `speaker` lies strictly between a hit of `from` and the
-    /// `nth` hit of `to`.
-    Between(Between),
-    /// Every hit of `of` has a hit of `has` in the same `scope`.
-    Every(Every),
-    /// The same phrase of `of` is hit at least `times` times.
-    Repeated(Repeated),
-    /// `by` starts speaking while `of` is still speaking, more than `grace_ms`
-    /// before `of` ends (backchannels excepted). Needs timestamps.
-    Interruption(Interruption),
-    /// Nobody speaks for `min_ms` or more, without an announcement right
-    /// before. Needs timestamps.
-    Silence(Silence),
-    /// A role's speech rate in characters per minute is above / below a bound.
-    /// Needs timestamps.
-    SpeechRate(SpeechRate),
-    /// Characters of `role` over characters of `other` above / below a bound.
-    TalkRatio(TalkRatio),
-}
-
 /// Which utterances to look in and what to look for.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -394,130 +372,4 @@ pub struct Window {
     pub first_percent: Option<f64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_percent: Option<f64>,
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct AtLeast {
-    pub n: usize,
-    pub of: Vec<Condition>,
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct Order {
-    pub first: MatchSpec,
-    pub then: MatchSpec,
-    /// Which hit of `then` anchors the order (1 = the first).
-    #[serde(default = "one")]
-    pub nth: usize,
-}
-
-fn one() -> usize {
-    1
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct Between {
-    pub from: MatchSpec,
-    pub to: MatchSpec,
-    pub speaker: RoleScope,
-    /// The utterance in between must not have been interrupted.
-    #[serde(default)]
-    pub complete: bool,
-    #[serde(default = "one")]
-    pub nth: usize,
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct Every {
-    pub of: MatchSpec,
-    pub has: MatchSpec,
-    #[serde(default)]
-    pub scope: Scope,
-    /// Also look in this many earlier utterances of the same speaker.
-    #[serde(default)]
-    pub lookback: usize,
-    /// Check only the first hit of `of` (later hits repeat what the first announced).
-    #[serde(default)]
-    pub first_only: bool,
-}
-
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum Scope {
-    Clause,
-    #[default]
-    Sentence,
-    Utterance,
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct Repeated {
-    pub of: MatchSpec,
-    pub times: usize,
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct Interruption {
-    pub by: RoleScope,
-    pub of: RoleScope,
-    /// Overlaps that end within this many ms of the other's end are not interruptions.
-    #[serde(default = "default_grace")]
-    pub grace_ms: u64,
-    /// Utterances this short that hit one of these sets are backchannels.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    #[schemars(with = "Vec<String>")]
-    pub backchannel: Vec<Spanned<String>>,
-    #[serde(default = "default_backchannel_chars")]
-    pub backchannel_max_chars: usize,
-}
-
-fn default_grace() -> u64 {
-    500
-}
-
-fn default_backchannel_chars() -> usize {
-    4
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct Silence {
-    pub min_ms: u64,
-    /// An utterance matching this among the `lookback` utterances before the
-    /// silence announces it (请稍等…), and the silence is then allowed.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub announced: Option<MatchSpec>,
-    #[serde(default = "default_lookback")]
-    pub lookback: usize,
-}
-
-fn default_lookback() -> usize {
-    2
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct SpeechRate {
-    pub role: RoleScope,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub above: Option<f64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub below: Option<f64>,
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct TalkRatio {
-    pub role: RoleScope,
-    pub other: RoleScope,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub above: Option<f64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub below: Option<f64>,
 }

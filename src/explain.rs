@@ -136,3 +136,109 @@ pub fn trace_matches(
     }
     out
 }
+
+/// Every condition operator, one line each: its rubric key and the first
+/// sentence of its documentation.
+pub fn list_operators() -> String {
+    let ops = crate::rubric::operators::OPERATORS;
+    let width = ops.iter().map(|o| o.name.len()).max().unwrap_or(0);
+    let mut out = String::new();
+    for op in ops {
+        let _ = writeln!(out, "{:<width$}  {}", op.name, op.summary());
+    }
+    out
+}
+
+/// An operator's reference documentation (the doc comment of its schema
+/// struct, as the JSON schema carries it) and its fields; `None` for an
+/// unknown name.
+pub fn explain_operator(name: &str) -> Option<String> {
+    let op = crate::rubric::operators::find(name)?;
+    let schema = op.schema();
+    let mut out = String::new();
+    let _ = writeln!(out, "{name} — condition operator\n");
+    let mut in_code = false;
+    for line in op.doc().lines() {
+        if line.trim_start().starts_with("```") {
+            in_code = !in_code;
+            continue;
+        }
+        if in_code {
+            let _ = writeln!(out, "    {line}");
+        } else if line.is_empty() {
+            out.push('\n');
+        } else {
+            let _ = writeln!(out, "  {line}");
+        }
+    }
+    // The fields of the operator's table, resolved through a `$ref`.
+    let root = schema.as_value();
+    let defs = root.get("$defs");
+    let body = match root.get("$ref").and_then(|r| r.as_str()) {
+        Some(r) => r
+            .strip_prefix("#/$defs/")
+            .and_then(|n| defs.and_then(|d| d.get(n)))
+            .unwrap_or(root),
+        None => root,
+    };
+    if let Some(props) = body.get("properties").and_then(|p| p.as_object()) {
+        let required: Vec<&str> = body
+            .get("required")
+            .and_then(|r| r.as_array())
+            .map(|r| r.iter().filter_map(|v| v.as_str()).collect())
+            .unwrap_or_default();
+        let _ = writeln!(out, "\nFields:");
+        for (field, spec) in props {
+            let mut notes = Vec::new();
+            if required.contains(&field.as_str()) {
+                notes.push("required".to_string());
+            }
+            if let Some(d) = spec.get("default") {
+                let shown = d.to_string();
+                if shown != "null" && shown != "[]" {
+                    notes.push(format!("default {shown}"));
+                }
+            }
+            let notes = if notes.is_empty() {
+                String::new()
+            } else {
+                format!(" ({})", notes.join(", "))
+            };
+            let desc = spec
+                .get("description")
+                .and_then(|d| d.as_str())
+                .unwrap_or_default()
+                .split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" ");
+            let _ = writeln!(out, "  {field}{notes}");
+            if !desc.is_empty() {
+                let _ = writeln!(out, "      {desc}");
+            }
+        }
+    } else if body.get("type").and_then(|t| t.as_str()) == Some("array") {
+        let _ = writeln!(out, "\nValue: a list of conditions.");
+    } else {
+        let _ = writeln!(out, "\nValue: one condition.");
+    }
+    Some(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn operators_are_listed_and_explained_from_their_doc_comments() {
+        let list = list_operators();
+        assert_eq!(list.lines().count(), crate::rubric::operators::OPERATORS.len());
+        assert!(list.lines().any(|l| l.starts_with("before ")), "{list}");
+        let before = explain_operator("before").unwrap();
+        assert!(before.contains("Some hit of `first` comes before the `nth` hit of `then`."), "{before}");
+        assert!(before.contains("nth (default 1)"), "{before}");
+        assert!(before.contains("    pass = { before"), "{before}");
+        let all = explain_operator("all").unwrap();
+        assert!(all.contains("Value: a list of conditions."), "{all}");
+        assert!(explain_operator("frobnicate").is_none());
+    }
+}

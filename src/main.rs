@@ -113,15 +113,22 @@ enum Command {
         #[arg(value_name = "FIXTURES")]
         paths: Vec<PathBuf>,
     },
-    /// Explain what a rubric item checks, why, with an example and its rule.
+    /// Explain what a rubric item checks, why, with an example and its rule;
+    /// or document a condition operator of the rubric language.
     Explain {
         #[command(flatten)]
         rubric: RubricArg,
         /// Explain every item.
-        #[arg(long, conflicts_with = "item")]
+        #[arg(long, conflicts_with_all = ["item", "operator", "operators"])]
         all: bool,
+        /// Document one condition operator (say, before, every …).
+        #[arg(long, value_name = "NAME", conflicts_with_all = ["item", "operators"])]
+        operator: Option<String>,
+        /// List every condition operator, one line each.
+        #[arg(long, conflicts_with = "item")]
+        operators: bool,
         /// Item id, e.g. greeting.
-        #[arg(required_unless_present = "all")]
+        #[arg(required_unless_present_any = ["all", "operator", "operators"])]
         item: Option<String>,
     },
     /// Show the tokens and every phrase / regex hit of each utterance of a transcript.
@@ -403,7 +410,33 @@ fn run(cli: Cli) -> Result<u8, String> {
                 0
             })
         }
-        Command::Explain { rubric, all, item } => {
+        Command::Explain {
+            rubric,
+            all,
+            operator,
+            operators,
+            item,
+        } => {
+            if operators {
+                print!("{}", explain::list_operators());
+                return Ok(0);
+            }
+            if let Some(name) = operator {
+                return match explain::explain_operator(&name) {
+                    Some(doc) => {
+                        print!("{doc}");
+                        Ok(0)
+                    }
+                    None => Err(format!(
+                        "no condition operator `{name}`; operators: {}",
+                        callqa::rubric::operators::OPERATORS
+                            .iter()
+                            .map(|o| o.name)
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    )),
+                };
+            }
             let rubric = load_rubric(&rubric)?;
             if all {
                 print!("{}", explain::explain_all(&rubric));

@@ -532,6 +532,7 @@ impl Builder<'_> {
                                             format!("@{set_name}~{:?}", def.homophones),
                                             info.label.clone(),
                                             def.homophones,
+                                            info.boundary,
                                             self.set_phrases[set as usize].clone(),
                                         );
                                         derived.insert((set, def.homophones), d);
@@ -547,6 +548,7 @@ impl Builder<'_> {
                             format!("@{name}#{k}.{j}"),
                             words.join("/"),
                             def.homophones,
+                            Boundary::Prefix,
                             words,
                         )),
                         AtomSpec::Class(tags) => {
@@ -591,7 +593,14 @@ impl Builder<'_> {
         Ok((compiled, needs))
     }
 
-    fn part_set(&mut self, name: String, label: String, homophones: Homophones, words: Vec<String>) -> u16 {
+    fn part_set(
+        &mut self,
+        name: String,
+        label: String,
+        homophones: Homophones,
+        boundary: Boundary,
+        words: Vec<String>,
+    ) -> u16 {
         let id = self.sets.len() as u16;
         self.set_index.insert(name.clone(), id);
         self.sets.push(SetInfo {
@@ -599,7 +608,7 @@ impl Builder<'_> {
             label,
             homophones,
             negation: NegationMode::Ignore,
-            boundary: Boundary::Token,
+            boundary,
             kind: SetKind::PatternPart,
             labelled: true,
         });
@@ -912,9 +921,17 @@ impl CompiledRubric {
                 continue;
             }
             let aligned = text.boundary[start] && text.boundary[end];
+            // A word of two or more characters may end inside a jieba word
+            // that merely starts with it (咨询 in 咨询点).
+            let prefix = text.boundary[start] && (aligned || end - start >= 2);
             for &(set, phrase) in &self.text_matcher.owners[m.pattern().as_usize()] {
                 let info = &self.sets[set as usize];
-                if info.boundary == Boundary::Token && !aligned {
+                let fits = match info.boundary {
+                    Boundary::Token => aligned,
+                    Boundary::Prefix => prefix,
+                    Boundary::Char => true,
+                };
+                if !fits {
                     continue;
                 }
                 hits.push(PhraseHit {

@@ -60,15 +60,14 @@ pub struct CompiledRubric {
     /// Every `[matches.NAME]`, compiled on its own: the speech acts other
     /// stages ask for by name (`callqa promises` reads `follow_up_promise`).
     pub named: std::collections::BTreeMap<String, Matcher>,
-    /// Per set: some condition names it. Hits of the others (a pattern's
-    /// vocabulary) are only needed while matching patterns, and are not
-    /// kept on the utterance, so conditions scan fewer hits.
-    kept_sets: Vec<bool>,
+    /// Per set: the roles (bit 1 agent, bit 2 customer) of the conditions
+    /// that name it. A set's hits are kept only on utterances of those
+    /// roles, and a pattern is only searched there: the others (a pattern's
+    /// vocabulary, a customer-side set on agent speech) would never be read.
+    set_roles: Vec<u8>,
     /// `file:line:column: problem` lines that `callqa lint` rejects but
     /// that do not stop scoring (rubrics in version control keep working).
     pub lint: Vec<String>,
-    /// Some pattern looks for time expressions.
-    patterns_need_time: bool,
     pub items: Vec<CompiledItem>,
 }
 
@@ -230,7 +229,7 @@ pub struct Builder<'a> {
     /// Problems that do not stop scoring but that `callqa lint` rejects.
     lint: Vec<String>,
     /// Sets that conditions name (the rest only feed patterns).
-    in_conditions: HashSet<u16>,
+    roles_of_set: HashMap<u16, u8>,
 }
 
 /// The longest regex `callqa lint` accepts: anything longer is a rule no
@@ -380,13 +379,10 @@ impl<'a> Builder<'a> {
             .transpose()?;
         let unless = refs(self, &spec.unless)?;
         let at_least_sets = at_least.as_ref().map(|(_, of)| of.clone()).unwrap_or_default();
-        self.in_conditions.extend(
-            any.iter()
-                .chain(&all)
-                .chain(&none)
-                .chain(&unless)
-                .chain(&at_least_sets),
-        );
+        let mask = role_mask(spec.role);
+        for set in any.iter().chain(&all).chain(&none).chain(&unless).chain(&at_least_sets) {
+            *self.roles_of_set.entry(*set).or_default() |= mask;
+        }
         if spec.label.is_none() {
             if let Some(r) = &spec.regex {
                 self.lint_at(
@@ -449,7 +445,9 @@ impl<'a> Builder<'a> {
             .iter()
             .map(|n| self.set_ref(n))
             .collect::<Result<_, _>>()?;
-        self.in_conditions.extend(&sets);
+        for set in &sets {
+            *self.roles_of_set.entry(*set).or_default() |= role_mask(RoleScope::Any);
+        }
         Ok(sets)
     }
 }
@@ -583,11 +581,16 @@ impl Builder<'_> {
                 alternatives.push(elements);
                 required.push(must);
             }
+            let uses_time = alternatives
+                .iter()
+                .flatten()
+                .any(|e| matches!(e.atom, Atom::Time { .. }));
             compiled.push(CompiledPattern {
                 set: id,
                 alternatives,
                 required,
                 negation: def.negation,
+                uses_time,
             });
         }
         Ok((compiled, needs))
@@ -625,6 +628,15 @@ impl Builder<'_> {
     }
 }
 
+/// The roles a matcher's role scope reads, as bits (1 agent, 2 customer).
+fn role_mask(scope: RoleScope) -> u8 {
+    match scope {
+        RoleScope::Agent => 1,
+        RoleScope::Customer => 2,
+        RoleScope::Any => 3,
+    }
+}
+
 /// A small edit distance for "did you mean" lists.
 fn strsim(a: &str, b: &str) -> usize {
     let a: Vec<char> = a.chars().collect();
@@ -656,7 +668,7 @@ impl CompiledRubric {
             regex_index: HashMap::new(),
             inline_count: 0,
             lint: Vec::new(),
-            in_conditions: HashSet::new(),
+            roles_of_set: HashMap::new(),
         };
         for (name, set) in &file.phrases {
             if set.phrases.is_empty() {
@@ -818,8 +830,8 @@ impl CompiledRubric {
             .collect();
         let negation_scope = file.negation.scope_tokens;
         let sets = builder.sets;
-        let kept_sets: Vec<bool> = (0..sets.len() as u16)
-            .map(|id| builder.in_conditions.contains(&id))
+        let set_roles: Vec<u8> = (0..sets.len() as u16)
+            .map(|id| builder.roles_of_set.get(&id).copied().unwrap_or(0))
             .collect();
         Ok(CompiledRubric {
             segmenter,
@@ -834,8 +846,7 @@ impl CompiledRubric {
             patterns,
             named,
             lint: builder.lint,
-            kept_sets,
-            patterns_need_time: needs.time,
+            set_roles,
             items,
             source,
         })
@@ -862,7 +873,7 @@ impl CompiledRubric {
             let u = &transcript.utterances[i];
             let role = Role::from_speaker(&u.speaker);
             let text = self.segmenter.analyze(&u.text);
-            let hits = self.find_hits(&text);
+            let hits = self.find_hits(&text, role);
             // Regexes run lazily, only on the utterances a matcher looks at.
             let regex_matched = vec![std::cell::OnceCell::new(); self.regexes.len()];
             match turns.last_mut() {
@@ -906,8 +917,14 @@ impl CompiledRubric {
         }
     }
 
-    fn find_hits(&self, text: &AnalyzedText) -> Vec<PhraseHit> {
+    fn find_hits(&self, text: &AnalyzedText, role: Role) -> Vec<PhraseHit> {
         let mut hits: Vec<PhraseHit> = Vec::new();
+        let role_bit = match role {
+            Role::Agent => role_mask(RoleScope::Agent),
+            Role::Customer => role_mask(RoleScope::Customer),
+            // No condition reads another party's words.
+            Role::Other => return hits,
+        };
         for m in self
             .text_matcher
             .automaton
@@ -979,12 +996,12 @@ impl CompiledRubric {
         let pattern_hits = if self.patterns.is_empty() {
             Vec::new()
         } else {
-            self.pattern_hits(text, &hits)
+            self.pattern_hits(text, &hits, role_bit)
         };
         hits.retain(|h| {
             let info = &self.sets[h.set as usize];
             info.kind == SetKind::Phrases
-                && self.kept_sets[h.set as usize]
+                && self.set_roles[h.set as usize] & role_bit != 0
                 && match info.negation {
                     NegationMode::Ignore => true,
                     NegationMode::Exclude => !self.is_negated(text, h),
@@ -1025,14 +1042,22 @@ impl CompiledRubric {
 
     /// Every pattern's matches, found over the raw phrase hits (before
     /// negation and overlap filtering: patterns apply their own).
-    fn pattern_hits(&self, text: &AnalyzedText, raw: &[PhraseHit]) -> Vec<PhraseHit> {
+    fn pattern_hits(&self, text: &AnalyzedText, raw: &[PhraseHit], role_bit: u8) -> Vec<PhraseHit> {
+        let wanted: Vec<&CompiledPattern> = self
+            .patterns
+            .iter()
+            .filter(|p| self.set_roles[p.set as usize] & role_bit != 0)
+            .collect();
+        if wanted.is_empty() {
+            return Vec::new();
+        }
         let mut sorted = raw.to_vec();
         sorted.sort_by_key(|h| (h.start, h.end, h.set));
         let mut sets_present = vec![false; self.sets.len()];
         for h in &sorted {
             sets_present[h.set as usize] = true;
         }
-        let times: Vec<TimeSpan> = if self.patterns_need_time {
+        let times: Vec<TimeSpan> = if wanted.iter().any(|p| p.uses_time) {
             let chars: Vec<char> = text.match_text.chars().collect();
             crate::promises::timexpr::find(&chars)
                 .into_iter()
@@ -1056,7 +1081,7 @@ impl CompiledRubric {
             is_cue: &is_cue,
         };
         let mut out = Vec::new();
-        for p in &self.patterns {
+        for p in wanted {
             for m in p.find(&subject) {
                 out.push(PhraseHit {
                     set: p.set,

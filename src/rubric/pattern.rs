@@ -293,6 +293,8 @@ pub struct CompiledPattern {
     /// cheap test before the search).
     pub required: Vec<Vec<u16>>,
     pub negation: NegationMode,
+    /// Some position is a time expression (they are only looked for then).
+    pub uses_time: bool,
 }
 
 /// A time expression in an utterance (match-text characters).

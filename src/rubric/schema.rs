@@ -207,10 +207,6 @@ pub enum NegationMode {
 pub enum Boundary {
     #[default]
     Token,
-    /// Starts on a word boundary; a phrase of two or more characters may
-    /// end inside a longer jieba word that begins with it (咨询 in 咨询点).
-    /// The words of a pattern's `( | )` lists match this way.
-    Prefix,
     Char,
 }
 
@@ -291,6 +287,7 @@ pub struct MatchSpec {
     /// Human name used in reasons.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub label: Option<String>,
+    /// Whose utterances: `agent`, `customer` or `any` (default).
     #[serde(default)]
     pub role: RoleScope,
     /// Any of these phrase sets.
@@ -309,6 +306,7 @@ pub struct MatchSpec {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub at_least: Option<usize>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    /// The sets or patterns `at_least` counts.
     #[schemars(with = "Vec<String>")]
     pub of: Vec<Spanned<String>>,
     /// Inline phrases (token boundaries, no homophones).
@@ -328,11 +326,13 @@ pub struct MatchSpec {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(with = "Option<String>")]
     pub exclude: Option<Spanned<String>>,
+    /// Only utterances in this window of the call.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub within: Option<Window>,
     /// Only utterances with at least / at most this many content characters.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub min_chars: Option<usize>,
+    /// Only utterances with at most this many content characters.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_chars: Option<usize>,
     /// Only utterances that the other side did not interrupt (needs timestamps
@@ -374,6 +374,7 @@ pub struct Window {
     /// utterance position without timestamps).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub first_percent: Option<f64>,
+    /// Utterances ending in the last P % of the call.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_percent: Option<f64>,
 }

@@ -160,9 +160,13 @@ enum Command {
         #[arg(long, default_value = "通话质检报告 Call QA report")]
         title: String,
     },
-    /// Promises with a deadline in the agents' speech, and whether a later call
-    /// with the same customer kept them (kept | broken | pending).
+    /// Promises in the agents' speech, as the rubric's promise act
+    /// (`[matches.follow_up_promise]`) finds them, with their deadlines; a
+    /// promise of contact is kept | broken | pending by the same customer's
+    /// later calls, any other kind is unverifiable.
     Promises {
+        #[command(flatten)]
+        rubric: RubricArg,
         #[command(flatten)]
         data: DataArgs,
         /// Output format.
@@ -583,8 +587,21 @@ fn run(cli: Cli) -> Result<u8, String> {
             );
             Ok(0)
         }
-        Command::Promises { data, format } => {
-            let follow = callqa::promises::follow_through(&data.transcripts()?, data.as_of()?);
+        Command::Promises {
+            rubric,
+            data,
+            format,
+        } => {
+            // What a promise is comes from the rubric's promise act, the
+            // same one `promise_specific` scores.
+            let rubric = load_rubric(&rubric)?;
+            callqa::promises::check_rubric(&rubric)
+                .map_err(|e| format!("{}: {e}", rubric.id()))?;
+            let follow = callqa::promises::follow_through_with(
+                &rubric,
+                &data.transcripts()?,
+                data.as_of()?,
+            );
             let text = match format {
                 TableFormat::Text => callqa::promises::render_text(&follow),
                 TableFormat::Json => callqa::promises::render_json(&follow),

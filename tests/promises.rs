@@ -1,11 +1,12 @@
 //! Promise follow-through on a small customer history (`fixtures/promises`):
-//! a promise kept by a call-back, one broken by silence, one broken by a
-//! complaint call, one still pending, one kept late, and a call whose start
-//! time cannot be read.
+//! a promise kept by a call-back, one broken by a complaint call, one broken
+//! by a late call-back, a refund and a visit that no later call can show
+//! (unverifiable), and a call whose start time cannot be read. Broken by
+//! silence and pending are in the unit tests of `src/promises`.
 
 use std::path::{Path, PathBuf};
 
-use callqa::promises::{self, FollowThrough, PromiseStatus};
+use callqa::promises::{self, FollowThrough, PromiseKind, PromiseStatus};
 use callqa::transcript::{collect_inputs, Transcript};
 use serde_json::Value;
 
@@ -32,14 +33,14 @@ fn run() -> FollowThrough {
 #[test]
 fn each_story_gets_its_status_deadline_and_follow_up_call() {
     let result = run();
-    let got: Vec<(&str, &str, &str, PromiseStatus, Option<&str>)> = result
+    let got: Vec<(&str, &str, Option<&str>, PromiseStatus, Option<&str>)> = result
         .promises
         .iter()
         .map(|p| {
             (
                 p.call_id.as_str(),
                 p.time_expression.as_str(),
-                p.deadline.as_str(),
+                p.deadline.as_deref(),
                 p.status,
                 p.follow_up_call_id.as_deref(),
             )
@@ -51,16 +52,21 @@ fn each_story_gets_its_status_deadline_and_follow_up_call() {
         (
             "P-0101",
             "明天下午五点前",
-            "2026-11-21T17:00:00+08:00",
+            Some("2026-11-21T17:00:00+08:00"),
             Kept,
             Some("P-0102"),
         ),
-        // (b) broken: a Saturday call, three working days, nobody called
+        // the call-back's own words: its opening (昨天答应给您回电话的) is
+        // the call itself, and the technician's call (维修师傅会…跟您约时间)
+        // is part of a visit, which no later call of ours can show
+        ("P-0102", "", None, Unverifiable, None),
+        // (b) a refund in three working days: a later call cannot show it
+        // kept, and no call is not a broken refund
         (
             "P-0201",
             "三个工作日内",
-            "2026-11-25T23:59:59+08:00",
-            Broken,
+            Some("2026-11-25T23:59:59+08:00"),
+            Unverifiable,
             None,
         ),
         // (c) broken: the customer called back complaining; 24 hours from
@@ -68,7 +74,7 @@ fn each_story_gets_its_status_deadline_and_follow_up_call() {
         (
             "P-0301",
             "二十四小时之内",
-            "2026-11-24T11:00:15+08:00",
+            Some("2026-11-24T11:00:15+08:00"),
             Broken,
             Some("P-0302"),
         ),
@@ -76,7 +82,7 @@ fn each_story_gets_its_status_deadline_and_follow_up_call() {
         (
             "P-0302",
             "今天下午六点之前",
-            "2026-11-24T18:00:00+08:00",
+            Some("2026-11-24T18:00:00+08:00"),
             Kept,
             Some("P-0303"),
         ),
@@ -85,16 +91,17 @@ fn each_story_gets_its_status_deadline_and_follow_up_call() {
         (
             "P-0501",
             "明天上午",
-            "2026-11-25T12:00:00+08:00",
+            Some("2026-11-25T12:00:00+08:00"),
             Broken,
             Some("P-0502"),
         ),
-        // (d) pending: 下周一 said on Friday 27 November is 30 November
+        // (d) an engineer's visit by 下周一 (said on Friday 27 November: 30
+        // November), with the engineer's call before it: one visit promise
         (
             "P-0401",
             "下周一之前",
-            "2026-11-30T23:59:59+08:00",
-            Pending,
+            Some("2026-11-30T23:59:59+08:00"),
+            Unverifiable,
             None,
         ),
     ];
@@ -113,6 +120,8 @@ fn each_story_gets_its_status_deadline_and_follow_up_call() {
         "三个工作日内退款会原路退回到您的支付宝账户"
     );
     assert_eq!(by_call("P-0501").text, "明天上午給您回電話");
+    assert_eq!(by_call("P-0401").kind, PromiseKind::Visit);
+    assert_eq!(by_call("P-0201").kind, PromiseKind::Refund);
     assert_eq!(by_call("P-0501").agent_id.as_deref(), Some("A033"));
     assert_eq!(by_call("P-0301").utterance_index, 2);
     assert_eq!(by_call("P-0301").start_ms, Some(15050));
@@ -124,7 +133,7 @@ fn each_story_gets_its_status_deadline_and_follow_up_call() {
         reason("P-0101")
     );
     assert!(
-        reason("P-0201").contains("no later call with customer C90417"),
+        reason("P-0201").contains("a later call cannot show"),
         "{}",
         reason("P-0201")
     );
@@ -156,7 +165,7 @@ fn json_is_a_list_of_promise_objects_with_the_issue_keys() {
     assert!(json.ends_with("]\n"));
     let value: Value = serde_json::from_str(&json).expect("valid JSON");
     let list = value.as_array().expect("a JSON list");
-    assert_eq!(list.len(), 6);
+    assert_eq!(list.len(), 7);
     for object in list {
         let object = object.as_object().expect("objects");
         for key in [
@@ -167,16 +176,27 @@ fn json_is_a_list_of_promise_objects_with_the_issue_keys() {
             "deadline",
             "status",
             "follow_up_call_id",
+            "kind",
         ] {
             assert!(object.contains_key(key), "missing {key}: {object:?}");
         }
         let status = object["status"].as_str().expect("status string");
-        assert!(["kept", "broken", "pending"].contains(&status), "{status}");
+        assert!(
+            ["kept", "broken", "pending", "unverifiable"].contains(&status),
+            "{status}"
+        );
+        // Only promises of contact are followed through.
+        assert_eq!(
+            object["kind"] == "contact",
+            status != "unverifiable",
+            "{object:?}"
+        );
     }
     assert_eq!(list[0]["status"], "kept");
     assert_eq!(list[0]["follow_up_call_id"], "P-0102");
     assert_eq!(list[1]["follow_up_call_id"], Value::Null);
-    assert_eq!(list[5]["status"], "pending");
+    assert_eq!(list[1]["deadline"], Value::Null, "a vague promise");
+    assert_eq!(list[6]["status"], "unverifiable");
 }
 
 #[test]
@@ -189,21 +209,24 @@ fn agent_rates_and_exports() {
         .collect();
     assert_eq!(
         summary,
-        vec![("A017", 1, 1, 0), ("A021", 0, 1, 1), ("A033", 1, 1, 0)]
+        vec![("A017", 1, 1, 0), ("A021", 0, 0, 0), ("A033", 1, 1, 0)]
     );
     assert_eq!(rates[0].kept_rate, Some(0.5));
-    assert_eq!(rates[1].kept_rate, Some(0.0));
+    assert_eq!((rates[1].unverifiable, rates[1].kept_rate), (2, None));
 
     let csv = promises::render_csv(&result);
     assert!(csv.starts_with('\u{feff}'));
     let mut reader = csv::Reader::from_reader(csv.trim_start_matches('\u{feff}').as_bytes());
     let headers = reader.headers().expect("header row").clone();
     assert!(headers.iter().any(|h| h == "follow_up_call_id"));
-    assert_eq!(reader.records().count(), 6);
+    assert!(headers.iter().any(|h| h == "kind"));
+    assert_eq!(reader.records().count(), 7);
 
     let text = promises::render_text(&result);
     assert!(
-        text.starts_with("6 promise(s) as of 2026-11-28T04:00:00Z: 2 kept, 3 broken, 1 pending"),
+        text.starts_with(
+            "7 promise(s) as of 2026-11-28T04:00:00Z: 2 kept, 2 broken, 0 pending, 3 unverifiable"
+        ),
         "{text}"
     );
     assert!(text.contains("P-0601: call P-0601: started_at"), "{text}");

@@ -1,32 +1,323 @@
-//! Finding promises in one agent utterance: clauses that commit to an action
-//! (回电, 联系, 寄出, 退款到账 …) by a resolvable time, minus the look-alikes
-//! a QA lead would not hold an agent to — questions, negations, hedges,
-//! general information, things already done, instructions to the customer,
-//! opening hours.
+//! Finding the promises of one call through the rubric's own promise act.
 //!
-//! Work is done per clause (split at the original punctuation and at ASR
-//! pauses) so that the `text` and `time_expression` reported are the words
-//! as spoken; matching runs on the normalised, folded form of each clause.
-
-use std::sync::OnceLock;
+//! What is a promise is the rubric's business, not this module's: the hits
+//! of the named match `follow_up_promise` (`[matches.follow_up_promise]` of
+//! the rubric, in agent speech, with its homophone tolerance — 回店 for 回电 —
+//! its exclusions and its `unless` patterns for questions, advice to the
+//! customer, things already done, the call-back call itself and restated
+//! promises). The kind of each promise is the rubric's too: the named
+//! matches `promise_sms`, `promise_visit`, `promise_delivery`,
+//! `promise_refund` and `promise_contact` (first that overlaps the hit wins;
+//! contact when none does). `promise_specific` judges a promise specific
+//! when its sentence has a hit of `deadline_expression`; the named match
+//! `promise_deadline` is that same act, so the ledger has a deadline exactly
+//! when the scorecard says the promise has one.
+//!
+//! What this module adds is time: each promise gets the time expression of
+//! its clause or sentence, found and resolved by [`super::timexpr`] against
+//! the moment the words were said:
+//! - its own clause's time (the closest one before the promised words, else
+//!   the first after), else the nearest earlier clause of the sentence with a
+//!   time and no promise of its own (明天上午，我给您回电话), else a later one
+//!   (我给您回电话，明天上午之前), else any time of the sentence;
+//! - a time already over when said (昨天) binds nothing;
+//! - when the rubric sees a deadline the resolver cannot place (马上, 立刻,
+//!   当天), the promise is due by the end of the day it was said, like 稍后;
+//! - a vague promise (稍后, 尽快, no time at all) has no deadline; 稍后 still
+//!   makes it due by the end of that day for follow-through.
+//!
+//! Hits of one kind in one sentence bound by the same time are one promise
+//! (我明天给您回电，告知您结果).
 
 use jiff::Zoned;
-use regex::Regex;
 
-use super::timexpr::{self, TimeMatch};
-use crate::text::{fold_for_matching, normalize};
+use super::timexpr::{self, Spec, TimeMatch};
+use super::PromiseKind;
+use crate::rubric::CompiledRubric;
+use crate::score::ActHit;
+use crate::text::{fold_for_matching, is_punctuation, normalize};
+
+/// The rubric's named match whose hits are promises.
+pub(crate) const PROMISE_ACT: &str = "follow_up_promise";
+/// The rubric's named match for a deadline, as `promise_specific` reads it.
+pub(crate) const DEADLINE_ACT: &str = "promise_deadline";
+/// Named matches that give a promise its kind, in order of precedence.
+pub(crate) const KIND_ACTS: [(&str, PromiseKind); 5] = [
+    ("promise_sms", PromiseKind::Sms),
+    ("promise_visit", PromiseKind::Visit),
+    ("promise_delivery", PromiseKind::Delivery),
+    ("promise_refund", PromiseKind::Refund),
+    ("promise_contact", PromiseKind::Contact),
+];
 
 /// A promise found in one utterance, before follow-through.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Found {
-    /// Original text of the clauses from the time expression to the action.
+    /// Original text of the clauses from the time expression to the promise.
     pub text: String,
+    /// The time words as spoken; empty when none was given.
     pub time_expression: String,
-    /// The promised action as matched (normalised), e.g. `回电`.
+    /// The promised words as the rubric matched them (normalised).
     pub action: String,
-    pub deadline: Zoned,
+    pub kind: PromiseKind,
+    /// The checkable deadline; `None` for a vague promise.
+    pub deadline: Option<Zoned>,
+    /// When the promise is due for follow-through: the deadline, or the end
+    /// of the day for 稍后.
+    pub due: Option<Zoned>,
     /// Clause index in the utterance: orders several promises of one turn.
     pub position: usize,
+}
+
+/// The hits of the rubric's acts in one call, per utterance.
+pub(crate) struct Acts {
+    pub promises: Vec<ActHit>,
+    pub kinds: Vec<(PromiseKind, Vec<ActHit>)>,
+    pub deadlines: Vec<ActHit>,
+}
+
+impl Acts {
+    /// `None` when the rubric has no `follow_up_promise`.
+    pub(crate) fn find(rubric: &CompiledRubric, view: &crate::rubric::compile::CallView) -> Option<Acts> {
+        let promises = rubric.find_act(view, PROMISE_ACT)?;
+        let kinds = KIND_ACTS
+            .iter()
+            .map(|(name, kind)| (*kind, rubric.find_act(view, name).unwrap_or_default()))
+            .collect();
+        let deadlines = rubric.find_act(view, DEADLINE_ACT).unwrap_or_default();
+        Some(Acts {
+            promises,
+            kinds,
+            deadlines,
+        })
+    }
+
+    fn kind_of(&self, hit: &ActHit) -> PromiseKind {
+        self.kinds
+            .iter()
+            .find(|(_, hits)| {
+                hits.iter().any(|h| {
+                    h.utterance == hit.utterance && h.start < hit.end && hit.start < h.end
+                })
+            })
+            .map_or(PromiseKind::Contact, |(kind, _)| *kind)
+    }
+}
+
+/// The promises of utterance `utterance` (transcript index) with text
+/// `text`, said at `said_at`.
+pub(crate) fn promises_in(acts: &Acts, utterance: usize, text: &str, said_at: &Zoned) -> Vec<Found> {
+    let hits: Vec<&ActHit> = acts
+        .promises
+        .iter()
+        .filter(|h| h.utterance == utterance)
+        .collect();
+    if hits.is_empty() {
+        return Vec::new();
+    }
+    let clauses = split_clauses(text);
+    if clauses.is_empty() {
+        return Vec::new();
+    }
+    let locate = Locator::new(text, &clauses);
+    // Sentences (by their first clause's sentence index) where the rubric
+    // sees a deadline, with the words it matched.
+    let deadline_words: Vec<(usize, String)> = acts
+        .deadlines
+        .iter()
+        .filter(|h| h.utterance == utterance)
+        .map(|h| (clauses[locate.clause(h.start)].sentence, h.matched.clone()))
+        .collect();
+    let promise_clauses: Vec<usize> = hits.iter().map(|h| locate.clause(h.start)).collect();
+
+    let mut found: Vec<(Found, usize, Option<(usize, usize)>)> = Vec::new();
+    for hit in &hits {
+        let k = locate.clause(hit.start);
+        let k_end = locate.clause(hit.end.saturating_sub(1).max(hit.start)).max(k);
+        let sentence = clauses[k].sentence;
+        let offset = locate.offset_in(hit.start, k);
+        let time = pick_time(&clauses, k, k_end, offset, &promise_clauses, said_at);
+        let checkable = deadline_words.iter().find(|(s, _)| *s == sentence);
+        let mut time_expression = String::new();
+        let mut deadline = None;
+        let mut due = None;
+        if let Some((j, i)) = time {
+            let t = &clauses[j].times[i];
+            let resolved = timexpr::resolve(&t.spec, said_at);
+            let words = original_span(
+                text.get(clauses[j].start..clauses[j].end).unwrap_or_default(),
+                &clauses[j].folded,
+                t.start,
+                t.end,
+            );
+            let specific = !matches!(t.spec, Spec::LaterToday);
+            if checkable.is_some() && specific {
+                deadline = resolved.clone();
+                time_expression = words;
+            } else if !specific {
+                due = resolved;
+                time_expression = words;
+            }
+        }
+        if let (Some((_, words)), None) = (checkable, &deadline) {
+            // The rubric sees a deadline the resolver cannot place: due by
+            // the end of the day it was said.
+            deadline = timexpr::resolve(&Spec::LaterToday, said_at);
+            time_expression = words.clone();
+        }
+        if deadline.is_some() {
+            due = deadline.clone();
+        }
+        let first = time.map_or(k, |(j, _)| j.min(k));
+        let last = time.map_or(k_end, |(j, _)| j.max(k_end));
+        let kind = acts.kind_of(hit);
+        // One promise per kind, sentence and time.
+        if let Some((prev, _, _)) = found.iter_mut().find(|(f, s, t)| {
+            f.kind == kind && *s == sentence && *t == time && f.time_expression == time_expression
+        }) {
+            let _ = prev;
+            continue;
+        }
+        let span = text
+            .get(clauses[first].start..clauses[last].end)
+            .unwrap_or_default();
+        found.push((
+            Found {
+                text: span.trim_matches(is_separator).to_string(),
+                time_expression,
+                action: hit.matched.clone(),
+                kind,
+                deadline,
+                due,
+                position: k,
+            },
+            sentence,
+            time,
+        ));
+    }
+    found.into_iter().map(|(f, _, _)| f).collect()
+}
+
+/// Maps characters of the normalised utterance text (the rubric's
+/// coordinates) to the clauses of the original text: both are counted in
+/// content characters (punctuation and spaces left out), which
+/// normalisation keeps in step clause by clause.
+struct Locator {
+    /// Content characters of the normalised text before each of its chars.
+    content_before: Vec<usize>,
+    /// Cumulative content characters at the start of each clause.
+    clause_start: Vec<usize>,
+}
+
+impl Locator {
+    fn new(text: &str, clauses: &[Clause]) -> Locator {
+        let normalized: Vec<char> = normalize(text).chars().collect();
+        let mut content_before = Vec::with_capacity(normalized.len() + 1);
+        let mut n = 0;
+        for c in &normalized {
+            content_before.push(n);
+            if !is_punctuation(*c) {
+                n += 1;
+            }
+        }
+        content_before.push(n);
+        let mut clause_start = Vec::with_capacity(clauses.len());
+        let mut total = 0;
+        for clause in clauses {
+            clause_start.push(total);
+            let original = text.get(clause.start..clause.end).unwrap_or_default();
+            total += normalize(original)
+                .chars()
+                .filter(|c| !is_punctuation(*c))
+                .count();
+        }
+        Locator {
+            content_before,
+            clause_start,
+        }
+    }
+
+    fn content(&self, char_index: usize) -> usize {
+        self.content_before
+            .get(char_index)
+            .or(self.content_before.last())
+            .copied()
+            .unwrap_or(0)
+    }
+
+    /// The clause holding normalised character `char_index`.
+    fn clause(&self, char_index: usize) -> usize {
+        let c = self.content(char_index);
+        self.clause_start
+            .partition_point(|&start| start <= c)
+            .saturating_sub(1)
+    }
+
+    /// Content offset of normalised character `char_index` within clause `k`.
+    fn offset_in(&self, char_index: usize, k: usize) -> usize {
+        self.content(char_index)
+            .saturating_sub(self.clause_start.get(k).copied().unwrap_or(0))
+    }
+}
+
+/// The time expression that binds a promise in clauses `k..=k_end` (whose
+/// words start at content offset `offset` of clause `k`): see the module
+/// doc. Times already over when said are passed over.
+fn pick_time(
+    clauses: &[Clause],
+    k: usize,
+    k_end: usize,
+    offset: usize,
+    promise_clauses: &[usize],
+    said_at: &Zoned,
+) -> Option<(usize, usize)> {
+    let usable = |j: usize, i: usize| {
+        let t: &TimeMatch = &clauses[j].times[i];
+        matches!(t.spec, Spec::LaterToday)
+            || timexpr::resolve(&t.spec, said_at)
+                .is_some_and(|d| d.timestamp() > said_at.timestamp())
+    };
+    let in_clause = |j: usize| -> Vec<usize> {
+        (0..clauses[j].times.len()).filter(|&i| usable(j, i)).collect()
+    };
+    let own = in_clause(k);
+    if let Some(&i) = own.iter().rev().find(|&&i| clauses[k].times[i].end <= offset) {
+        return Some((k, i));
+    }
+    if let Some(&i) = own.first() {
+        return Some((k, i));
+    }
+    for j in k + 1..=k_end.min(clauses.len() - 1) {
+        if let Some(&i) = in_clause(j).first() {
+            return Some((j, i));
+        }
+    }
+    let sentence = clauses[k].sentence;
+    let same = |j: usize| clauses[j].sentence == sentence;
+    let free = |j: usize| !promise_clauses.contains(&j);
+    for j in (0..k).rev().take_while(|&j| same(j)) {
+        if let Some(&i) = in_clause(j).last() {
+            if free(j) {
+                return Some((j, i));
+            }
+            break;
+        }
+    }
+    for j in (k_end + 1..clauses.len()).take_while(|&j| same(j)) {
+        if let Some(&i) = in_clause(j).first() {
+            if free(j) {
+                return Some((j, i));
+            }
+            break;
+        }
+    }
+    // Any time of the sentence, nearest first: the rubric reads a whole
+    // sentence, and so does the ledger.
+    let mut others: Vec<usize> = (0..clauses.len()).filter(|&j| same(j)).collect();
+    others.sort_by_key(|&j| j.abs_diff(k));
+    others
+        .into_iter()
+        .find_map(|j| in_clause(j).first().map(|&i| (j, i)))
 }
 
 struct Clause {
@@ -34,292 +325,9 @@ struct Clause {
     start: usize,
     end: usize,
     sentence: usize,
-    /// The sentence this clause belongs to ends with a question mark.
-    question_sentence: bool,
-    last_in_sentence: bool,
     /// Normalised and folded (您 → 你) text.
     folded: Vec<char>,
     times: Vec<TimeMatch>,
-}
-
-/// The promises of one agent utterance, said at `said_at`.
-pub(crate) fn promises_in(text: &str, said_at: &Zoned) -> Vec<Found> {
-    let clauses = split_clauses(text);
-    let mut found: Vec<Found> = Vec::new();
-    let mut used: Vec<(usize, usize)> = Vec::new();
-    for (k, clause) in clauses.iter().enumerate() {
-        let folded: String = clause.folded.iter().collect();
-        let actions = action_spans(&clause.folded);
-        if actions.is_empty() || excluded(&folded, clause) {
-            continue;
-        }
-        let Some((time_clause, time_index)) = pick_time(&clauses, k, actions[0].0) else {
-            continue;
-        };
-        let time = &clauses[time_clause].times[time_index];
-        let time_here = (time_clause == k).then_some(time);
-        // The action the time expression governs: the first after it in the
-        // clause (退款已经在今天上午退回了 is about 退回, not 退款), else the
-        // last before it (给您回电话，明天上午之前).
-        let action = match time_here {
-            Some(t) => actions
-                .iter()
-                .find(|(start, _)| *start >= t.end)
-                .or_else(|| actions.iter().rev().find(|(_, end)| *end <= t.start))
-                .or(actions.first()),
-            None => actions.first(),
-        };
-        let Some(action) = action else { continue };
-        if done_already(&clause.folded, *action, time_here) {
-            continue;
-        }
-        let Some(deadline) = timexpr::resolve(&time.spec, said_at) else {
-            continue;
-        };
-        // A deadline that is already over when said is a past reference
-        // (昨天下午寄出的) or a mishearing, not a commitment.
-        if deadline.timestamp() <= said_at.timestamp() {
-            continue;
-        }
-        if used.contains(&(time_clause, time_index)) {
-            continue;
-        }
-        used.push((time_clause, time_index));
-        let first = time_clause.min(k);
-        let last = time_clause.max(k);
-        let span = text
-            .get(clauses[first].start..clauses[last].end)
-            .unwrap_or_default();
-        let original_clause = text
-            .get(clauses[time_clause].start..clauses[time_clause].end)
-            .unwrap_or_default();
-        found.push(Found {
-            text: span.trim_matches(is_separator).to_string(),
-            time_expression: original_span(
-                original_clause,
-                &clauses[time_clause].folded,
-                time.start,
-                time.end,
-            ),
-            action: clause.folded[action.0..action.1].iter().collect(),
-            deadline,
-            position: k,
-        });
-    }
-    found
-}
-
-/// The time expression a promise clause is bound by: its own (the closest
-/// before the action, else the first after), else the nearest one earlier in
-/// the sentence (明天上午，我给您回电话), else one in the next clause when that
-/// clause has no action of its own (我给您回电话，明天上午之前).
-fn pick_time(clauses: &[Clause], k: usize, action_start: usize) -> Option<(usize, usize)> {
-    let own = &clauses[k].times;
-    if let Some(i) = own.iter().rposition(|t| t.end <= action_start) {
-        return Some((k, i));
-    }
-    if !own.is_empty() {
-        return Some((k, 0));
-    }
-    let sentence = clauses[k].sentence;
-    for j in (0..k).rev() {
-        if clauses[j].sentence != sentence {
-            break;
-        }
-        if !clauses[j].times.is_empty() {
-            // A time next to its own action belongs to that action
-            // (包裹今天下午已经送到了，取件码发给您了).
-            if !action_spans(&clauses[j].folded).is_empty() {
-                break;
-            }
-            return Some((j, clauses[j].times.len() - 1));
-        }
-    }
-    let next = clauses.get(k + 1)?;
-    if next.sentence == sentence && !next.times.is_empty() && action_spans(&next.folded).is_empty()
-    {
-        return Some((k + 1, 0));
-    }
-    None
-}
-
-fn regex(cell: &'static OnceLock<Regex>, pattern: &str) -> &'static Regex {
-    cell.get_or_init(|| Regex::new(pattern).expect("built-in promise pattern compiles"))
-}
-
-/// Verbs of the promised action. Longest first, so 回电话 wins over 回电;
-/// 回覆 because Traditional→Simplified conversion keeps it.
-const ACTIONS: &str = "回个电话|回电话|回电|回拨|回过去|打过去|打回去|回给你|回复|回覆|答复|回访|回个话|回话|联系|打个电话|打电话|打给你|给你打|致电|\
-通知|告知|告诉你|反馈|处理|解决|安排|上门|寄出|寄给你|寄过去|寄回|补寄|邮寄|寄|发货|发出|发给你|补发|发送|\
-退款|退还|退回|退给你|到账|打款|返还|赔付|赔偿|补偿|核实|确认|跟进|同步|办好|办理|送到|送达|送货|送过去|送过来|送上门|到货|派送|配送|维修|修好|\
-更换|换货|审核|开票|开具|给你(?:一个|个)?(?:消息|准信|结果|说法|交代|答案)";
-
-/// True for actions that are themselves a call or a reply to the customer.
-pub(crate) fn is_contact(action: &str) -> bool {
-    [
-        "回个电话",
-        "回电话",
-        "回电",
-        "回拨",
-        "回过去",
-        "打过去",
-        "打回去",
-        "回复",
-        "回覆",
-        "答复",
-        "回访",
-        "联系",
-        "打个电话",
-        "打电话",
-        "打给你",
-        "给你打",
-        "致电",
-    ]
-    .contains(&action)
-}
-
-/// Character ranges of the action verbs of a folded clause.
-fn action_spans(folded: &[char]) -> Vec<(usize, usize)> {
-    static RE: OnceLock<Regex> = OnceLock::new();
-    let text: String = folded.iter().collect();
-    regex(&RE, ACTIONS)
-        .find_iter(&text)
-        .map(|m| (char_index(&text, m.start()), char_index(&text, m.end())))
-        .collect()
-}
-
-fn char_index(text: &str, byte: usize) -> usize {
-    text.get(..byte).map_or(0, |s| s.chars().count())
-}
-
-/// Why a clause with an action verb is still not a promise; each family is
-/// tested in the unit tests.
-fn excluded(folded: &str, clause: &Clause) -> bool {
-    is_question(folded, clause)
-        || is_negated(folded)
-        || is_hedged(folded)
-        || is_customers_job(folded)
-        || is_availability(folded)
-}
-
-/// Consent tags turn an offer into a proposal the customer agrees to
-/// (我明天上午给您回电话，可以吗？) — that still binds the agent. A real
-/// question (需要我明天给您回电吗？, 请问明天上午方便吗) does not.
-fn is_question(folded: &str, clause: &Clause) -> bool {
-    static TAG: OnceLock<Regex> = OnceLock::new();
-    static ASK: OnceLock<Regex> = OnceLock::new();
-    let tag = regex(
-        &TAG,
-        r"(?:你看呢|(?:你看)?(?:可以吗|可以不|好吗|行吗|好不好|行不行|可不可以|好吧|可以吧|行吧|怎么样))[？。！]?$",
-    );
-    let stripped = tag.replace(folded, "");
-    let had_tag = stripped.len() != folded.len();
-    let body = stripped.trim_end_matches(['？', '。', '！', '啊', '呀']);
-    let ask = regex(
-        &ASK,
-        r"请问|是否|要不要|需不需要|需要我|能不能|可不可以|方不方便|有没有|是不是|对吧|是吧|对吗|是吗|吗$|么$|呢$",
-    );
-    ask.is_match(body) || (clause.question_sentence && clause.last_in_sentence && !had_tag)
-}
-
-fn is_negated(folded: &str) -> bool {
-    static RE: OnceLock<Regex> = OnceLock::new();
-    // Reassurances that contain a negative word but negate nothing promised.
-    let mut text = folded.to_string();
-    for harmless in [
-        "不会忘",
-        "不会让你",
-        "不会再让",
-        "不好意思",
-        "没问题",
-        "没有问题",
-        "不客气",
-        "不用担心",
-        "不用着急",
-        "不要担心",
-        "不要着急",
-        "别担心",
-        "别着急",
-        "不麻烦",
-        "没关系",
-        "别的",
-    ] {
-        text = text.replace(harmless, "＿");
-    }
-    regex(
-        &RE,
-        "不会|不能|不可能|没法|没办法|没有办法|无法|不一定|不保证|保证不了|做不到|来不及|办不到|不用|不需要|无需|不必|不了|不到|不上|没有|没|别",
-    )
-    .is_match(&text)
-}
-
-/// Hedges and general information: an agent saying what usually happens
-/// (一般3个工作日到账) or might happen (可能明天到) commits to nothing.
-fn is_hedged(folded: &str) -> bool {
-    static RE: OnceLock<Regex> = OnceLock::new();
-    regex(
-        &RE,
-        "可能|也许|或许|说不定|不确定|一般|通常|正常情况|正常来说|原则上|理论上|看情况|大概率|最快",
-    )
-    .is_match(folded)
-}
-
-/// Instructions to the customer (您明天再打过来, 您可以随时联系我们) and the
-/// customer's wishes read back (您希望明天给您回电).
-fn is_customers_job(folded: &str) -> bool {
-    static RE: OnceLock<Regex> = OnceLock::new();
-    static TO_US: OnceLock<Regex> = OnceLock::new();
-    // …给我们回个电话 / 联系我们 / 发给我们: the customer acts, towards us.
-    let to_us = regex(
-        &TO_US,
-        "(?:给|跟|和|与|向)我们?(?:回|打|发|寄|联系|反馈|提供|上传)|(?:联系|打给|致电|告诉|通知|发给|寄给|回复|回电给)我们?",
-    );
-    if to_us.is_match(folded) {
-        return true;
-    }
-    regex(
-        &RE,
-        "(?:^|[^给跟和与帮为替向])你(?:们)?(?:这边|那边)?(?:可以|能|就|也|再|随时|直接|到时候|到时|先|需要|得|要|记得|自己|明天|今天|下午|上午)*\
-(?:打|联系|拨打|致电|来电|回电|回拨|拨|咨询|反馈|登录|查看|留意|关注|提交|申请|寄|确认|是说|是希望|是想|说|希望|要求|想要|想)",
-    )
-    .is_match(folded)
-}
-
-/// Opening hours and standing availability (我们工作时间是早上九点到下午六点,
-/// 周一到周五都可以办理).
-fn is_availability(folded: &str) -> bool {
-    static RE: OnceLock<Regex> = OnceLock::new();
-    regex(
-        &RE,
-        "工作时间|营业时间|服务时间|上班时间|办公时间|在线时间|每天|每周|每个月|周一到周五|周一至周五|都可以|均可|随时|全天",
-    )
-    .is_match(folded)
-}
-
-/// True when the action `[action_start, action_end)` is reported as done: a
-/// past marker (已经, 刚才 …) before it, unless a future time is named after
-/// the marker (已经安排师傅明天上门, 已为您申请 3个工作日内到账: the arranging
-/// is done, the visit is not); or a perfective 了 right after it (短信发给您了).
-fn done_already(
-    folded: &[char],
-    (action_start, action_end): (usize, usize),
-    time_in_clause: Option<&TimeMatch>,
-) -> bool {
-    static RE: OnceLock<Regex> = OnceLock::new();
-    let later_day = time_in_clause.is_some_and(|t| timexpr::is_future_by_itself(&t.spec));
-    let after = &folded[action_end.min(folded.len())..folded.len().min(action_end + 6)];
-    if after.contains(&'了') && !later_day {
-        return true;
-    }
-    let before: String = folded[..action_start.min(folded.len())].iter().collect();
-    let Some(m) = regex(&RE, "已经|已|刚才|刚刚|刚|上次")
-        .find_iter(&before)
-        .last()
-    else {
-        return false;
-    };
-    let cue_end = char_index(&before, m.end());
-    !time_in_clause.is_some_and(|t| t.start >= cue_end && timexpr::is_future_by_itself(&t.spec))
 }
 
 fn is_separator(c: char) -> bool {
@@ -343,15 +351,17 @@ fn is_separator(c: char) -> bool {
     ) || c.is_whitespace()
 }
 
+/// Sentence ends as the rubric's `scope = "sentence"` reads them (a line
+/// break is a pause, not a sentence end).
 fn ends_sentence(c: char) -> bool {
-    matches!(c, '。' | '！' | '？' | '!' | '?' | '；' | ';' | '…' | '\n')
+    matches!(c, '。' | '！' | '？' | '!' | '?' | '；' | ';' | '…')
 }
 
 /// Splits the original text into clauses at punctuation and whitespace (ASR
 /// pauses), keeping `.`/`:` between digits (1.5小时, 17:00) inside a clause.
 fn split_clauses(text: &str) -> Vec<Clause> {
     let chars: Vec<(usize, char)> = text.char_indices().collect();
-    let mut raw: Vec<(usize, usize, usize, bool)> = Vec::new(); // start, end, sentence, question
+    let mut raw: Vec<(usize, usize, usize)> = Vec::new(); // start, end, sentence
     let mut sentence = 0;
     let mut start = 0;
     for (n, &(byte, c)) in chars.iter().enumerate() {
@@ -372,33 +382,25 @@ fn split_clauses(text: &str) -> Vec<Clause> {
             continue;
         }
         if byte > start {
-            raw.push((start, byte, sentence, false));
+            raw.push((start, byte, sentence));
         }
         start = byte + c.len_utf8();
         if ends {
-            if matches!(c, '？' | '?') {
-                for clause in raw.iter_mut().rev().take_while(|r| r.2 == sentence) {
-                    clause.3 = true;
-                }
-            }
             sentence += 1;
         }
     }
     if start < text.len() {
-        raw.push((start, text.len(), sentence, false));
+        raw.push((start, text.len(), sentence));
     }
     let mut clauses: Vec<Clause> = Vec::with_capacity(raw.len());
-    for (i, &(start, end, sentence, question)) in raw.iter().enumerate() {
+    for &(start, end, sentence) in &raw {
         let original = text.get(start..end).unwrap_or_default();
         let folded = fold(original);
         let times = timexpr::find(&folded);
-        let last_in_sentence = raw.get(i + 1).is_none_or(|next| next.2 != sentence);
         clauses.push(Clause {
             start,
             end,
             sentence,
-            question_sentence: question,
-            last_in_sentence,
             folded,
             times,
         });
@@ -517,137 +519,3 @@ fn original_span(original: &str, folded: &[char], a: usize, b: usize) -> String 
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use jiff::tz::{Offset, TimeZone};
-
-    fn at(s: &str) -> Zoned {
-        let ts: jiff::Timestamp = s.parse().expect("test time");
-        ts.to_zoned(TimeZone::fixed(Offset::constant(8)))
-    }
-
-    fn deadlines(text: &str) -> Vec<(String, String, String)> {
-        // Friday 2026-11-20 09:30 +08:00
-        promises_in(text, &at("2026-11-20T09:30:00+08:00"))
-            .into_iter()
-            .map(|f| {
-                (
-                    f.text,
-                    f.time_expression,
-                    f.deadline.strftime("%Y-%m-%d %H:%M:%S").to_string(),
-                )
-            })
-            .collect()
-    }
-
-    #[test]
-    fn promises_are_found_with_original_words() {
-        assert_eq!(
-            deadlines("好的，明天下午五点前，我一定给您回电话。"),
-            vec![(
-                "明天下午五点前，我一定给您回电话".into(),
-                "明天下午五点前".into(),
-                "2026-11-21 17:00:00".into()
-            )]
-        );
-        assert_eq!(
-            deadlines("我们会在二十四小时内联系您"),
-            vec![(
-                "我们会在二十四小时内联系您".into(),
-                "二十四小时内".into(),
-                "2026-11-21 09:30:00".into()
-            )]
-        );
-        assert_eq!(
-            deadlines("退款叁个工作日内到账"),
-            vec![(
-                "退款叁个工作日内到账".into(),
-                "叁个工作日内".into(),
-                "2026-11-25 23:59:59".into()
-            )]
-        );
-        // ASR: no punctuation, spaces for pauses, Traditional characters.
-        assert_eq!(
-            deadlines("好的 我這邊 後天上午 給您回覆"),
-            vec![(
-                "後天上午 給您回覆".into(),
-                "後天上午".into(),
-                "2026-11-22 12:00:00".into()
-            )]
-        );
-        // A call-back "later" is due by the end of the day.
-        assert_eq!(
-            deadlines("我稍后给您回电"),
-            vec![(
-                "我稍后给您回电".into(),
-                "稍后".into(),
-                "2026-11-20 23:59:59".into()
-            )]
-        );
-        // A consent tag still binds the agent.
-        assert_eq!(deadlines("我明天上午给您回个电话，可以吗？").len(), 1);
-        assert_eq!(deadlines("我明天上午给您回个电话可以吗").len(), 1);
-        // Already arranged, but the visit is tomorrow.
-        assert_eq!(deadlines("已经安排师傅明天上午上门了").len(), 1);
-        assert_eq!(
-            deadlines("我今天下午先给您回个电话，三到五个工作日内退款到账。"),
-            vec![
-                (
-                    "我今天下午先给您回个电话".into(),
-                    "今天下午".into(),
-                    "2026-11-20 18:00:00".into()
-                ),
-                (
-                    "三到五个工作日内退款到账".into(),
-                    "三到五个工作日内".into(),
-                    "2026-11-27 23:59:59".into()
-                ),
-            ]
-        );
-    }
-
-    #[test]
-    fn look_alikes_are_not_promises() {
-        for text in [
-            // questions
-            "您明天上午方便吗？",
-            "请问明天上午给您回电话方便吗",
-            "需要我明天给您回电话吗？",
-            "您是希望明天下午给您回电对吧",
-            // the past
-            "昨天已经给您寄出了",
-            "昨天下午已经给您寄出了。",
-            "刚才已经给您处理好了",
-            // negation and hedges
-            "明天之前我们没法保证给您回复",
-            "这个明天不一定能处理好",
-            "我们不能保证三个工作日内到账",
-            "退款一般三个工作日到账",
-            "可能明天下午能给您发货",
-            // instructions to the customer, opening hours
-            "如果明天还没到账，您再打过来",
-            "您可以明天上午联系我们",
-            "我们工作时间是早上九点到下午六点",
-            "周一到周五都可以给您办理",
-            // no deadline at all
-            "我会尽快给您处理",
-            "您稍等会儿，我帮您处理",
-            // an expression with no upper bound
-            "明天以后给您回电",
-        ] {
-            assert_eq!(deadlines(text), vec![], "{text}");
-        }
-    }
-
-    #[test]
-    fn folding_handles_numerals_and_ranges() {
-        assert_eq!(fold("叁个工作日").iter().collect::<String>(), "3个工作日");
-        assert_eq!(fold("一两天内").iter().collect::<String>(), "1到2天内");
-        assert_eq!(
-            fold("三個工作日內").iter().collect::<String>(),
-            "3个工作日内"
-        );
-        assert_eq!(fold("队伍").iter().collect::<String>(), "队伍");
-    }
-}

@@ -2,6 +2,9 @@
 //! shows it kept or broken, and the per-agent rates built on that.
 //!
 //! The rules (a QA lead's reading of "did we do what we said"):
+//! - Only a promise of contact (a call or a reply) can be seen kept in a
+//!   later call. A visit, delivery, refund or text message is `unverifiable`
+//!   — never `broken` for lack of a call.
 //! - Only the customer's *first* call after the promising call decides
 //!   (same `customer_id`, started strictly later, started no later than
 //!   `as_of`). Later calls are not searched: once the customer has been in
@@ -19,6 +22,9 @@
 //!   customer was reached and did not find anything missing.
 //! - A first later call after the deadline breaks it (late).
 //! - No later call: broken once the deadline is before `as_of`, else pending.
+//! - A vague promise (no deadline) is due by the end of the day for 稍后;
+//!   with no time at all only the next call decides (a complaint breaks it,
+//!   a call without one keeps it), and without one it stays pending.
 //! - A promise from a call without `customer_id` cannot be followed: it is
 //!   listed as pending with that reason, so it is neither lost nor held
 //!   against the agent.
@@ -31,9 +37,10 @@ use regex::Regex;
 use serde::Serialize;
 
 use super::{
-    call_start, extract, extract_promises, rfc3339, FollowThrough, Promise, PromiseStatus,
-    SkippedCall,
+    builtin_rubric, call_start, extract, extract_promises_with, rfc3339, FollowThrough, Promise,
+    PromiseKind, PromiseStatus, SkippedCall,
 };
+use crate::rubric::CompiledRubric;
 use crate::text::is_punctuation;
 use crate::transcript::{Role, Transcript};
 
@@ -45,6 +52,8 @@ pub struct AgentPromiseRate {
     pub kept: usize,
     pub broken: usize,
     pub pending: usize,
+    /// Promises other than of contact (visits, deliveries, refunds, SMS).
+    pub unverifiable: usize,
     /// kept / (kept + broken); `None` while nothing is decided.
     pub kept_rate: Option<f64>,
 }
@@ -54,10 +63,20 @@ struct Call<'a> {
     start: Zoned,
 }
 
-/// Every promise in `calls` with its status as of `as_of`. Calls may come in
-/// any order; the result is ordered by the promising call's start, call id,
-/// utterance and position in the utterance.
+/// [`follow_through_with`] the built-in rubric.
 pub fn follow_through(calls: &[Transcript], as_of: Timestamp) -> FollowThrough {
+    follow_through_with(&builtin_rubric(), calls, as_of)
+}
+
+/// Every promise in `calls` (as `rubric`'s promise act finds them) with its
+/// status as of `as_of`. Calls may come in any order; the result is ordered
+/// by the promising call's start, call id, utterance and position in the
+/// utterance.
+pub fn follow_through_with(
+    rubric: &CompiledRubric,
+    calls: &[Transcript],
+    as_of: Timestamp,
+) -> FollowThrough {
     let mut skipped = Vec::new();
     let mut seen: HashSet<&str> = HashSet::new();
     let mut usable: Vec<Call> = Vec::new();
@@ -90,7 +109,7 @@ pub fn follow_through(calls: &[Transcript], as_of: Timestamp) -> FollowThrough {
 
     let mut promises = Vec::new();
     for (index, call) in usable.iter().enumerate() {
-        let extracted = match extract_promises(call.transcript) {
+        let extracted = match extract_promises_with(rubric, call.transcript) {
             Ok(found) => found,
             Err(e) => {
                 skipped.push(SkippedCall {
@@ -110,7 +129,25 @@ pub fn follow_through(calls: &[Transcript], as_of: Timestamp) -> FollowThrough {
             })
         });
         for p in extracted {
-            let outcome = decide(p.deadline_at, customer, next, as_of);
+            let outcome = if p.kind == PromiseKind::Contact {
+                decide(p.due_at, customer, next, as_of)
+            } else {
+                Outcome {
+                    status: PromiseStatus::Unverifiable,
+                    follow_up: None,
+                    complaint: None,
+                    reason: format!(
+                        "a promise of {}: a later call cannot show whether it was kept",
+                        match p.kind {
+                            PromiseKind::Visit => "a visit",
+                            PromiseKind::Delivery => "a delivery",
+                            PromiseKind::Refund => "a refund",
+                            PromiseKind::Sms => "a text message",
+                            PromiseKind::Contact => "contact",
+                        }
+                    ),
+                }
+            };
             promises.push(Promise {
                 call_id: p.call_id,
                 agent_id: p.agent_id,
@@ -122,6 +159,7 @@ pub fn follow_through(calls: &[Transcript], as_of: Timestamp) -> FollowThrough {
                 text: p.text,
                 time_expression: p.time_expression,
                 action: p.action,
+                kind: p.kind,
                 deadline: p.deadline,
                 status: outcome.status,
                 follow_up_call_id: outcome.follow_up.map(|c| c.transcript.call_id.clone()),
@@ -151,7 +189,7 @@ struct Outcome<'c, 'a> {
 }
 
 fn decide<'c, 'a>(
-    deadline: Timestamp,
+    deadline: Option<Timestamp>,
     customer: Option<&str>,
     next: Option<&'c Call<'a>>,
     as_of: Timestamp,
@@ -165,6 +203,16 @@ fn decide<'c, 'a>(
         };
     };
     let Some(call) = next else {
+        let Some(deadline) = deadline else {
+            return Outcome {
+                status: PromiseStatus::Pending,
+                follow_up: None,
+                complaint: None,
+                reason: format!(
+                    "no deadline was given, and no later call with customer {customer} yet"
+                ),
+            };
+        };
         let (status, reason) = if deadline < as_of {
             (
                 PromiseStatus::Broken,
@@ -204,6 +252,16 @@ fn decide<'c, 'a>(
         }
     }
     let start = call.start.timestamp();
+    let Some(deadline) = deadline else {
+        return Outcome {
+            status: PromiseStatus::Kept,
+            follow_up: Some(call),
+            complaint: None,
+            reason: format!(
+                "{direction} call {id} on {when} without complaint (no deadline was given)"
+            ),
+        };
+    };
     if start <= deadline {
         let detail = match direction {
             "outbound" => String::new(),
@@ -359,6 +417,7 @@ pub fn agent_rates(result: &FollowThrough) -> Vec<AgentPromiseRate> {
                     kept: 0,
                     broken: 0,
                     pending: 0,
+                    unverifiable: 0,
                     kept_rate: None,
                 });
                 rates.len() - 1
@@ -369,6 +428,7 @@ pub fn agent_rates(result: &FollowThrough) -> Vec<AgentPromiseRate> {
             PromiseStatus::Kept => rate.kept += 1,
             PromiseStatus::Broken => rate.broken += 1,
             PromiseStatus::Pending => rate.pending += 1,
+            PromiseStatus::Unverifiable => rate.unverifiable += 1,
         }
     }
     for rate in &mut rates {

@@ -1,11 +1,16 @@
-//! Promise follow-through across calls: every promise with a deadline that an
-//! agent makes (明天下午五点前给您回电, 3个工作日内到账, 下周一联系您 …) is
-//! found, its deadline resolved against the call's `started_at`, and the
-//! customer's later calls decide whether it was kept, broken or is pending.
+//! Promise follow-through across calls: every promise an agent makes
+//! (明天下午五点前给您回电, 稍后给您回复, 安排师傅明天上门 …) is found through
+//! the rubric's promise act (`[matches.follow_up_promise]`, the same act
+//! `promise_specific` scores), its deadline resolved against the call's
+//! `started_at`, and for a promise of contact the customer's later calls
+//! decide whether it was kept, broken or is pending. A visit, delivery,
+//! refund or text message does not show in a later call, so those are
+//! `unverifiable`.
 //!
-//! - [`extract_promises`]: one call → its promises (no status yet);
-//! - [`follow_through`]: many calls → every promise with a status, the call
-//!   that decided it, and a one-line reason;
+//! - [`extract_promises_with`]: one call → its promises (no status yet);
+//! - [`follow_through_with`]: many calls → every promise with a status, the
+//!   call that decided it, and a one-line reason ([`follow_through`] and
+//!   [`extract_promises`] use the built-in rubric);
 //! - [`agent_rates`]: per-agent kept/broken counts for the agent pages;
 //! - [`render_text`], [`render_json`], [`render_csv`]: the exporters behind
 //!   `callqa promises`.
@@ -23,9 +28,10 @@ use jiff::tz::{Offset, TimeZone};
 use jiff::{SignedDuration, Timestamp, Zoned};
 use serde::Serialize;
 
-use crate::transcript::{Role, Transcript};
+use crate::rubric::CompiledRubric;
+use crate::transcript::Transcript;
 
-pub use follow::{agent_rates, follow_through, AgentPromiseRate, UNKNOWN_AGENT};
+pub use follow::{agent_rates, follow_through, follow_through_with, AgentPromiseRate, UNKNOWN_AGENT};
 pub use render::{render_csv, render_json, render_text};
 
 /// What became of a promise.
@@ -35,6 +41,8 @@ pub enum PromiseStatus {
     Kept,
     Broken,
     Pending,
+    /// Not a promise of contact: a later call cannot show it kept or broken.
+    Unverifiable,
 }
 
 impl PromiseStatus {
@@ -43,6 +51,37 @@ impl PromiseStatus {
             PromiseStatus::Kept => "kept",
             PromiseStatus::Broken => "broken",
             PromiseStatus::Pending => "pending",
+            PromiseStatus::Unverifiable => "unverifiable",
+        }
+    }
+}
+
+/// What was promised, from the rubric's named matches `promise_contact`,
+/// `promise_visit`, `promise_delivery`, `promise_refund`, `promise_sms`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum PromiseKind {
+    /// A call or a reply (回电, 回复, 联系, 通知, 答复 by phone or message):
+    /// the only kind a later call can show kept.
+    Contact,
+    /// 上门, a technician (师傅).
+    Visit,
+    /// 发货, 寄, 送到.
+    Delivery,
+    /// 退款, 到账.
+    Refund,
+    /// 短信.
+    Sms,
+}
+
+impl PromiseKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PromiseKind::Contact => "contact",
+            PromiseKind::Visit => "visit",
+            PromiseKind::Delivery => "delivery",
+            PromiseKind::Refund => "refund",
+            PromiseKind::Sms => "sms",
         }
     }
 }
@@ -60,14 +99,20 @@ pub struct ExtractedPromise {
     pub end_ms: Option<u64>,
     /// The clause(s) of the promise as spoken.
     pub text: String,
-    /// The time words as spoken, e.g. `明天下午五点前`.
+    /// The time words as spoken, e.g. `明天下午五点前`; empty when none.
     pub time_expression: String,
-    /// The promised action as matched (normalised), e.g. `回电话`, `到账`.
+    /// The promised words as the rubric matched them (normalised), e.g.
+    /// `给你回电`.
     pub action: String,
-    /// RFC 3339 in the call's own UTC offset.
-    pub deadline: String,
+    pub kind: PromiseKind,
+    /// RFC 3339 in the call's own UTC offset; `None` for a vague promise.
+    pub deadline: Option<String>,
     #[serde(skip)]
-    pub deadline_at: Timestamp,
+    pub deadline_at: Option<Timestamp>,
+    /// When follow-through counts the promise as due: the deadline, or the
+    /// end of the day for 稍后.
+    #[serde(skip)]
+    pub due_at: Option<Timestamp>,
     #[serde(skip)]
     pub started_at_ts: Timestamp,
     /// Order of several promises within one utterance.
@@ -90,7 +135,9 @@ pub struct Promise {
     pub text: String,
     pub time_expression: String,
     pub action: String,
-    pub deadline: String,
+    pub kind: PromiseKind,
+    /// `null` for a vague promise (稍后, 尽快, no time at all).
+    pub deadline: Option<String>,
     pub status: PromiseStatus,
     pub follow_up_call_id: Option<String>,
     /// When the deciding call started (RFC 3339, its own offset).
@@ -127,6 +174,8 @@ pub enum PromiseError {
         value: String,
         message: String,
     },
+    #[error("the rubric has no [matches.follow_up_promise], so it names no promises")]
+    NoPromiseAct,
 }
 
 /// The call's start as an instant in its own UTC offset.
@@ -158,25 +207,49 @@ pub(crate) fn rfc3339(z: &Zoned) -> String {
     z.strftime("%Y-%m-%dT%H:%M:%S%:z").to_string()
 }
 
-/// The promises the agent makes in one call, in utterance order. Customer
-/// and other speakers' words are never promises.
+/// The built-in rubric, compiled for promise extraction.
+pub(crate) fn builtin_rubric() -> CompiledRubric {
+    crate::rubric::load_and_compile(None).expect("the built-in rubric compiles (checked by tests)")
+}
+
+/// Whether `rubric` can name promises (has `[matches.follow_up_promise]`).
+pub fn check_rubric(rubric: &CompiledRubric) -> Result<(), PromiseError> {
+    let empty = Transcript::from_json(r#"{"call_id":"-","utterances":[]}"#, std::path::Path::new("-"))
+        .expect("an empty transcript parses");
+    let view = rubric.analyze(&empty);
+    rubric
+        .find_act(&view, extract::PROMISE_ACT)
+        .map(|_| ())
+        .ok_or(PromiseError::NoPromiseAct)
+}
+
+/// [`extract_promises_with`] and the built-in rubric.
 pub fn extract_promises(call: &Transcript) -> Result<Vec<ExtractedPromise>, PromiseError> {
+    extract_promises_with(&builtin_rubric(), call)
+}
+
+/// The promises the agent makes in one call, in call order: the hits of the
+/// rubric's `follow_up_promise` (agent speech only), each with its kind and
+/// the time expression of its clause or sentence.
+pub fn extract_promises_with(
+    rubric: &CompiledRubric,
+    call: &Transcript,
+) -> Result<Vec<ExtractedPromise>, PromiseError> {
     let start = call_start(call)?;
-    // In a call-back, "今天给您回个电话" in the agent's opening is the call
-    // itself being made, not a new promise.
-    let call_back = call
-        .direction
-        .as_deref()
-        .is_some_and(|d| d.trim().eq_ignore_ascii_case("outbound"))
-        || follow::opens_as_call_back(call);
-    let mut agent_turn = 0;
-    let mut out = Vec::new();
-    for (index, utterance) in call.utterances.iter().enumerate() {
-        if Role::from_speaker(&utterance.speaker) != Role::Agent {
-            continue;
+    let view = rubric.analyze(call);
+    let acts = extract::Acts::find(rubric, &view).ok_or(PromiseError::NoPromiseAct)?;
+    // Utterances in the order the rubric saw them (start time).
+    let mut order: Vec<usize> = Vec::new();
+    for hit in &acts.promises {
+        if !order.contains(&hit.utterance) {
+            order.push(hit.utterance);
         }
-        agent_turn += 1;
-        let opening = call_back && agent_turn <= 2;
+    }
+    let mut out = Vec::new();
+    for index in order {
+        let Some(utterance) = call.utterances.get(index) else {
+            continue;
+        };
         // N小时内 counts from when it was said, not from when the call began.
         let offset_ms = utterance
             .start_ms
@@ -185,16 +258,7 @@ pub fn extract_promises(call: &Transcript) -> Result<Vec<ExtractedPromise>, Prom
         let said_at = start
             .checked_add(SignedDuration::from_millis(offset_ms))
             .unwrap_or_else(|_| start.clone());
-        for found in extract::promises_in(&utterance.text, &said_at) {
-            let whole_day_today = found.deadline.date() == said_at.date()
-                && found.deadline.time() == jiff::civil::Time::constant(23, 59, 59, 0);
-            if opening
-                && whole_day_today
-                && extract::is_contact(&found.action)
-                && !found.text.contains('再')
-            {
-                continue;
-            }
+        for found in extract::promises_in(&acts, index, &utterance.text, &said_at) {
             out.push(ExtractedPromise {
                 call_id: call.call_id.clone(),
                 agent_id: call.agent_id.clone(),
@@ -206,8 +270,10 @@ pub fn extract_promises(call: &Transcript) -> Result<Vec<ExtractedPromise>, Prom
                 text: found.text,
                 time_expression: found.time_expression,
                 action: found.action,
-                deadline: rfc3339(&found.deadline),
-                deadline_at: found.deadline.timestamp(),
+                kind: found.kind,
+                deadline: found.deadline.as_ref().map(rfc3339),
+                deadline_at: found.deadline.as_ref().map(Zoned::timestamp),
+                due_at: found.due.as_ref().map(Zoned::timestamp),
                 started_at_ts: start.timestamp(),
                 position: found.position,
             });

@@ -7,12 +7,13 @@ use super::{FollowThrough, Promise, PromiseStatus};
 pub fn render_text(result: &FollowThrough) -> String {
     let count = |s: PromiseStatus| result.promises.iter().filter(|p| p.status == s).count();
     let mut out = format!(
-        "{} promise(s) as of {}: {} kept, {} broken, {} pending\n",
+        "{} promise(s) as of {}: {} kept, {} broken, {} pending, {} unverifiable\n",
         result.promises.len(),
         result.as_of,
         count(PromiseStatus::Kept),
         count(PromiseStatus::Broken),
         count(PromiseStatus::Pending),
+        count(PromiseStatus::Unverifiable),
     );
     for p in &result.promises {
         out.push('\n');
@@ -21,17 +22,20 @@ pub fn render_text(result: &FollowThrough) -> String {
             .map(|ms| format!(" at {}", clock(ms)))
             .unwrap_or_default();
         out.push_str(&format!(
-            "{:<7} {} (agent {}, customer {}){at}\n",
+            "{:<7} {} {} (agent {}, customer {}){at}\n",
             p.status.as_str().to_uppercase(),
+            p.kind.as_str(),
             p.call_id,
             p.agent_id.as_deref().unwrap_or("?"),
             p.customer_id.as_deref().unwrap_or("?"),
         ));
         out.push_str(&format!("        “{}”\n", p.text));
-        out.push_str(&format!(
-            "        {} → deadline {}\n",
-            p.time_expression, p.deadline
-        ));
+        let time = match (&p.deadline, p.time_expression.as_str()) {
+            (Some(deadline), words) => format!("{words} → deadline {deadline}"),
+            (None, "") => "no time given (vague)".to_string(),
+            (None, words) => format!("{words} → no deadline (vague)"),
+        };
+        out.push_str(&format!("        {time}\n"));
         out.push_str(&format!("        {}\n", p.reason));
     }
     if !result.skipped.is_empty() {
@@ -50,7 +54,7 @@ pub fn render_json(result: &FollowThrough) -> String {
     out
 }
 
-const CSV_HEADER: [&str; 16] = [
+const CSV_HEADER: [&str; 17] = [
     "call_id",
     "agent_id",
     "customer_id",
@@ -61,6 +65,7 @@ const CSV_HEADER: [&str; 16] = [
     "text",
     "time_expression",
     "action",
+    "kind",
     "deadline",
     "status",
     "follow_up_call_id",
@@ -82,7 +87,7 @@ pub fn render_csv(result: &FollowThrough) -> String {
     format!("\u{feff}{}", String::from_utf8_lossy(&bytes))
 }
 
-fn row(p: &Promise) -> [String; 16] {
+fn row(p: &Promise) -> [String; 17] {
     let opt = |v: &Option<String>| v.clone().unwrap_or_default();
     let num = |v: Option<u64>| v.map(|n| n.to_string()).unwrap_or_default();
     [
@@ -96,7 +101,8 @@ fn row(p: &Promise) -> [String; 16] {
         p.text.clone(),
         p.time_expression.clone(),
         p.action.clone(),
-        p.deadline.clone(),
+        p.kind.as_str().to_string(),
+        opt(&p.deadline),
         p.status.as_str().to_string(),
         opt(&p.follow_up_call_id),
         opt(&p.follow_up_started_at),

@@ -181,7 +181,11 @@ fn only_agent_speech_makes_promises_and_hours_count_from_the_utterance() {
     assert_eq!(found[0].utterance_index, 1);
     assert_eq!(found[0].text, "我们会在24小时内联系您");
     assert_eq!(found[0].time_expression, "24小时内");
-    assert_eq!(found[0].deadline, "2026-11-21T09:30:35+08:00");
+    assert_eq!(
+        found[0].deadline.as_deref(),
+        Some("2026-11-21T09:30:35+08:00")
+    );
+    assert_eq!(found[0].kind, PromiseKind::Contact);
 }
 
 #[test]
@@ -300,7 +304,7 @@ fn no_customer_id_is_pending_with_a_reason_and_rates_count_decided_promises() {
     let mut calls = history("");
     calls.push(call(
         r#"{"call_id":"Q1","agent_id":"A2","started_at":"2026-11-20T11:00:00+08:00",
-            "utterances":[{"speaker":"坐席","text":"三个工作日内给您退款到账"}]}"#,
+            "utterances":[{"speaker":"坐席","text":"三个工作日内给您回复"}]}"#,
     ));
     calls.push(calls[0].clone()); // a duplicate is skipped, not counted twice
     let result = follow_through(&calls, as_of("2026-12-31T00:00:00Z"));
@@ -381,14 +385,12 @@ fn everyday_phrasings() {
             "好的 我让师傅今天晚上八点之前联系您",
             Some(("今天晚上八点之前", "11-20 20:00")),
         ),
-        (
-            "我们争取周三之前给您处理好",
-            Some(("周三之前", "11-25 23:59")),
-        ),
-        (
-            "稍后会有短信发送到您的手机上",
-            Some(("稍后", "11-20 23:59")),
-        ),
+        // Not in the rubric's promise act: 处理好 / 安排 alone name no
+        // follow-up (promise_specific does not count them either).
+        ("我们争取周三之前给您处理好", None),
+        // 稍后 is vague: no deadline (follow-through still takes it as due
+        // by the end of the day).
+        ("稍后会有短信发送到您的手机上", Some(("稍后", "vague"))),
         (
             "好的，我这边已经给您登记了，明天下午会有工作人员联系您的。",
             Some(("明天下午", "11-21 18:00")),
@@ -397,7 +399,7 @@ fn everyday_phrasings() {
             "退款将在1-3个工作日内退回到您的原支付账户",
             Some(("1-3个工作日内", "11-25 23:59")),
         ),
-        ("我们明天一早就给您安排", Some(("明天一早", "11-21 12:00"))),
+        ("我们明天一早就给您安排", None),
         (
             "我二十分钟以后给您回电话",
             Some(("二十分钟以后", "11-20 09:50")),
@@ -435,11 +437,14 @@ fn everyday_phrasings() {
     ];
     let mut failures = Vec::new();
     for (text, expected) in table {
-        let found = super::extract::promises_in(text, &said);
+        let found = said_by_agent(text, &said);
         let got = found.first().map(|f| {
             (
                 f.time_expression.clone(),
-                f.deadline.strftime("%m-%d %H:%M").to_string(),
+                f.deadline
+                    .as_deref()
+                    .map(|d| zoned(d).strftime("%m-%d %H:%M").to_string())
+                    .unwrap_or_else(|| "vague".into()),
             )
         });
         let expected = expected.map(|(e, d)| (e.to_string(), d.to_string()));
@@ -460,12 +465,167 @@ fn a_call_back_opening_is_the_call_not_a_new_promise() {
               {"speaker":"agent","text":"师傅今天下午五点前上门，今天晚上我再给您回个电话。"}]}"#,
     );
     let found = extract_promises(&t).expect("valid call");
-    let shown: Vec<(&str, &str)> = found
+    let shown: Vec<(&str, PromiseKind)> = found
         .iter()
-        .map(|p| (p.time_expression.as_str(), p.action.as_str()))
+        .map(|p| (p.time_expression.as_str(), p.kind))
         .collect();
     assert_eq!(
         shown,
-        vec![("今天下午五点前", "上门"), ("今天晚上", "回个电话")]
+        vec![
+            ("今天下午五点前", PromiseKind::Visit),
+            ("今天晚上", PromiseKind::Contact)
+        ]
     );
+}
+
+/// The promises of one agent utterance said at `said` (a call of its own
+/// that starts then), through the built-in rubric.
+fn said_by_agent(text: &str, said: &Zoned) -> Vec<ExtractedPromise> {
+    let json = serde_json::json!({
+        "call_id": "T",
+        "customer_id": "C",
+        "started_at": rfc3339(said),
+        "direction": "inbound",
+        "utterances": [{"speaker": "agent", "text": text}],
+    });
+    extract_promises(&call(&json.to_string())).expect("valid call")
+}
+
+#[test]
+fn promises_keep_the_original_words_and_their_kind() {
+    let said = zoned(FRI);
+    let shown = |text: &str| -> Vec<(String, String, Option<String>, PromiseKind)> {
+        said_by_agent(text, &said)
+            .into_iter()
+            .map(|p| (p.text, p.time_expression, p.deadline, p.kind))
+            .collect()
+    };
+    use PromiseKind::*;
+    assert_eq!(
+        shown("好的，明天下午五点前，我一定给您回电话。"),
+        vec![(
+            "明天下午五点前，我一定给您回电话".into(),
+            "明天下午五点前".into(),
+            Some("2026-11-21T17:00:00+08:00".into()),
+            Contact
+        )]
+    );
+    // ASR: no punctuation, spaces for pauses, Traditional characters, and
+    // a homophone (回店 for 回电) the rubric tolerates.
+    assert_eq!(
+        shown("好的 我這邊 後天上午 給您回覆"),
+        vec![(
+            "後天上午 給您回覆".into(),
+            "後天上午".into(),
+            Some("2026-11-22T12:00:00+08:00".into()),
+            Contact
+        )]
+    );
+    assert_eq!(
+        shown("好的 今天下午三点前给您回店"),
+        vec![(
+            "今天下午三点前给您回店".into(),
+            "今天下午三点前".into(),
+            Some("2026-11-20T15:00:00+08:00".into()),
+            Contact
+        )]
+    );
+    // 稍后 is vague: no deadline (promise_specific fails it), due tonight.
+    let later = said_by_agent("我稍后给您回电", &said);
+    assert_eq!(later.len(), 1);
+    assert_eq!(later[0].deadline, None);
+    assert_eq!(later[0].time_expression, "稍后");
+    assert_eq!(
+        later[0].due_at,
+        Some(zoned("2026-11-20T23:59:59+08:00").timestamp())
+    );
+    // No time at all.
+    let vague = said_by_agent("有结果了我们会尽快联系您", &said);
+    assert_eq!(vague.len(), 1);
+    assert_eq!((vague[0].deadline.as_deref(), vague[0].due_at), (None, None));
+    // Kinds.
+    let kinds = |text: &str| -> Vec<PromiseKind> {
+        said_by_agent(text, &said).iter().map(|p| p.kind).collect()
+    };
+    assert_eq!(kinds("明天上午给您安排上门"), vec![Visit]);
+    assert_eq!(kinds("明天中午12点前给您寄出"), vec![Delivery]);
+    assert_eq!(kinds("三个工作日内给您退款到账"), vec![Refund]);
+    assert_eq!(kinds("办好后明天给您发短信确认"), vec![Sms]);
+    assert_eq!(
+        kinds("我今天下午先给您回个电话，明天上午师傅上门给您修。"),
+        vec![Contact, Visit]
+    );
+}
+
+#[test]
+fn look_alikes_are_not_promises() {
+    let said = zoned(FRI);
+    for text in [
+        // the past
+        "已经给您回电了",
+        "取件码刚才已经给您发短信了",
+        "教务那边调课的时候漏通知您了",
+        // advice to the customer
+        "您可以明天上午联系我们",
+        "您可以拨打我们的热线联系售后",
+        // questions
+        "要不要明天给您回个电话？",
+        "需不需要我们给您回个电话",
+        // negation
+        "明天之前我们没法给您回复",
+        // the call-back call itself
+        "关于您昨天反映的问题，给您回个电话，跟您说一下处理结果。",
+        // an action done right now
+        "您稍等，我帮您查一下",
+    ] {
+        let found = said_by_agent(text, &said);
+        assert!(found.is_empty(), "{text}: {found:?}");
+    }
+}
+
+#[test]
+fn a_restated_promise_is_not_a_second_vague_one() {
+    let said = zoned(FRI);
+    let found = said_by_agent("我明天上午给您回电。您放心，我一定会按时给您回电。", &said);
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0].time_expression, "明天上午");
+}
+
+#[test]
+fn only_contact_promises_are_followed_and_others_are_unverifiable() {
+    let calls = [
+        call(
+            r#"{"call_id":"K1","agent_id":"A1","customer_id":"C1","started_at":"2026-11-20T09:30:00+08:00",
+                "utterances":[{"speaker":"agent","text":"明天上午给您安排师傅上门。退款三个工作日内给您退回到账。"}]}"#,
+        ),
+    ];
+    let result = follow_through(&calls, as_of("2026-12-31T00:00:00Z"));
+    assert!(!result.promises.is_empty());
+    for p in &result.promises {
+        assert_ne!(p.kind, PromiseKind::Contact, "{p:?}");
+        assert_eq!(p.status, PromiseStatus::Unverifiable, "{p:?}");
+        assert_eq!(p.follow_up_call_id, None);
+    }
+    let rates = agent_rates(&result);
+    assert_eq!(
+        (rates[0].unverifiable, rates[0].broken, rates[0].kept_rate),
+        (result.promises.len(), 0, None)
+    );
+    // A vague contact promise: the customer's complaint breaks it, with no
+    // deadline needed.
+    let calls = [
+        call(
+            r#"{"call_id":"V1","customer_id":"C2","started_at":"2026-11-20T09:30:00+08:00",
+                "utterances":[{"speaker":"agent","text":"这个我来帮您处理，稍后给您回复。"}]}"#,
+        ),
+        call(
+            r#"{"call_id":"V2","customer_id":"C2","started_at":"2026-11-22T09:30:00+08:00","direction":"inbound",
+                "utterances":[{"speaker":"customer","text":"说好的给我回复，到现在也没人联系我。"}]}"#,
+        ),
+    ];
+    let result = follow_through(&calls, as_of("2026-12-31T00:00:00Z"));
+    assert_eq!(result.promises.len(), 1);
+    assert_eq!(result.promises[0].deadline, None);
+    assert_eq!(result.promises[0].status, PromiseStatus::Broken);
+    assert_eq!(result.promises[0].follow_up_call_id.as_deref(), Some("V2"));
 }

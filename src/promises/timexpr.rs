@@ -191,30 +191,6 @@ pub(crate) fn resolve(spec: &Spec, said_at: &Zoned) -> Option<Zoned> {
     Some(ts.to_zoned(deadline.time_zone().clone()))
 }
 
-/// True for expressions that point forward on their own: a later day, a
-/// duration (24小时内), later today (稍后). 已经 before one of these reports the
-/// arranging as done, not the promised action.
-pub(crate) fn is_future_by_itself(spec: &Spec) -> bool {
-    matches!(spec, Spec::Within { .. } | Spec::LaterToday) || names_later_day(spec)
-}
-
-/// True for expressions that name a day other than the call's own (明天,
-/// 下周一, 月底): an action in the past tense next to one is still planned.
-pub(crate) fn names_later_day(spec: &Spec) -> bool {
-    match spec {
-        Spec::Point {
-            anchor: Some(anchor),
-            ..
-        } => match anchor {
-            Anchor::Day(n) => *n > 0,
-            Anchor::WeekEnd(WeekRef::Offset(n)) | Anchor::Weekday(WeekRef::Offset(n), _) => *n >= 0,
-            Anchor::Weekday(WeekRef::Bare, _) | Anchor::WeekEnd(WeekRef::Bare) => true,
-            Anchor::MonthDay { .. } | Anchor::MonthEnd(_) | Anchor::YearEnd => true,
-        },
-        _ => false,
-    }
-}
-
 fn end_of(date: Date, tz: &jiff::tz::TimeZone) -> Option<Zoned> {
     DateTime::from_parts(date, Time::new(23, 59, 59, 0).ok()?)
         .to_zoned(tz.clone())

@@ -187,6 +187,7 @@ fn promises(report: &Report<'_>) -> Vec<Vec<String>> {
         "started_at",
         "text",
         "time_expression",
+        "kind",
         "deadline",
         "status",
         "follow_up_call_id",
@@ -203,7 +204,8 @@ fn promises(report: &Report<'_>) -> Vec<Vec<String>> {
             p.started_at.clone(),
             p.text.clone(),
             p.time_expression.clone(),
-            p.deadline.clone(),
+            p.kind.as_str().to_string(),
+            p.deadline.clone().unwrap_or_default(),
             serde_json::to_value(p.status)
                 .ok()
                 .and_then(|v| v.as_str().map(str::to_string))

@@ -182,7 +182,7 @@ td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; white-sp
 .verdict.pass { background: var(--pass); } .verdict.fail { background: var(--fail); }
 .verdict.review { background: var(--review); } .verdict.na { background: var(--na); }
 .status-kept { color: var(--pass); font-weight: 600; } .status-broken { color: var(--fail); font-weight: 600; }
-.status-pending { color: var(--review); font-weight: 600; }
+.status-pending { color: var(--review); font-weight: 600; } .status-unverifiable { color: var(--muted); }
 svg { max-width: 100%; height: auto; display: block; margin: 6px 0; font-size: 11px; }
 svg .grid { stroke: var(--line); stroke-width: 1; }
 svg .label, svg .legend { fill: var(--muted); }

@@ -30,6 +30,7 @@ fn status_cell(status: PromiseStatus) -> String {
         PromiseStatus::Kept => ("kept", "已兑现 kept"),
         PromiseStatus::Broken => ("broken", "未兑现 broken"),
         PromiseStatus::Pending => ("pending", "待定 pending"),
+        PromiseStatus::Unverifiable => ("unverifiable", "无法核实 unverifiable"),
     };
     format!(r#"<span class="status-{class}" data-status="{class}">{label}</span>"#)
 }
@@ -198,7 +199,7 @@ fn promise_rows(
             html,
             r#"<td>{}{seek}</td><td>{}<br><small>{}</small></td><td>{}</td><td class="follow-up">{}</td><td>{}</td></tr>"#,
             escape(&promise.text),
-            escape(&promise.deadline),
+            escape(promise.deadline.as_deref().unwrap_or("无期限 none (vague)")),
             escape(&promise.time_expression),
             status_cell(promise.status),
             promise
@@ -381,8 +382,8 @@ pub fn agent_page(report: &Report<'_>, agent: &AgentStats) -> String {
     if let Some(rate) = rate {
         let _ = write!(
             body,
-            r#"<p class="note" data-promise-counts="{} {} {}">Promises: {} kept, {} broken, {} pending. Kept rate = kept ÷ (kept + broken).</p>"#,
-            rate.kept, rate.broken, rate.pending, rate.kept, rate.broken, rate.pending
+            r#"<p class="note" data-promise-counts="{} {} {}">Promises: {} kept, {} broken, {} pending, {} unverifiable (visits, deliveries, refunds, text messages: a later call cannot show them). Kept rate = kept ÷ (kept + broken).</p>"#,
+            rate.kept, rate.broken, rate.pending, rate.kept, rate.broken, rate.pending, rate.unverifiable
         );
     }
     body.push_str("<h2>趋势 Trend</h2>");
@@ -738,7 +739,7 @@ pub fn call_page(report: &Report<'_>, index: usize) -> String {
                 "<li>{} — {} ({}) {}</li>",
                 call_link(report, depth, &p.call_id),
                 escape(&p.text),
-                escape(&p.deadline),
+                escape(p.deadline.as_deref().unwrap_or("无期限 none (vague)")),
                 status_cell(p.status)
             );
         }
@@ -796,15 +797,20 @@ pub fn promises_page(report: &Report<'_>) -> String {
             count(PromiseStatus::Pending).to_string(),
             "pending",
         ),
+        (
+            "无法核实 Unverifiable",
+            count(PromiseStatus::Unverifiable).to_string(),
+            "unverifiable",
+        ),
     ]);
     let _ = write!(
         body,
-        r#"<p class="note">A promise is kept when the same customer has a later call before the deadline (and does not complain that nobody called); broken when the deadline passed without one, the customer called back complaining, or the call came late; pending while its deadline is after {}.</p>"#,
+        r#"<p class="note">A promise is kept when the same customer has a later call before the deadline (and does not complain that nobody called); broken when the deadline passed without one, the customer called back complaining, or the call came late; pending while its deadline is after {}. Only promises of contact (a call or a reply) can be checked this way: visits, deliveries, refunds and text messages are unverifiable. A vague promise (稍后, 尽快) has no deadline.</p>"#,
         escape(&report.promises.as_of)
     );
     if all.is_empty() {
         body.push_str(
-            r#"<p class="note">No promise with a deadline was found in the agents' speech.</p>"#,
+            r#"<p class="note">No promise was found in the agents' speech.</p>"#,
         );
     } else {
         body.push_str(&promise_rows(report, &all, depth, true));

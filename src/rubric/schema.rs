@@ -207,6 +207,10 @@ pub enum NegationMode {
 pub enum Boundary {
     #[default]
     Token,
+    /// Starts on a word boundary; a phrase of two or more characters may
+    /// end inside a longer jieba word that begins with it (咨询 in 咨询点).
+    /// The words of a pattern's `( | )` lists match this way.
+    Prefix,
     Char,
 }
 

@@ -141,6 +141,8 @@ fn words_that_look_like_times_are_not() {
         "订单号",
         "等了3天",
         "下周一起",
+        "一点五匹的挂机",
+        "1点5倍",
     ] {
         let found = timexpr::find(&fold(text));
         let weekday = found.iter().any(|m| {

@@ -718,6 +718,10 @@ fn parse_clock(c: &[char], i: usize, has_context: bool) -> Option<(usize, i8, i8
     } else if c.get(k) == Some(&'整') {
         k += 1;
     } else if let Some((m_end, m)) = parse_number(c, k) {
+        // 一点五匹, 1点5倍: a decimal quantity, not a time of day.
+        if c.get(m_end).is_some_and(|n| "匹米倍斤寸升级折元块万吨克度".contains(*n)) {
+            return None;
+        }
         // 5点1刻 / 5点30 / 5点30分; but not 5点 3个工作日 — a unit after it
         // means the number belongs to something else.
         if m <= 59 && !c.get(m_end).is_some_and(|n| "个天小号日月周".contains(*n)) {

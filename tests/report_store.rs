@@ -229,7 +229,8 @@ fn promises_and_hotspots_commands_read_run_folders() {
             );
         }
         let status = promise["status"].as_str().unwrap();
-        assert!(["kept", "broken", "pending"].contains(&status));
+        // Visits, deliveries, refunds and SMS are unverifiable by a later call.
+        assert!(["kept", "broken", "pending", "unverifiable"].contains(&status));
         if status == "kept" {
             assert!(
                 promise["follow_up_call_id"].is_string(),

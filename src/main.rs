@@ -595,13 +595,9 @@ fn run(cli: Cli) -> Result<u8, String> {
             // What a promise is comes from the rubric's promise act, the
             // same one `promise_specific` scores.
             let rubric = load_rubric(&rubric)?;
-            callqa::promises::check_rubric(&rubric)
-                .map_err(|e| format!("{}: {e}", rubric.id()))?;
-            let follow = callqa::promises::follow_through_with(
-                &rubric,
-                &data.transcripts()?,
-                data.as_of()?,
-            );
+            callqa::promises::check_rubric(&rubric).map_err(|e| format!("{}: {e}", rubric.id()))?;
+            let follow =
+                callqa::promises::follow_through_with(&rubric, &data.transcripts()?, data.as_of()?);
             let text = match format {
                 TableFormat::Text => callqa::promises::render_text(&follow),
                 TableFormat::Json => callqa::promises::render_json(&follow),

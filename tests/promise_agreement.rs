@@ -54,8 +54,8 @@ fn check(r: &CompiledRubric, folder: &str, at_least: usize) -> Tally {
             .find(|i| i.id == "promise_specific")
             .map(|i| i.verdict)
             .expect("the rubric has promise_specific");
-        let promises = extract_promises_with(r, &t)
-            .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        let promises =
+            extract_promises_with(r, &t).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
         tally.calls += 1;
         tally.promises += promises.len();
         tally.with_deadline += promises.iter().filter(|p| p.deadline.is_some()).count();

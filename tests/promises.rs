@@ -33,7 +33,14 @@ fn run() -> FollowThrough {
 #[test]
 fn each_story_gets_its_status_deadline_and_follow_up_call() {
     let result = run();
-    let got: Vec<(&str, &str, Option<&str>, PromiseStatus, Option<&str>)> = result
+    type Row<'a> = (
+        &'a str,
+        &'a str,
+        Option<&'a str>,
+        PromiseStatus,
+        Option<&'a str>,
+    );
+    let got: Vec<Row> = result
         .promises
         .iter()
         .map(|p| {

@@ -78,7 +78,10 @@ pub(crate) struct Acts {
 
 impl Acts {
     /// `None` when the rubric has no `follow_up_promise`.
-    pub(crate) fn find(rubric: &CompiledRubric, view: &crate::rubric::compile::CallView) -> Option<Acts> {
+    pub(crate) fn find(
+        rubric: &CompiledRubric,
+        view: &crate::rubric::compile::CallView,
+    ) -> Option<Acts> {
         let promises = rubric.find_act(view, PROMISE_ACT)?;
         let kinds = KIND_ACTS
             .iter()
@@ -96,9 +99,8 @@ impl Acts {
         self.kinds
             .iter()
             .find(|(_, hits)| {
-                hits.iter().any(|h| {
-                    h.utterance == hit.utterance && h.start < hit.end && hit.start < h.end
-                })
+                hits.iter()
+                    .any(|h| h.utterance == hit.utterance && h.start < hit.end && hit.start < h.end)
             })
             .map_or(PromiseKind::Contact, |(kind, _)| *kind)
     }
@@ -106,7 +108,12 @@ impl Acts {
 
 /// The promises of utterance `utterance` (transcript index) with text
 /// `text`, said at `said_at`.
-pub(crate) fn promises_in(acts: &Acts, utterance: usize, text: &str, said_at: &Zoned) -> Vec<Found> {
+pub(crate) fn promises_in(
+    acts: &Acts,
+    utterance: usize,
+    text: &str,
+    said_at: &Zoned,
+) -> Vec<Found> {
     let hits: Vec<&ActHit> = acts
         .promises
         .iter()
@@ -130,10 +137,13 @@ pub(crate) fn promises_in(acts: &Acts, utterance: usize, text: &str, said_at: &Z
         .collect();
     let promise_clauses: Vec<usize> = hits.iter().map(|h| locate.clause(h.start)).collect();
 
-    let mut found: Vec<(Found, usize, Option<(usize, usize)>)> = Vec::new();
+    // Each promise with its sentence and the (clause, time) that binds it.
+    let mut found: Vec<(Found, usize, TimeAt)> = Vec::new();
     for hit in &hits {
         let k = locate.clause(hit.start);
-        let k_end = locate.clause(hit.end.saturating_sub(1).max(hit.start)).max(k);
+        let k_end = locate
+            .clause(hit.end.saturating_sub(1).max(hit.start))
+            .max(k);
         let sentence = clauses[k].sentence;
         let offset = locate.offset_in(hit.start, k);
         let time = pick_time(&clauses, k, k_end, offset, &promise_clauses, said_at);
@@ -145,7 +155,8 @@ pub(crate) fn promises_in(acts: &Acts, utterance: usize, text: &str, said_at: &Z
             let t = &clauses[j].times[i];
             let resolved = timexpr::resolve(&t.spec, said_at);
             let words = original_span(
-                text.get(clauses[j].start..clauses[j].end).unwrap_or_default(),
+                text.get(clauses[j].start..clauses[j].end)
+                    .unwrap_or_default(),
                 &clauses[j].folded,
                 t.start,
                 t.end,
@@ -172,10 +183,9 @@ pub(crate) fn promises_in(acts: &Acts, utterance: usize, text: &str, said_at: &Z
         let last = time.map_or(k_end, |(j, _)| j.max(k_end));
         let kind = acts.kind_of(hit);
         // One promise per kind, sentence and time.
-        if let Some((prev, _, _)) = found.iter_mut().find(|(f, s, t)| {
+        if found.iter().any(|(f, s, t)| {
             f.kind == kind && *s == sentence && *t == time && f.time_expression == time_expression
         }) {
-            let _ = prev;
             continue;
         }
         let span = text
@@ -197,6 +207,9 @@ pub(crate) fn promises_in(acts: &Acts, utterance: usize, text: &str, said_at: &Z
     }
     found.into_iter().map(|(f, _, _)| f).collect()
 }
+
+/// A time expression by clause and its index there.
+type TimeAt = Option<(usize, usize)>;
 
 /// Maps characters of the normalised utterance text (the rubric's
 /// coordinates) to the clauses of the original text: both are counted in
@@ -270,7 +283,7 @@ fn pick_time(
     offset: usize,
     promise_clauses: &[usize],
     said_at: &Zoned,
-) -> Option<(usize, usize)> {
+) -> TimeAt {
     let usable = |j: usize, i: usize| {
         let t: &TimeMatch = &clauses[j].times[i];
         matches!(t.spec, Spec::LaterToday)
@@ -278,10 +291,16 @@ fn pick_time(
                 .is_some_and(|d| d.timestamp() > said_at.timestamp())
     };
     let in_clause = |j: usize| -> Vec<usize> {
-        (0..clauses[j].times.len()).filter(|&i| usable(j, i)).collect()
+        (0..clauses[j].times.len())
+            .filter(|&i| usable(j, i))
+            .collect()
     };
     let own = in_clause(k);
-    if let Some(&i) = own.iter().rev().find(|&&i| clauses[k].times[i].end <= offset) {
+    if let Some(&i) = own
+        .iter()
+        .rev()
+        .find(|&&i| clauses[k].times[i].end <= offset)
+    {
         return Some((k, i));
     }
     if let Some(&i) = own.first() {
@@ -518,4 +537,3 @@ fn original_span(original: &str, folded: &[char], a: usize, b: usize) -> String 
         _ => fallback(),
     }
 }
-

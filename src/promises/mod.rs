@@ -31,7 +31,9 @@ use serde::Serialize;
 use crate::rubric::CompiledRubric;
 use crate::transcript::Transcript;
 
-pub use follow::{agent_rates, follow_through, follow_through_with, AgentPromiseRate, UNKNOWN_AGENT};
+pub use follow::{
+    agent_rates, follow_through, follow_through_with, AgentPromiseRate, UNKNOWN_AGENT,
+};
 pub use render::{render_csv, render_json, render_text};
 
 /// What became of a promise.
@@ -214,8 +216,11 @@ pub(crate) fn builtin_rubric() -> CompiledRubric {
 
 /// Whether `rubric` can name promises (has `[matches.follow_up_promise]`).
 pub fn check_rubric(rubric: &CompiledRubric) -> Result<(), PromiseError> {
-    let empty = Transcript::from_json(r#"{"call_id":"-","utterances":[]}"#, std::path::Path::new("-"))
-        .expect("an empty transcript parses");
+    let empty = Transcript::from_json(
+        r#"{"call_id":"-","utterances":[]}"#,
+        std::path::Path::new("-"),
+    )
+    .expect("an empty transcript parses");
     let view = rubric.analyze(&empty);
     rubric
         .find_act(&view, extract::PROMISE_ACT)

@@ -544,7 +544,10 @@ fn promises_keep_the_original_words_and_their_kind() {
     // No time at all.
     let vague = said_by_agent("有结果了我们会尽快联系您", &said);
     assert_eq!(vague.len(), 1);
-    assert_eq!((vague[0].deadline.as_deref(), vague[0].due_at), (None, None));
+    assert_eq!(
+        (vague[0].deadline.as_deref(), vague[0].due_at),
+        (None, None)
+    );
     // Kinds.
     let kinds = |text: &str| -> Vec<PromiseKind> {
         said_by_agent(text, &said).iter().map(|p| p.kind).collect()
@@ -595,12 +598,10 @@ fn a_restated_promise_is_not_a_second_vague_one() {
 
 #[test]
 fn only_contact_promises_are_followed_and_others_are_unverifiable() {
-    let calls = [
-        call(
-            r#"{"call_id":"K1","agent_id":"A1","customer_id":"C1","started_at":"2026-11-20T09:30:00+08:00",
+    let calls = [call(
+        r#"{"call_id":"K1","agent_id":"A1","customer_id":"C1","started_at":"2026-11-20T09:30:00+08:00",
                 "utterances":[{"speaker":"agent","text":"明天上午给您安排师傅上门。退款三个工作日内给您退回到账。"}]}"#,
-        ),
-    ];
+    )];
     let result = follow_through(&calls, as_of("2026-12-31T00:00:00Z"));
     assert!(!result.promises.is_empty());
     for p in &result.promises {

@@ -719,7 +719,9 @@ fn parse_clock(c: &[char], i: usize, has_context: bool) -> Option<(usize, i8, i8
         k += 1;
     } else if let Some((m_end, m)) = parse_number(c, k) {
         // 一点五匹, 1点5倍: a decimal quantity, not a time of day.
-        if c.get(m_end).is_some_and(|n| "匹米倍斤寸升级折元块万吨克度".contains(*n)) {
+        if c.get(m_end)
+            .is_some_and(|n| "匹米倍斤寸升级折元块万吨克度".contains(*n))
+        {
             return None;
         }
         // 5点1刻 / 5点30 / 5点30分; but not 5点 3个工作日 — a unit after it
@@ -897,7 +899,10 @@ mod time_chars {
     fn cover_every_character_the_parsers_look_for() {
         for line in include_str!("timexpr.rs").lines() {
             let code = line.split("//").next().unwrap();
-            for c in code.chars().filter(|c| crate::text::is_cjk(*c) || *c == '〇') {
+            for c in code
+                .chars()
+                .filter(|c| crate::text::is_cjk(*c) || *c == '〇')
+            {
                 assert!(super::TIME_CHARS.contains(c), "TIME_CHARS lacks {c}");
             }
         }

@@ -383,7 +383,13 @@ pub fn agent_page(report: &Report<'_>, agent: &AgentStats) -> String {
         let _ = write!(
             body,
             r#"<p class="note" data-promise-counts="{} {} {}">Promises: {} kept, {} broken, {} pending, {} unverifiable (visits, deliveries, refunds, text messages: a later call cannot show them). Kept rate = kept ÷ (kept + broken).</p>"#,
-            rate.kept, rate.broken, rate.pending, rate.kept, rate.broken, rate.pending, rate.unverifiable
+            rate.kept,
+            rate.broken,
+            rate.pending,
+            rate.kept,
+            rate.broken,
+            rate.pending,
+            rate.unverifiable
         );
     }
     body.push_str("<h2>趋势 Trend</h2>");
@@ -809,9 +815,7 @@ pub fn promises_page(report: &Report<'_>) -> String {
         escape(&report.promises.as_of)
     );
     if all.is_empty() {
-        body.push_str(
-            r#"<p class="note">No promise was found in the agents' speech.</p>"#,
-        );
+        body.push_str(r#"<p class="note">No promise was found in the agents' speech.</p>"#);
     } else {
         body.push_str(&promise_rows(report, &all, depth, true));
     }

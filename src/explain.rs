@@ -66,7 +66,103 @@ pub fn explain_item(rubric: &CompiledRubric, def: &ItemDef) -> String {
     for line in rendered.lines() {
         let _ = writeln!(out, "  {line}");
     }
+    let definitions = definitions_used(rubric, &toml::Value::Table(rule));
+    if !definitions.is_empty() {
+        let _ = writeln!(out, "\nDefined in this rubric:");
+        out.push_str(&definitions);
+    }
     out
+}
+
+/// The named matches, patterns and phrase sets a rule refers to (and those
+/// they refer to in turn), each with its label and what it matches, so an
+/// analyst can read the whole rule without opening the rubric file.
+fn definitions_used(rubric: &CompiledRubric, rule: &toml::Value) -> String {
+    use std::collections::BTreeSet;
+    let file = &rubric.source.file;
+    let (mut matches, mut names) = (BTreeSet::new(), BTreeSet::new());
+    collect_references(rule, &mut matches, &mut names);
+    for m in matches.clone() {
+        if let Some(spec) = file.matches.get(&m) {
+            if let Ok(v) = toml::Value::try_from(spec) {
+                collect_references(&v, &mut matches, &mut names);
+            }
+        }
+    }
+    // Phrase sets named inside the patterns.
+    for name in names.clone() {
+        if let Some(p) = file.patterns.get(&name) {
+            for alt in &p.alternatives {
+                for e in crate::rubric::pattern::parse(alt.get_ref()).unwrap_or_default() {
+                    if let crate::rubric::pattern::AtomSpec::Set(set) = e.atom {
+                        names.insert(set);
+                    }
+                }
+            }
+        }
+    }
+    let mut out = String::new();
+    for m in &matches {
+        let Some(spec) = file.matches.get(m) else { continue };
+        let label = spec.label.as_deref().unwrap_or(m);
+        let sets: Vec<&str> = spec.any.iter().map(|s| s.get_ref().as_str()).collect();
+        let _ = writeln!(out, "  match {m} — {label}: any of {}", sets.join(", "));
+        if !spec.unless.is_empty() {
+            let unless: Vec<&str> = spec.unless.iter().map(|s| s.get_ref().as_str()).collect();
+            let _ = writeln!(out, "      unless the sentence has {}", unless.join(", "));
+        }
+        if let Some(r) = &spec.regex {
+            let _ = writeln!(out, "      or the regex {}", r.get_ref());
+        }
+        if let Some(r) = &spec.exclude {
+            let _ = writeln!(out, "      except in a sentence matching {}", r.get_ref());
+        }
+    }
+    for name in &names {
+        if let Some(p) = file.patterns.get(name) {
+            let label = p.label.as_deref().unwrap_or(name);
+            let _ = writeln!(out, "  pattern {name} — {label}:");
+            for alt in &p.alternatives {
+                let _ = writeln!(out, "      {}", alt.get_ref());
+            }
+        } else if let Some(set) = file.phrases.get(name) {
+            let label = set.label.as_deref().unwrap_or(name);
+            let shown: Vec<&str> = set.phrases.iter().take(12).map(String::as_str).collect();
+            let more = if set.phrases.len() > shown.len() {
+                format!(" … ({} in all)", set.phrases.len())
+            } else {
+                String::new()
+            };
+            let _ = writeln!(out, "  phrases {name} — {label}: {}{more}", shown.join("、"));
+        }
+    }
+    out
+}
+
+fn collect_references(
+    value: &toml::Value,
+    matches: &mut std::collections::BTreeSet<String>,
+    names: &mut std::collections::BTreeSet<String>,
+) {
+    match value {
+        toml::Value::Table(t) => {
+            for (key, v) in t {
+                match (key.as_str(), v) {
+                    ("use", toml::Value::String(s)) => {
+                        matches.insert(s.clone());
+                    }
+                    ("any" | "all" | "none" | "of" | "unless" | "backchannel", toml::Value::Array(a))
+                        if a.iter().all(toml::Value::is_str) =>
+                    {
+                        names.extend(a.iter().filter_map(|x| x.as_str().map(str::to_string)));
+                    }
+                    _ => collect_references(v, matches, names),
+                }
+            }
+        }
+        toml::Value::Array(a) => a.iter().for_each(|v| collect_references(v, matches, names)),
+        _ => {}
+    }
 }
 
 /// Every item, separated by a rule line.

@@ -127,8 +127,11 @@ enum Command {
         /// List every condition operator, one line each.
         #[arg(long, conflicts_with = "item")]
         operators: bool,
+        /// The token-pattern language: what a `[patterns.NAME]` sequence can say.
+        #[arg(long, conflicts_with_all = ["item", "operator", "operators", "all"])]
+        patterns: bool,
         /// Item id, e.g. greeting.
-        #[arg(required_unless_present_any = ["all", "operator", "operators"])]
+        #[arg(required_unless_present_any = ["all", "operator", "operators", "patterns"])]
         item: Option<String>,
     },
     /// Show the tokens and every phrase / regex hit of each utterance of a transcript.
@@ -419,8 +422,13 @@ fn run(cli: Cli) -> Result<u8, String> {
             all,
             operator,
             operators,
+            patterns,
             item,
         } => {
+            if patterns {
+                print!("{}", callqa::rubric::pattern::REFERENCE);
+                return Ok(0);
+            }
             if operators {
                 print!("{}", explain::list_operators());
                 return Ok(0);

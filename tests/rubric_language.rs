@@ -809,3 +809,17 @@ fn named_acts_are_found_by_name_for_other_stages() {
     assert_eq!((hits[0].start, hits[0].end), (3, 11));
     assert!(r.find_act(&view, "no_such_act").is_none());
 }
+
+#[test]
+fn explain_spells_out_the_patterns_and_sets_an_item_uses() {
+    let r = CompiledRubric::compile(rubric::load_builtin()).unwrap();
+    let ownership = &r.item("ownership").unwrap().def;
+    let text = callqa::explain::explain_item(&r, ownership);
+    let defined = text.split("Defined in this rubric:").nth(1).expect("a definitions section");
+    // the named match, the pattern it uses with its sequences, and the vocabulary inside it
+    assert!(defined.contains("match ownership_statement — ownership of the problem"), "{defined}");
+    assert!(defined.contains("pattern commitment — a commitment to act on the problem"), "{defined}");
+    assert!(defined.contains("self_reference commit_adverb"), "{defined}");
+    assert!(defined.contains("phrases action_verb"), "{defined}");
+    assert!(callqa::rubric::pattern::REFERENCE.contains("<deadline>"));
+}

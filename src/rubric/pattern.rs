@@ -1,46 +1,10 @@
-//! Token patterns: "a sequence of words like this", over the jieba words of
-//! an utterance's normalised text — the rubric language's answer to spaCy's
-//! rule-based `Matcher` and to the keyword-distance operators of commercial
-//! QA suites. A pattern is short enough to read aloud:
-//!
-//! ```toml
-//! [patterns.commitment]
-//! label = "a commitment to act on the problem"
-//! homophones = "exact"
-//! negation = "exclude"
-//! match = [
-//!   "self_reference soon? beneficiary? action_verb",
-//!   "(已经|已) beneficiary? action_verb",
-//! ]
-//! ```
-//!
-//! Each position of a sequence is one of:
-//!
-//! | written | matches |
-//! |---|---|
-//! | `action_verb` | a phrase of the phrase set `[phrases.action_verb]` (with the set's, or the pattern's, homophone tolerance) |
-//! | `(给您\|为您\|帮您)` | one of these words, on word boundaries |
-//! | `<verb>` | one word of a class: `verb`, `noun`, `name`, `place`, `organization`, `time_word`, `numeral`, `measure`, `pronoun`, `adverb`, `adjective`, `preposition`, `conjunction`, `particle` — or a raw jieba tag such as `<vn>` (a prefix: `<n>` is every noun tag) |
-//! | `<time>` | a time expression: 明天下午五点前, 24小时内, 3个工作日内, 下周一, 稍后 … |
-//! | `<deadline>` | a time expression that names a checkable time (not 稍后/待会儿) |
-//! | `_` | any one word |
-//!
-//! and may be followed by a quantifier: `?` (optional), `*` (0–10 times),
-//! `+` (1–10 times), `{n}`, `{m,n}` (at most 10). So `_{0,3}` is "up to three
-//! words of anything". Positions are separated by spaces (or `·`).
-//!
-//! A match lies inside one sentence (it never runs over 。！？), starts where
-//! its first position starts, and is the longest one from there; matches do
-//! not overlap. With `negation = "exclude"` a match is dropped when a
-//! negation cue of `[negation]` stands right before it (within the rubric's
-//! `scope_tokens`) or fills one of its `_` gaps (我们`没法`帮您处理 is not a
-//! commitment); `"only"` keeps just those.
-//!
-//! Patterns compile once into position lists over the rubric's phrase sets;
-//! matching walks them from each possible start with a bounded search, so
-//! the work per utterance is linear in its length.
+#![doc = include_str!("pattern.md")]
 
 use crate::rubric::schema::NegationMode;
+
+/// The reference of the pattern language (this module's documentation),
+/// printed by `callqa explain --patterns`.
+pub const REFERENCE: &str = include_str!("pattern.md");
 
 /// Quantifiers never repeat a position more than this: it keeps the search
 /// bounded and a pattern readable.

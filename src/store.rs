@@ -67,6 +67,9 @@ pub struct RubricVersion {
     pub items: Vec<ItemInfo>,
     /// When a run first used it (Unix seconds).
     pub first_seen_unix: i64,
+    /// The rubric file's text, so a report can compile the very rubric
+    /// that scored the calls (its promise act names the promises shown).
+    pub source_text: String,
 }
 
 impl RubricVersion {
@@ -458,7 +461,7 @@ fn rubric_versions_of(db: &CacheDb, out_dir_key: &str) -> Result<Vec<RubricVersi
     let action = "reading rubric versions";
     let mut statement = conn
         .prepare(
-            "SELECT rubric_sha256, rubric_id, title, version, pass_score, items_json, first_seen_unix \
+            "SELECT rubric_sha256, rubric_id, title, version, pass_score, items_json, first_seen_unix, source_text \
              FROM rubric_versions WHERE rubric_sha256 IN \
              (SELECT rubric_sha256 FROM run_log WHERE out_dir = ?1) ORDER BY first_seen_unix, rubric_sha256",
         )
@@ -474,6 +477,7 @@ fn rubric_versions_of(db: &CacheDb, out_dir_key: &str) -> Result<Vec<RubricVersi
                 pass_score: row.get(4)?,
                 items: serde_json::from_str(&items_json).unwrap_or_default(),
                 first_seen_unix: row.get(6)?,
+                source_text: row.get(7)?,
             })
         })
         .and_then(|rows| rows.collect::<Result<Vec<_>, _>>())

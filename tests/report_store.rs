@@ -192,6 +192,43 @@ fn runs_are_recorded_once_and_rubric_versions_coexist() {
             format!("{:.1}", card["score"].as_f64().unwrap())
         );
     }
+
+    // The report's promises come from the rubric that scored the calls: a
+    // version whose promise act leaves out calls and replies lists fewer.
+    let promise_rows = |report: &Path| {
+        fs::read_to_string(report.join("csv/promises.csv"))
+            .unwrap()
+            .lines()
+            .count()
+    };
+    let narrow = batch.path("narrow.toml");
+    let without_contact = builtin.replacen(
+        "unless = [\"promise_not_new\"]",
+        "unless = [\"promise_not_new\", \"promise_word\", \"contact_promise\"]",
+        1,
+    );
+    assert_ne!(without_contact, builtin, "the promise act has its unless line");
+    fs::write(&narrow, without_contact).unwrap();
+    let output = callqa(&["rescore", "--rubric", narrow.to_str().unwrap(), run_dir]);
+    assert!(matches!(output.status.code(), Some(0 | 1)));
+    let narrow_report = batch.path("report-narrow");
+    let output = callqa(&[
+        "report",
+        "--audio",
+        "none",
+        "--as-of",
+        AS_OF,
+        "--out",
+        narrow_report.to_str().unwrap(),
+        run_dir,
+    ]);
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        promise_rows(&narrow_report) < promise_rows(&latest),
+        "{} promise rows with the narrow rubric, {} with the standard one",
+        promise_rows(&narrow_report),
+        promise_rows(&latest)
+    );
 }
 
 #[test]

@@ -122,7 +122,7 @@ pub fn build(dataset: &Dataset, options: &SiteOptions) -> Result<SiteSummary, Si
         fs::create_dir_all(&dir).map_err(|source| SiteError::Folder { path: dir, source })?;
     }
     let transcripts = dataset.transcripts();
-    let promises = promises::follow_through(&transcripts, options.as_of);
+    let promises = promises::follow_through_with(&run_rubric(dataset), &transcripts, options.as_of);
     let promise_rates = promises::agent_rates(&promises)
         .into_iter()
         .map(|rate| (rate.agent_id.clone(), rate))
@@ -353,5 +353,28 @@ mod tests {
             relative_url(Path::new("/a"), Path::new("/a/b.wav")),
             "b.wav"
         );
+    }
+}
+
+/// The rubric that scored the shown calls, compiled from the text the run
+/// recorded, so promises on the pages come from the same promise act as the
+/// scorecards. Dictionaries are not recorded with a rubric: the built-in one
+/// stands in for `cs-dict.txt` and any other is left out (segmentation may
+/// then differ slightly). A rubric without a promise act, or one that no
+/// longer compiles, falls back to the built-in rubric.
+fn run_rubric(dataset: &Dataset) -> crate::rubric::CompiledRubric {
+    let text = &dataset.rubric.source_text;
+    let compiled = crate::rubric::parse(&dataset.rubric.label(), text, |name| {
+        let dictionary = if name == "cs-dict.txt" {
+            crate::rubric::BUILTIN_DICTIONARY.to_string()
+        } else {
+            String::new()
+        };
+        Ok((name.to_string(), dictionary))
+    })
+    .and_then(crate::rubric::CompiledRubric::compile);
+    match compiled {
+        Ok(rubric) if promises::check_rubric(&rubric).is_ok() => rubric,
+        _ => crate::rubric::load_and_compile(None).expect("the built-in rubric compiles"),
     }
 }

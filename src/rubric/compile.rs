@@ -546,7 +546,7 @@ impl Builder<'_> {
                             format!("@{name}#{k}.{j}"),
                             words.join("/"),
                             def.homophones,
-                            Boundary::Prefix,
+                            Boundary::Edge,
                             words,
                         )),
                         AtomSpec::Class(tags) => {
@@ -938,14 +938,15 @@ impl CompiledRubric {
                 continue;
             }
             let aligned = text.boundary[start] && text.boundary[end];
-            // A word of two or more characters may end inside a jieba word
-            // that merely starts with it (咨询 in 咨询点).
-            let prefix = text.boundary[start] && (aligned || end - start >= 2);
+            // A word of two or more characters may cut into a longer jieba
+            // word at one end (咨询 in 咨询点, 退款 in 全额退款).
+            let edge = aligned
+                || (end - start >= 2 && (text.boundary[start] || text.boundary[end]));
             for &(set, phrase) in &self.text_matcher.owners[m.pattern().as_usize()] {
                 let info = &self.sets[set as usize];
                 let fits = match info.boundary {
                     Boundary::Token => aligned,
-                    Boundary::Prefix => prefix,
+                    Boundary::Edge => edge,
                     Boundary::Char => true,
                 };
                 if !fits {
@@ -975,7 +976,14 @@ impl CompiledRubric {
                     || (text.boundary[end] && !self.inside_known_word(text, start));
                 for &(set, phrase) in &matcher.owners[m.pattern().as_usize()] {
                     let info = &self.sets[set as usize];
-                    if info.boundary == Boundary::Token && !aligned {
+                    let fits = match info.boundary {
+                        Boundary::Token => aligned,
+                        Boundary::Edge => {
+                            aligned || (end - start >= 2 && (text.boundary[start] || text.boundary[end]))
+                        }
+                        Boundary::Char => true,
+                    };
+                    if !fits {
                         continue;
                     }
                     let dup = hits

@@ -207,10 +207,11 @@ pub enum NegationMode {
 pub enum Boundary {
     #[default]
     Token,
-    /// Starts on a word boundary; a phrase of two or more characters may
-    /// end inside a longer jieba word that begins with it (咨询 in 咨询点).
-    /// The words of a pattern's `( | )` lists match this way.
-    Prefix,
+    /// A phrase of two or more characters needs a word boundary at one of
+    /// its ends only: it may cut into a longer jieba word at the other (咨询
+    /// in 咨询点, 退款 in 全额退款). The words of a pattern's `( | )` lists
+    /// match this way.
+    Edge,
     Char,
 }
 

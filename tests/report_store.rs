@@ -91,17 +91,21 @@ fn runs_are_recorded_once_and_rubric_versions_coexist() {
         )
         .unwrap();
     let run_dir = batch.run_dir.to_str().unwrap();
+    // The report of the version shown by default, without audio, as of AS_OF.
+    let report = |out: &Path| {
+        callqa(&[
+            "report",
+            "--audio",
+            "none",
+            "--as-of",
+            AS_OF,
+            "--out",
+            out.to_str().unwrap(),
+            run_dir,
+        ])
+    };
     let latest = batch.path("report-latest");
-    let output = callqa(&[
-        "report",
-        "--audio",
-        "none",
-        "--as-of",
-        AS_OF,
-        "--out",
-        latest.to_str().unwrap(),
-        run_dir,
-    ]);
+    let output = report(&latest);
     assert!(
         output.status.success(),
         "{}",
@@ -147,16 +151,7 @@ fn runs_are_recorded_once_and_rubric_versions_coexist() {
 
     // The same data and as-of time give byte-identical pages.
     let again = batch.path("report-again");
-    callqa(&[
-        "report",
-        "--audio",
-        "none",
-        "--as-of",
-        AS_OF,
-        "--out",
-        again.to_str().unwrap(),
-        run_dir,
-    ]);
+    report(&again);
     for page in [
         "index.html",
         "promises.html",
@@ -212,16 +207,7 @@ fn runs_are_recorded_once_and_rubric_versions_coexist() {
     let output = callqa(&["rescore", "--rubric", narrow.to_str().unwrap(), run_dir]);
     assert!(matches!(output.status.code(), Some(0 | 1)));
     let narrow_report = batch.path("report-narrow");
-    let output = callqa(&[
-        "report",
-        "--audio",
-        "none",
-        "--as-of",
-        AS_OF,
-        "--out",
-        narrow_report.to_str().unwrap(),
-        run_dir,
-    ]);
+    let output = report(&narrow_report);
     assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
     assert!(
         promise_rows(&narrow_report) < promise_rows(&latest),

@@ -228,7 +228,8 @@ pub struct Builder<'a> {
     inline_count: usize,
     /// Problems that do not stop scoring but that `callqa lint` rejects.
     lint: Vec<String>,
-    /// Sets that conditions name (the rest only feed patterns).
+    /// Per set: the roles (bits of [`role_mask`]) of the conditions that
+    /// name it; a set no condition names only feeds patterns.
     roles_of_set: HashMap<u16, u8>,
 }
 
@@ -456,7 +457,6 @@ impl<'a> Builder<'a> {
 #[derive(Default)]
 struct PatternNeeds {
     word_classes: bool,
-    time: bool,
 }
 
 impl Builder<'_> {
@@ -563,10 +563,7 @@ impl Builder<'_> {
                                     .collect(),
                             )
                         }
-                        AtomSpec::Time { specific } => {
-                            needs.time = true;
-                            Atom::Time { specific }
-                        }
+                        AtomSpec::Time { specific } => Atom::Time { specific },
                         AtomSpec::AnyWord => Atom::AnyWord,
                     };
                     if let (Atom::Set(s), true) = (&atom, spec.min >= 1) {
@@ -625,6 +622,19 @@ impl Builder<'_> {
         let header = format!("[{table}.{key}]");
         let at = self.text.find(&header).unwrap_or(0);
         at..at
+    }
+}
+
+/// Whether a hit of match-text characters `[start, end)` sits on the word
+/// boundaries its set asks for. `aligned` is the pass's own notion of a
+/// whole-word hit (strict for written words, relaxed for homophones); an
+/// `edge` phrase of two or more characters also passes with a boundary at
+/// one end only (咨询 in 咨询点, 退款 in 全额退款).
+fn fits_boundary(boundary: Boundary, aligned: bool, text: &AnalyzedText, start: usize, end: usize) -> bool {
+    match boundary {
+        Boundary::Token => aligned,
+        Boundary::Edge => aligned || (end - start >= 2 && (text.boundary[start] || text.boundary[end])),
+        Boundary::Char => true,
     }
 }
 
@@ -938,18 +948,9 @@ impl CompiledRubric {
                 continue;
             }
             let aligned = text.boundary[start] && text.boundary[end];
-            // A word of two or more characters may cut into a longer jieba
-            // word at one end (咨询 in 咨询点, 退款 in 全额退款).
-            let edge = aligned
-                || (end - start >= 2 && (text.boundary[start] || text.boundary[end]));
             for &(set, phrase) in &self.text_matcher.owners[m.pattern().as_usize()] {
                 let info = &self.sets[set as usize];
-                let fits = match info.boundary {
-                    Boundary::Token => aligned,
-                    Boundary::Edge => edge,
-                    Boundary::Char => true,
-                };
-                if !fits {
+                if !fits_boundary(info.boundary, aligned, text, start, end) {
                     continue;
                 }
                 hits.push(PhraseHit {
@@ -976,14 +977,7 @@ impl CompiledRubric {
                     || (text.boundary[end] && !self.inside_known_word(text, start));
                 for &(set, phrase) in &matcher.owners[m.pattern().as_usize()] {
                     let info = &self.sets[set as usize];
-                    let fits = match info.boundary {
-                        Boundary::Token => aligned,
-                        Boundary::Edge => {
-                            aligned || (end - start >= 2 && (text.boundary[start] || text.boundary[end]))
-                        }
-                        Boundary::Char => true,
-                    };
-                    if !fits {
+                    if !fits_boundary(info.boundary, aligned, text, start, end) {
                         continue;
                     }
                     let dup = hits

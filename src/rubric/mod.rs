@@ -128,19 +128,22 @@ pub fn load_path(path: &Path) -> Result<RubricSource, RubricError> {
 /// The built-in `cs-standard` rubric.
 pub fn load_builtin() -> RubricSource {
     parse(BUILTIN_NAME, BUILTIN_RUBRIC, |name| {
-        if name == "cs-dict.txt" {
-            Ok((
-                "rubrics/cs-dict.txt".to_string(),
-                BUILTIN_DICTIONARY.to_string(),
-            ))
-        } else {
-            Err(RubricError::Invalid {
-                origin: BUILTIN_NAME.into(),
-                message: format!("unknown built-in dictionary `{name}`"),
-            })
-        }
+        builtin_dictionary(name).ok_or_else(|| RubricError::Invalid {
+            origin: BUILTIN_NAME.into(),
+            message: format!("unknown built-in dictionary `{name}`"),
+        })
     })
     .expect("the built-in rubric parses (checked by tests)")
+}
+
+/// The dictionary built into the binary under `name`, as (origin, text).
+pub fn builtin_dictionary(name: &str) -> Option<(String, String)> {
+    (name == "cs-dict.txt").then(|| {
+        (
+            "rubrics/cs-dict.txt".to_string(),
+            BUILTIN_DICTIONARY.to_string(),
+        )
+    })
 }
 
 /// Loads `path`, or the built-in rubric when `path` is `None`, and compiles it.

@@ -365,12 +365,8 @@ mod tests {
 fn run_rubric(dataset: &Dataset) -> crate::rubric::CompiledRubric {
     let text = &dataset.rubric.source_text;
     let compiled = crate::rubric::parse(&dataset.rubric.label(), text, |name| {
-        let dictionary = if name == "cs-dict.txt" {
-            crate::rubric::BUILTIN_DICTIONARY.to_string()
-        } else {
-            String::new()
-        };
-        Ok((name.to_string(), dictionary))
+        Ok(crate::rubric::builtin_dictionary(name)
+            .unwrap_or_else(|| (name.to_string(), String::new())))
     })
     .and_then(crate::rubric::CompiledRubric::compile);
     match compiled {

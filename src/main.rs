@@ -11,7 +11,9 @@ use clap::{Args, Parser, Subcommand};
 use callqa::batch;
 use callqa::check;
 use callqa::explain;
-use callqa::report::{self, Format};
+// Text from input (ids, file names, messages quoting them) reaches the
+// terminal only through `visible`: no escape codes from a manifest.
+use callqa::report::{self, visible, visible_lines, Format};
 use callqa::rubric::{self, CompiledRubric};
 use callqa::transcript::collect_inputs;
 
@@ -83,6 +85,11 @@ enum Command {
         /// name) instead of running Whisper: vendor transcripts, or ground truth.
         #[arg(long, value_name = "DIR")]
         transcripts: Option<PathBuf>,
+        /// Score the part that is there of a recording whose data was cut short
+        /// (by default a truncated WAV is an error row: a call cut short looks
+        /// like a call without its closing).
+        #[arg(long)]
+        accept_truncated: bool,
         /// Recordings: WAV files, folders, or manifest CSV files.
         #[arg(required = true, value_name = "INPUT")]
         inputs: Vec<PathBuf>,
@@ -258,7 +265,7 @@ impl DataArgs {
             for path in paths {
                 match callqa::transcript::Transcript::from_path(&path) {
                     Ok(t) => transcripts.push(t),
-                    Err(e) => eprintln!("callqa: error: {e}"),
+                    Err(e) => eprintln!("callqa: error: {}", visible_lines(&e.to_string())),
                 }
             }
         }
@@ -315,7 +322,7 @@ fn main() -> ExitCode {
     match run(cli) {
         Ok(code) => ExitCode::from(code),
         Err(message) => {
-            eprintln!("callqa: error: {message}");
+            eprintln!("callqa: error: {}", visible_lines(&message));
             ExitCode::from(2)
         }
     }
@@ -352,7 +359,7 @@ fn run(cli: Cli) -> Result<u8, String> {
             let rows = batch::score_files(&rubric, &files, jobs);
             for row in &rows {
                 if let Err(message) = &row.result {
-                    eprintln!("callqa: error: {message}");
+                    eprintln!("callqa: error: {}", visible_lines(message));
                 }
             }
             let stdout = io::stdout();
@@ -490,6 +497,7 @@ fn run(cli: Cli) -> Result<u8, String> {
             db,
             quiet,
             transcripts,
+            accept_truncated,
             inputs,
         } => {
             use callqa::asr::{
@@ -500,6 +508,7 @@ fn run(cli: Cli) -> Result<u8, String> {
             let rubric = load_rubric(&rubric)?;
             let mut options = RunOptions::new(inputs, out);
             options.db_path = db;
+            options.decode.accept_truncated = accept_truncated;
             options.agent_channel_default = agent_channel
                 .parse()
                 .map_err(|e| format!("--agent-channel: {e}"))?;
@@ -579,10 +588,10 @@ fn run(cli: Cli) -> Result<u8, String> {
             };
             let summary = callqa::site::build(&dataset, &options).map_err(|e| e.to_string())?;
             for problem in &summary.audio_problems {
-                eprintln!("callqa: warning: {problem}");
+                eprintln!("callqa: warning: {}", visible_lines(problem));
             }
             for id in &dataset.duplicates {
-                eprintln!("callqa: warning: call {id} is in more than one run folder; the first folder's is shown");
+                eprintln!("callqa: warning: call {} is in more than one run folder; the first folder's is shown", visible(id));
             }
             eprintln!(
                 "callqa: report of {} call(s), {} agent(s), rubric {}: {} pages, {} recording(s) copied → {}",

@@ -152,8 +152,8 @@ fn a_file_cut_inside_its_data_says_how_much_is_missing() {
         "expected and found bytes: {message}"
     );
     assert!(
-        message.contains("accept_truncated"),
-        "the message names the way out: {message}"
+        message.contains("callqa run --accept-truncated"),
+        "the message names the way out, a flag the user can run: {message}"
     );
 }
 

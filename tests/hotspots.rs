@@ -224,11 +224,11 @@ fn renderings_are_byte_identical_for_the_same_input() {
     assert_eq!(render_csv(&first), render_csv(&second));
 
     let csv = render_csv(&first);
-    assert!(csv.starts_with("\u{feff}period,rank,phrase,score,calls,mentions,example_call_ids\n"));
+    assert!(csv.starts_with("\u{feff}period,rank,phrase,score,calls,mentions,example_call_ids\r\n"));
     let rows = first.overall.len() + first.weeks.iter().map(|w| w.hotspots.len()).sum::<usize>();
     assert_eq!(csv.lines().count(), 1 + rows);
     assert!(csv.contains("\noverall,3,重复扣费,"));
-    assert!(csv.contains(",4,5,hs-w49-02 hs-w47-01 hs-w47-02\n"));
+    assert!(csv.contains(",4,5,hs-w49-02 hs-w47-01 hs-w47-02\r\n"));
     assert!(csv.contains("\n2026-W49,1,快递没送到,"));
 
     let text = render_text(&first);

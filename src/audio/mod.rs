@@ -41,10 +41,13 @@
 //!   mixing would lose the one-speaker-per-channel separation the rest of the
 //!   pipeline relies on. The limit is [`DecodeOptions::max_channels`].
 //! * A data chunk cut short is an error (`TruncatedData`, with the bytes
-//!   expected and found) unless [`DecodeOptions::accept_truncated`] is set,
-//!   because a call cut short looks like a call without its closing and
-//!   would be scored as one. With the option, the part that is there is
-//!   decoded and [`SourceInfo::truncated`] records the shortfall.
+//!   expected and found) unless [`DecodeOptions::accept_truncated`] is set
+//!   (`callqa run --accept-truncated`, which the message names), because a
+//!   call cut short looks like a call without its closing and would be
+//!   scored as one. With the option, the part that is there is decoded and
+//!   [`SourceInfo::truncated`] records the shortfall. A declared size above
+//!   [`MAX_PLAUSIBLE_DATA_BYTES`] (an RF64 header saying 2^62 bytes) is
+//!   reported as a corrupt header rather than a recording cut short.
 //! * A data size of 0 or 0xFFFFFFFF (streaming recorders) means "to the end
 //!   of the file", not empty.
 //! * A silent recording (every sample below −60 dBFS on every channel) is an
@@ -61,7 +64,7 @@ mod wav;
 
 use std::path::Path;
 
-pub use error::{AudioError, SUPPORTED_ENCODINGS};
+pub use error::{AudioError, ACCEPT_TRUNCATED_FLAG, MAX_PLAUSIBLE_DATA_BYTES, SUPPORTED_ENCODINGS};
 pub use g711::{ALAW_TO_LINEAR, MULAW_TO_LINEAR};
 pub use level::{
     amplitude_to_dbfs, frame_levels_dbfs, rms_dbfs, ChannelLevel, DEFAULT_SILENCE_THRESHOLD_DBFS,

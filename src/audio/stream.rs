@@ -487,7 +487,10 @@ impl<R: Read> Iterator for AudioStream<R> {
 }
 
 fn frames_to_ms(frames: u64, rate: u32) -> u64 {
-    (frames * 1000 + u64::from(rate) / 2) / u64::from(rate)
+    // In u128: a header may declare 2^62 bytes, and `frames * 1000` must
+    // not wrap to a length of "0 ms".
+    let ms = (u128::from(frames) * 1000 + u128::from(rate) / 2) / u128::from(rate);
+    u64::try_from(ms).unwrap_or(u64::MAX)
 }
 
 fn empty_detail(bytes: u64, format: &WavFormat) -> String {

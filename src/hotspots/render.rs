@@ -1,12 +1,14 @@
 //! Exporters of a [`HotspotReport`]: a text report for reading in a terminal
-//! or pasting into mail, pretty JSON, and CSV with a UTF-8 BOM so that Excel
-//! opens the Chinese text correctly.
+//! or pasting into mail, pretty JSON, and CSV for Excel (the one row shape of
+//! a hotspot, also the report's `hotspots.csv`).
 
 use std::fmt::Write as _;
 
 use super::{Hotspot, HotspotReport};
+use crate::report::{visible, Table};
 
-/// The report as aligned text: overall, then week by week.
+/// The report as aligned text: overall, then week by week; ids and quoted
+/// speech through [`visible`] (terminal-safe).
 pub fn render_text(report: &HotspotReport) -> String {
     let mut out = String::new();
     let _ = write!(
@@ -19,7 +21,7 @@ pub fn render_text(report: &HotspotReport) -> String {
             out,
             ", {} without a date ({})",
             report.undated_calls.len(),
-            report.undated_calls.join(" ")
+            visible(&report.undated_calls.join(" "))
         );
     }
     out.push_str("\n\n");
@@ -43,7 +45,7 @@ fn table(out: &mut String, hotspots: &[Hotspot]) {
     }
     let phrase_width = hotspots
         .iter()
-        .map(|h| display_width(&h.phrase))
+        .map(|h| display_width(&visible(&h.phrase)))
         .max()
         .unwrap_or(0)
         .max(display_width("phrase"));
@@ -61,18 +63,23 @@ fn table(out: &mut String, hotspots: &[Hotspot]) {
             out,
             "  {:>4}  {}  {:>5}  {:>8}  {:>7.3}  {}",
             index + 1,
-            pad(&hotspot.phrase, phrase_width),
+            pad(&visible(&hotspot.phrase), phrase_width),
             hotspot.calls,
             hotspot.mentions,
             hotspot.score,
-            hotspot.example_call_ids.join(" ")
+            visible(&hotspot.example_call_ids.join(" "))
         );
         for (call_id, snippet) in hotspot
             .example_call_ids
             .iter()
             .zip(&hotspot.example_snippets)
         {
-            let _ = writeln!(out, "        {call_id}: 「{snippet}」");
+            let _ = writeln!(
+                out,
+                "        {}: 「{}」",
+                visible(call_id),
+                visible(snippet)
+            );
         }
     }
 }
@@ -110,11 +117,12 @@ pub fn render_json(report: &HotspotReport) -> String {
 }
 
 /// One row per hotspot: `period` ("overall" or the ISO week), `rank`,
-/// `phrase`, `score`, `calls`, `mentions`, `example_call_ids` (space
-/// separated); UTF-8 with a BOM for Excel.
+/// `phrase`, `score` (3 decimals, as the text report shows it), `calls`,
+/// `mentions`, `example_call_ids` (space separated); through the one CSV
+/// writer ([`crate::report::write_table`]: BOM, CRLF, formula guard). The
+/// report's `csv/hotspots.csv` is this same table.
 pub fn render_csv(report: &HotspotReport) -> String {
-    let mut writer = csv::Writer::from_writer(Vec::new());
-    let mut rows: Vec<Vec<String>> = vec![[
+    let mut table = Table::new(&[
         "period",
         "rank",
         "phrase",
@@ -122,9 +130,7 @@ pub fn render_csv(report: &HotspotReport) -> String {
         "calls",
         "mentions",
         "example_call_ids",
-    ]
-    .map(String::from)
-    .to_vec()];
+    ]);
     let periods = std::iter::once(("overall", &report.overall)).chain(
         report
             .weeks
@@ -133,23 +139,16 @@ pub fn render_csv(report: &HotspotReport) -> String {
     );
     for (period, hotspots) in periods {
         for (index, hotspot) in hotspots.iter().enumerate() {
-            rows.push(vec![
+            table.rows.push(vec![
                 period.to_string(),
                 (index + 1).to_string(),
                 hotspot.phrase.clone(),
-                hotspot.score.to_string(),
+                format!("{:.3}", hotspot.score),
                 hotspot.calls.to_string(),
                 hotspot.mentions.to_string(),
                 hotspot.example_call_ids.join(" "),
             ]);
         }
     }
-    for row in rows {
-        // Writing to a Vec cannot fail.
-        let _ = writer.write_record(&row);
-    }
-    let bytes = writer.into_inner().unwrap_or_default();
-    let mut out = String::from("\u{feff}");
-    out.push_str(&String::from_utf8_lossy(&bytes));
-    out
+    table.to_csv_string()
 }

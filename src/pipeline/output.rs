@@ -3,7 +3,7 @@
 //! ```text
 //! DIR/transcripts/<call_id>.json   transcript contract + call metadata + `asr` stamp
 //! DIR/scorecards.jsonl             one scorecard (or error row) per input, input order
-//! DIR/scorecards.csv               UTF-8 with BOM, one row per call × item
+//! DIR/scorecards.csv               one row per call × item (report::CsvExporter: BOM, CRLF, formula guard)
 //! DIR/errors.jsonl                 one error row per failed input (empty file if none)
 //! DIR/summary.json                 counts, rates, per-item verdicts, errors, timing
 //! ```
@@ -131,7 +131,7 @@ pub fn write_reports(
 
     let csv_path = out_dir.join(SCORECARDS_CSV);
     let mut csv = Vec::new();
-    in_memory(&csv_path, CsvExporter { bom: true }.write(rows, &mut csv))?;
+    in_memory(&csv_path, CsvExporter.write(rows, &mut csv))?;
     write_atomically(&csv_path, &csv)?;
 
     let mut error_lines = Vec::new();

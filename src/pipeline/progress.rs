@@ -10,6 +10,8 @@ use std::time::{Duration, Instant};
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
+use crate::report::{visible, visible_lines};
+
 /// How to show progress.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum ProgressMode {
@@ -95,7 +97,11 @@ impl Progress {
     }
 
     /// A call finished; `outcome` is a few words, e.g. `score 86.7 passed`.
+    /// Both may quote input (a call id, a file name in an error), so they
+    /// are shown through [`visible`]: no escape code from a manifest
+    /// reaches the terminal.
     pub fn call_finished(&self, call: &str, outcome: &str) {
+        let (call, outcome) = (visible(call), visible_lines(outcome));
         let done = self.done.fetch_add(1, Ordering::SeqCst) + 1;
         match &self.display {
             Display::Bar(bar) => {

@@ -1,9 +1,12 @@
 //! The exporters of `callqa promises`: a text listing for a terminal, a JSON
-//! list of promise objects for scripts, and CSV for Excel.
+//! list of promise objects for scripts, and CSV for Excel (the one row shape
+//! of a promise, also the report's `promises.csv`).
 
 use super::{FollowThrough, Promise, PromiseStatus};
+use crate::report::{visible, Table};
 
 /// One block per promise and a summary line; skipped calls at the end.
+/// Ids and quoted speech go through [`visible`] (terminal-safe).
 pub fn render_text(result: &FollowThrough) -> String {
     let count = |s: PromiseStatus| result.promises.iter().filter(|p| p.status == s).count();
     let mut out = format!(
@@ -25,23 +28,27 @@ pub fn render_text(result: &FollowThrough) -> String {
             "{:<7} {} {} (agent {}, customer {}){at}\n",
             p.status.as_str().to_uppercase(),
             p.kind.as_str(),
-            p.call_id,
-            p.agent_id.as_deref().unwrap_or("?"),
-            p.customer_id.as_deref().unwrap_or("?"),
+            visible(&p.call_id),
+            visible(p.agent_id.as_deref().unwrap_or("?")),
+            visible(p.customer_id.as_deref().unwrap_or("?")),
         ));
-        out.push_str(&format!("        “{}”\n", p.text));
+        out.push_str(&format!("        “{}”\n", visible(&p.text)));
         let time = match (&p.deadline, p.time_expression.as_str()) {
             (Some(deadline), words) => format!("{words} → deadline {deadline}"),
             (None, "") => "no time given (vague)".to_string(),
             (None, words) => format!("{words} → no deadline (vague)"),
         };
-        out.push_str(&format!("        {time}\n"));
-        out.push_str(&format!("        {}\n", p.reason));
+        out.push_str(&format!("        {}\n", visible(&time)));
+        out.push_str(&format!("        {}\n", visible(&p.reason)));
     }
     if !result.skipped.is_empty() {
         out.push_str(&format!("\nskipped {} call(s):\n", result.skipped.len()));
         for s in &result.skipped {
-            out.push_str(&format!("  {}: {}\n", s.call_id, s.reason));
+            out.push_str(&format!(
+                "  {}: {}\n",
+                visible(&s.call_id),
+                visible(&s.reason)
+            ));
         }
     }
     out
@@ -74,17 +81,15 @@ const CSV_HEADER: [&str; 17] = [
     "reason",
 ];
 
-/// UTF-8 with a byte-order mark so Excel shows the Chinese text, one header
-/// row, one row per promise.
+/// One header row and one row per promise, through the one CSV writer
+/// ([`crate::report::write_table`]: BOM, CRLF, formula guard). The report's
+/// `csv/promises.csv` is this same table.
 pub fn render_csv(result: &FollowThrough) -> String {
-    let mut writer = csv::Writer::from_writer(Vec::new());
-    // Writing to memory cannot fail short of allocation failure.
-    let _ = writer.write_record(CSV_HEADER);
-    for p in &result.promises {
-        let _ = writer.write_record(row(p));
-    }
-    let bytes = writer.into_inner().unwrap_or_default();
-    format!("\u{feff}{}", String::from_utf8_lossy(&bytes))
+    let mut table = Table::new(&CSV_HEADER);
+    table
+        .rows
+        .extend(result.promises.iter().map(|p| row(p).to_vec()));
+    table.to_csv_string()
 }
 
 fn row(p: &Promise) -> [String; 17] {

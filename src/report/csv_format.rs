@@ -1,17 +1,110 @@
-//! `--format csv`: one row per call and item (a long table that pivots well
-//! in a spreadsheet); an input that could not be scored is one row with
-//! `error` filled in.
+//! The one CSV writer of callqa, and the scorecard table.
+//!
+//! Every CSV callqa produces goes through [`write_table`]: `run`'s
+//! `scorecards.csv`, `score -f csv`, `promises -f csv`, `hotspots -f csv`
+//! and the report's exports. Each dataset has one row shape, defined once
+//! beside its data ([`scorecard_table`] here, the promise and hotspot tables
+//! in their modules, the report's call/agent/item tables in
+//! `site::exports`); this module decides how any table becomes bytes:
+//!
+//! - UTF-8 with a byte-order mark: without it Excel reads the Chinese text
+//!   as the ANSI code page (mojibake);
+//! - CRLF line ends, as RFC 4180 and Excel write them;
+//! - quoting by the `csv` crate (fields with `,`, `"`, CR or LF);
+//! - the formula guard of [`guard_cell`].
+//!
+//! `--format csv` on `score` is one row per call and item (a long table that
+//! pivots well in a spreadsheet); an input that could not be scored is one
+//! row with `error` filled in.
 
+use std::borrow::Cow;
 use std::io::{self, Write};
 
 use super::Exporter;
 use crate::batch::Row;
 use crate::score::Evidence;
 
-pub struct CsvExporter {
-    /// Prefix a UTF-8 byte-order mark so spreadsheet programs read Chinese correctly.
-    pub bom: bool,
+/// The UTF-8 byte-order mark every CSV starts with.
+pub const BOM: &str = "\u{feff}";
+
+/// A header and rows of cells: what a dataset hands to [`write_table`].
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Table {
+    pub header: Vec<String>,
+    pub rows: Vec<Vec<String>>,
 }
+
+impl Table {
+    pub fn new(header: &[&str]) -> Table {
+        Table {
+            header: header.iter().map(|h| h.to_string()).collect(),
+            rows: Vec::new(),
+        }
+    }
+
+    /// The whole file as text (BOM, CRLF, guarded cells).
+    pub fn to_csv_string(&self) -> String {
+        let mut bytes = Vec::new();
+        // Writing to memory fails only on allocation failure, which aborts.
+        let _ = write_table(self, &mut bytes);
+        // Every cell is a &str, so the output is UTF-8.
+        String::from_utf8(bytes).unwrap_or_default()
+    }
+}
+
+/// Writes `table` as Excel-ready CSV (see the module documentation).
+pub fn write_table(table: &Table, out: &mut dyn Write) -> io::Result<()> {
+    out.write_all(BOM.as_bytes())?;
+    let mut writer = csv::WriterBuilder::new()
+        .terminator(csv::Terminator::CRLF)
+        .from_writer(out);
+    writer.write_record(
+        table
+            .header
+            .iter()
+            .map(|cell| guard_cell(cell).into_owned()),
+    )?;
+    for row in &table.rows {
+        writer.write_record(row.iter().map(|cell| guard_cell(cell).into_owned()))?;
+    }
+    writer.flush()?;
+    Ok(())
+}
+
+/// A cell as it goes into the file: prefixed with `'` when a spreadsheet
+/// would read it as a formula.
+///
+/// Why: Excel, LibreOffice and Google Sheets evaluate a cell that starts
+/// with `=`, `+`, `-` or `@` as a formula, and a tab or carriage return in
+/// front does not stop them. Call ids, agent ids and transcript text come
+/// from outside (a manifest, a vendor, what a caller said), so a cell like
+/// `=HYPERLINK("http://…","点这里")` or `@SUM(…)` would run in the
+/// supervisor's spreadsheet (CSV injection). OWASP's advice is to prefix
+/// such cells with a single quote, which the spreadsheet shows as text.
+///
+/// Plain numbers are left alone: `-3.5` or `+12` is a number literal to a
+/// spreadsheet, not a formula, and callqa's own numeric columns (a negative
+/// delta, for one) must stay numbers that sum and sort. "Plain" means an
+/// optional sign, ASCII digits and at most one decimal point with digits on
+/// both sides; anything else (`-1+2`, `+86 138…`, `-inf`, `1e5`) is guarded.
+pub fn guard_cell(cell: &str) -> Cow<'_, str> {
+    if cell.starts_with(['=', '+', '-', '@', '\t', '\r']) && !is_plain_number(cell) {
+        Cow::Owned(format!("'{cell}"))
+    } else {
+        Cow::Borrowed(cell)
+    }
+}
+
+fn is_plain_number(cell: &str) -> bool {
+    let digits = cell.strip_prefix(['+', '-']).unwrap_or(cell);
+    let mut parts = digits.splitn(2, '.');
+    let whole = parts.next().unwrap_or("");
+    let all_digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    all_digits(whole) && parts.next().is_none_or(all_digits)
+}
+
+/// `score -f csv` and `run`'s `scorecards.csv` (the same table).
+pub struct CsvExporter;
 
 const HEADER: [&str; 16] = [
     "call_id",
@@ -49,56 +142,93 @@ pub fn evidence_cell(evidence: &[Evidence]) -> String {
         .join(" | ")
 }
 
-impl Exporter for CsvExporter {
-    fn write(&self, rows: &[Row], out: &mut dyn Write) -> io::Result<()> {
-        if self.bom {
-            out.write_all("\u{feff}".as_bytes())?;
-        }
-        let mut w = csv::Writer::from_writer(out);
-        w.write_record(HEADER)?;
-        for row in rows {
-            let file = row.file.display().to_string();
-            match &row.result {
-                Ok(card) => {
-                    for item in &card.items {
-                        let matched: Vec<String> = item
-                            .evidence
-                            .iter()
-                            .flat_map(|e| e.matched.clone())
-                            .collect();
-                        w.write_record([
-                            card.call_id.as_str(),
-                            card.agent_id.as_deref().unwrap_or(""),
-                            &file,
-                            &card.rubric,
-                            &card.rubric_sha256,
-                            &format!("{:.1}", card.score),
-                            if card.passed { "true" } else { "false" },
-                            if card.critical_failed {
-                                "true"
-                            } else {
-                                "false"
-                            },
-                            &item.id,
-                            item.verdict.as_str(),
-                            &format!("{}", item.points),
-                            &format!("{}", item.max_points),
-                            &item.reason,
-                            &evidence_cell(&item.evidence),
-                            &matched.join("、"),
-                            "",
-                        ])?;
-                    }
-                }
-                Err(message) => {
-                    let mut record = vec![""; HEADER.len()];
-                    record[2] = &file;
-                    record[15] = message;
-                    w.write_record(record)?;
+/// One row per call and item; one row with `file` and `error` per input
+/// that could not be scored.
+pub fn scorecard_table(rows: &[Row]) -> Table {
+    let mut table = Table::new(&HEADER);
+    for row in rows {
+        let file = row.file.display().to_string();
+        match &row.result {
+            Ok(card) => {
+                for item in &card.items {
+                    let matched: Vec<String> = item
+                        .evidence
+                        .iter()
+                        .flat_map(|e| e.matched.clone())
+                        .collect();
+                    table.rows.push(vec![
+                        card.call_id.clone(),
+                        card.agent_id.clone().unwrap_or_default(),
+                        file.clone(),
+                        card.rubric.clone(),
+                        card.rubric_sha256.clone(),
+                        format!("{:.1}", card.score),
+                        card.passed.to_string(),
+                        card.critical_failed.to_string(),
+                        item.id.clone(),
+                        item.verdict.as_str().to_string(),
+                        item.points.to_string(),
+                        item.max_points.to_string(),
+                        item.reason.clone(),
+                        evidence_cell(&item.evidence),
+                        matched.join("、"),
+                        String::new(),
+                    ]);
                 }
             }
+            Err(message) => {
+                let mut record = vec![String::new(); HEADER.len()];
+                record[2] = file;
+                record[15] = message.clone();
+                table.rows.push(record);
+            }
         }
-        w.flush()?;
-        Ok(())
+    }
+    table
+}
+
+impl Exporter for CsvExporter {
+    fn write(&self, rows: &[Row], out: &mut dyn Write) -> io::Result<()> {
+        write_table(&scorecard_table(rows), out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formula_starts_are_guarded_and_plain_numbers_kept() {
+        for (cell, want) in [
+            ("=HYPERLINK(\"x\")", "'=HYPERLINK(\"x\")"),
+            ("+86 138", "'+86 138"),
+            ("-1+2", "'-1+2"),
+            ("@SUM(A1)", "'@SUM(A1)"),
+            ("\t=1", "'\t=1"),
+            ("\r=1", "'\r=1"),
+            ("-inf", "'-inf"),
+            ("-", "'-"),
+            ("-.5", "'-.5"),
+            ("1.", "1."),
+            ("-3.5", "-3.5"),
+            ("+12", "+12"),
+            ("-0", "-0"),
+            ("客服", "客服"),
+            ("a=b", "a=b"),
+            ("", ""),
+        ] {
+            assert_eq!(guard_cell(cell), want, "{cell:?}");
+        }
+    }
+
+    #[test]
+    fn tables_have_a_bom_crlf_and_quoting() {
+        let mut table = Table::new(&["a", "b"]);
+        table.rows.push(vec!["x,y".into(), "say \"hi\"".into()]);
+        table.rows.push(vec!["=1+1".into(), "-2.5".into()]);
+        assert_eq!(
+            table.to_csv_string(),
+            "\u{feff}a,b\r\n\"x,y\",\"say \"\"hi\"\"\"\r\n'=1+1,-2.5\r\n"
+        );
     }
 }

@@ -14,10 +14,10 @@ use std::io::{self, Write};
 
 use crate::batch::Row;
 
-pub use csv_format::CsvExporter;
+pub use csv_format::{guard_cell, scorecard_table, write_table, CsvExporter, Table, BOM};
 pub use json::JsonExporter;
 pub use jsonl::JsonlExporter;
-pub use text::TextExporter;
+pub use text::{visible, visible_lines, TextExporter};
 
 /// Writes a batch of rows in one format.
 pub trait Exporter {
@@ -38,7 +38,7 @@ pub fn exporter(format: Format, color: bool) -> Box<dyn Exporter> {
         Format::Text => Box::new(TextExporter { color }),
         Format::Json => Box::new(JsonExporter),
         Format::Jsonl => Box::new(JsonlExporter),
-        Format::Csv => Box::new(CsvExporter { bom: false }),
+        Format::Csv => Box::new(CsvExporter),
     }
 }
 

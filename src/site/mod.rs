@@ -271,7 +271,13 @@ fn place_audio(
 /// back to 8 kHz, halving the copy: the decoder's 16 kHz holds nothing
 /// above their 4 kHz band.
 fn playable_wav(path: &Path) -> Result<Vec<u8>, String> {
-    let audio = crate::audio::decode_file(path).map_err(|e| e.to_string())?;
+    // Only scored calls reach the report, so a truncated recording here was
+    // accepted by `run --accept-truncated`: play the part that was scored.
+    let options = crate::audio::DecodeOptions {
+        accept_truncated: true,
+        ..Default::default()
+    };
+    let audio = crate::audio::decode_file_with(path, &options).map_err(|e| e.to_string())?;
     let channels = audio.channels.len().max(1);
     let factor = if audio.source.rate > 0
         && audio.source.rate < audio.sample_rate

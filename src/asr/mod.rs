@@ -35,8 +35,8 @@ use serde::{Deserialize, Serialize};
 use crate::transcript::{Role, Transcript};
 
 pub use recording::{
-    transcribe_recording, transcribe_recording_timed, AsrStats, RecordingOptions, SpeakerMode,
-    TimedTranscript, METHOD_MONO, METHOD_STEREO,
+    transcribe_file, transcribe_recording, transcribe_recording_timed, AsrStats, RecordingError,
+    RecordingOptions, SpeakerMode, TimedTranscript, METHOD_MONO, METHOD_STEREO,
 };
 pub use whisper::{WhisperCounters, WhisperSettings, WhisperTranscriber};
 
@@ -101,6 +101,13 @@ pub trait Transcriber: Send + Sync {
 
     /// Engine, model and settings, for stamping and caching.
     fn info(&self) -> AsrInfo;
+
+    /// True when the segments come from somewhere else than the samples
+    /// (a replayed transcript): the whole call is then asked for once, with
+    /// no samples, instead of one stretch of a long recording at a time.
+    fn replays_whole_call(&self) -> bool {
+        false
+    }
 }
 
 /// What a transcriber may know about the call being transcribed.
@@ -170,6 +177,10 @@ impl Transcriber for FixtureTranscriber {
                 words: Vec::new(),
             })
             .collect())
+    }
+
+    fn replays_whole_call(&self) -> bool {
+        true
     }
 
     fn info(&self) -> AsrInfo {

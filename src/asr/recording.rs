@@ -24,10 +24,10 @@ use serde_json::{json, Map, Value};
 
 use super::merge::{merge_turns, round3, to_utterance, MergeConfig, SpeakerSegment};
 use super::roles::{attribute_roles, channel_agent_score, RoleModel, TurnEvidence};
-use super::vad::{detect_speech, VadConfig};
+use super::vad::{detect_speech_in_levels, frame_len, SpeechRegion, VadConfig};
 use super::voice::median_pitches;
-use super::{AsrError, AsrInfo, CallContext, Transcriber};
-use crate::audio::DecodedAudio;
+use super::{AsrError, AsrInfo, AsrSegment, CallContext, Transcriber};
+use crate::audio::{AudioError, AudioStream, DecodeOptions, DecodedAudio, FrameLevels};
 use crate::transcript::{Role, Transcript};
 
 /// `speaker_method` values.
@@ -110,6 +110,23 @@ pub struct TimedTranscript {
     pub stats: AsrStats,
 }
 
+/// Why a recording file could not be transcribed: its audio (decode stage)
+/// or the recogniser.
+#[derive(Debug, thiserror::Error)]
+pub enum RecordingError {
+    #[error(transparent)]
+    Audio(#[from] AudioError),
+    #[error(transparent)]
+    Asr(#[from] AsrError),
+}
+
+/// Longest stretch of a recording held in memory and handed to the
+/// transcriber at once. A call up to this long is one stretch (transcribed
+/// exactly as a whole); a longer one is cut in its quietest moments, so a
+/// 4-hour recording needs no more memory than a 5-minute one (5 min of
+/// stereo at 16 kHz is 38 MB).
+pub const MAX_STRETCH_MS: u64 = 5 * 60 * 1000;
+
 /// Transcribes a decoded recording into a transcript (see the module
 /// comment for how speakers are found).
 pub fn transcribe_recording<T: Transcriber + ?Sized>(
@@ -126,14 +143,10 @@ pub fn transcribe_recording_timed<T: Transcriber + ?Sized>(
     audio: &DecodedAudio,
     options: &RecordingOptions,
 ) -> Result<TimedTranscript, AsrError> {
-    let path = options.call.audio_path.clone();
     let input_error = |message: String| AsrError::Input {
-        path: path.clone(),
+        path: options.call.audio_path.clone(),
         message,
     };
-    if audio.channels.is_empty() || audio.is_empty() {
-        return Err(input_error("the recording has no samples".into()));
-    }
     if audio.sample_rate != crate::audio::OUTPUT_SAMPLE_RATE {
         return Err(input_error(format!(
             "audio is at {} Hz; the transcriber takes {} Hz (decode with audio::decode_file)",
@@ -141,138 +154,512 @@ pub fn transcribe_recording_timed<T: Transcriber + ?Sized>(
             crate::audio::OUTPUT_SAMPLE_RATE
         )));
     }
-    let stereo = audio.channels.len() >= 2;
-    if stereo && options.agent_channel >= audio.channels.len() {
-        return Err(input_error(format!(
-            "agent channel {} does not exist (the recording has {} channels)",
-            options.agent_channel,
-            audio.channels.len()
-        )));
+    let mut survey = Survey::new(audio.channels.len(), &options.vad);
+    survey.add(&audio.channels);
+    let survey = survey.finish(&options.vad);
+    let mut session = Session::start(transcriber, &survey, options)?;
+    let mixed;
+    let streams: Vec<&[f32]> = match session.plan {
+        SpeakerPlan::Stereo => audio.channels.iter().map(Vec::as_slice).collect(),
+        SpeakerPlan::Mono {
+            channel: Some(c), ..
+        } => vec![audio.channels[c].as_slice()],
+        SpeakerPlan::Mono { channel: None, .. } => {
+            mixed = mix_down(&audio.channels);
+            vec![mixed.as_slice()]
+        }
+    };
+    let stretches = survey.stretches(&session.plan, &options.vad);
+    for (index, &(start, end)) in stretches.iter().enumerate() {
+        let parts: Vec<&[f32]> = streams
+            .iter()
+            .map(|s| &s[(start as usize).min(s.len())..(end as usize).min(s.len())])
+            .collect();
+        session.stretch(start, &parts, index + 1 == stretches.len())?;
+    }
+    session.finish()
+}
+
+/// Transcribes a recording file in bounded memory: the file is decoded
+/// twice as a stream, once to measure it (frame levels for the speech
+/// detector, which channels carry speech, whether they are copies) and once
+/// to hand it to the transcriber a stretch of at most [`MAX_STRETCH_MS`] at a
+/// time. Nothing holds the whole recording; the stats give its length.
+pub fn transcribe_file<T: Transcriber + ?Sized>(
+    transcriber: &T,
+    decode: &DecodeOptions,
+    options: &RecordingOptions,
+) -> Result<TimedTranscript, RecordingError> {
+    let path = &options.call.audio_path;
+    let mut stream = AudioStream::open_with(path, decode)?;
+    let mut survey = Survey::new(usize::from(stream.source().channels), &options.vad);
+    while let Some(block) = stream.next_block()? {
+        survey.add(&block.channels);
+    }
+    let survey = survey.finish(&options.vad);
+    let mut session = Session::start(transcriber, &survey, options)?;
+    let stretches = survey.stretches(&session.plan, &options.vad);
+    if transcriber.replays_whole_call() && session.plan == SpeakerPlan::Stereo {
+        // Nothing to hear: a replayed transcript needs no samples, and
+        // stereo needs no pitches either.
+        return Ok(session.finish()?);
     }
 
-    let plan = plan_speakers(audio, options);
-    let mut stats = AsrStats {
-        audio_ms: audio.duration_ms(),
-        ..AsrStats::default()
-    };
-    let timed = |samples: &[f32], channel: usize| {
-        let started = Instant::now();
-        let result = transcriber.transcribe_channel(samples, channel, &options.call);
-        (result, started.elapsed().as_secs_f64())
-    };
-    let asr_started = Instant::now();
+    let mut stream = AudioStream::open_with(path, decode)?;
+    let mut buffers: Vec<Vec<f32>> = Vec::new();
+    let mut buffered_from = 0u64;
+    let mut next = 0;
+    while let Some(block) = stream.next_block()? {
+        let incoming: Vec<Vec<f32>> = match session.plan {
+            SpeakerPlan::Stereo => block.channels,
+            SpeakerPlan::Mono {
+                channel: Some(c), ..
+            } => block.channels.into_iter().nth(c).into_iter().collect(),
+            SpeakerPlan::Mono { channel: None, .. } => vec![mix_down(&block.channels)],
+        };
+        if buffers.is_empty() {
+            // Room for the longest stretch and one block: a buffer left to
+            // grow by doubling would reserve up to twice that.
+            let per_ms = u64::from(crate::audio::OUTPUT_SAMPLE_RATE / 1000);
+            let room = ((MAX_STRETCH_MS + u64::from(decode.block_ms)) * per_ms).min(survey.len);
+            buffers = incoming
+                .iter()
+                .map(|_| Vec::with_capacity(room as usize))
+                .collect();
+        }
+        for (buffer, samples) in buffers.iter_mut().zip(incoming) {
+            buffer.extend_from_slice(&samples);
+        }
+        session.take_stretches(
+            &stretches,
+            &mut buffers,
+            &mut buffered_from,
+            &mut next,
+            false,
+        )?;
+    }
+    // A file that changed between the passes may end early: what is there
+    // is still transcribed.
+    session.take_stretches(
+        &stretches,
+        &mut buffers,
+        &mut buffered_from,
+        &mut next,
+        true,
+    )?;
+    Ok(session.finish()?)
+}
 
-    let mut extra = Map::new();
-    let segments = match &plan {
-        SpeakerPlan::Stereo => {
+/// What the first pass learns about a recording, in memory proportional to
+/// its length only through the 10 ms frame levels (4 bytes per frame and
+/// channel: 6 MB per channel for 4 hours).
+struct Survey {
+    /// Samples per channel at 16 kHz.
+    len: u64,
+    /// Speech regions per channel.
+    regions: Vec<Vec<SpeechRegion>>,
+    copies: bool,
+}
+
+/// A [`Survey`] being measured, block by block.
+struct SurveyMeter {
+    len: u64,
+    levels: Vec<FrameLevels>,
+    copies: CopyMeter,
+}
+
+impl Survey {
+    #[allow(clippy::new_ret_no_self)]
+    fn new(channels: usize, vad: &VadConfig) -> SurveyMeter {
+        let frame_len = frame_len(crate::audio::OUTPUT_SAMPLE_RATE, vad);
+        SurveyMeter {
+            len: 0,
+            levels: (0..channels).map(|_| FrameLevels::new(frame_len)).collect(),
+            copies: CopyMeter::default(),
+        }
+    }
+
+    fn duration_ms(&self) -> u64 {
+        self.len * 1000 / u64::from(crate::audio::OUTPUT_SAMPLE_RATE)
+    }
+
+    fn speech_ms(&self, channel: usize) -> u64 {
+        self.regions[channel]
+            .iter()
+            .map(SpeechRegion::duration_ms)
+            .sum()
+    }
+
+    /// Where to cut the recording into stretches of at most
+    /// [`MAX_STRETCH_MS`], as `[start, end)` sample ranges: in the middle of
+    /// the longest silence (on every transcribed channel) in the second half
+    /// of each stretch, kept clear of speech by the gap the speech detector
+    /// merges across plus its padding, so no utterance is cut and the
+    /// transcriber's own detector finds the same speech on either side.
+    fn stretches(&self, plan: &SpeakerPlan, vad: &VadConfig) -> Vec<(u64, u64)> {
+        let total_ms = self.duration_ms();
+        let per_ms = u64::from(crate::audio::OUTPUT_SAMPLE_RATE / 1000);
+        let channels: Vec<usize> = match plan {
+            SpeakerPlan::Mono {
+                channel: Some(c), ..
+            } => vec![*c],
+            _ => (0..self.regions.len()).collect(),
+        };
+        let margin = vad.merge_gap_ms + vad.pad_ms;
+        let mut busy: Vec<(u64, u64)> = channels
+            .iter()
+            .flat_map(|&c| &self.regions[c])
+            .map(|r| (r.start_ms.saturating_sub(margin), r.end_ms + margin))
+            .collect();
+        busy.sort_unstable();
+        let mut out = Vec::new();
+        let mut start = 0u64;
+        let mut first_busy = 0;
+        while total_ms - start > MAX_STRETCH_MS {
+            let (lo, hi) = (start + MAX_STRETCH_MS / 2, start + MAX_STRETCH_MS);
+            // Longest quiet gap in lo..hi; none means a cut at `hi`.
+            let mut best = (0u64, hi);
+            let mut quiet_from = lo;
+            while first_busy < busy.len() && busy[first_busy].1 <= lo {
+                first_busy += 1;
+            }
+            for &(s, e) in &busy[first_busy..] {
+                if s >= hi {
+                    break;
+                }
+                if s > quiet_from && s - quiet_from > best.0 {
+                    best = (s - quiet_from, quiet_from + (s - quiet_from) / 2);
+                }
+                quiet_from = quiet_from.max(e);
+            }
+            if hi > quiet_from && hi - quiet_from > best.0 {
+                best = (hi - quiet_from, quiet_from + (hi - quiet_from) / 2);
+            }
+            let cut = best.1.clamp(lo, hi);
+            out.push((start * per_ms, cut * per_ms));
+            start = cut;
+        }
+        out.push((start * per_ms, self.len.max(start * per_ms)));
+        out
+    }
+}
+
+impl SurveyMeter {
+    fn add(&mut self, channels: &[Vec<f32>]) {
+        for (meter, samples) in self.levels.iter_mut().zip(channels) {
+            meter.add(samples);
+        }
+        if let [a, b, ..] = channels {
+            self.copies.add(a, b);
+        }
+        self.len += channels.first().map_or(0, Vec::len) as u64;
+    }
+
+    fn finish(self, vad: &VadConfig) -> Survey {
+        let total_ms = self.len * 1000 / u64::from(crate::audio::OUTPUT_SAMPLE_RATE);
+        let copies = self.levels.len() >= 2 && self.copies.verdict();
+        Survey {
+            len: self.len,
+            regions: self
+                .levels
+                .into_iter()
+                .map(|meter| detect_speech_in_levels(meter.finish(), total_ms, vad).regions)
+                .collect(),
+            copies,
+        }
+    }
+}
+
+/// Whether two channels are (nearly) the same signal: correlation above
+/// 0.98 and levels within 1 dB, accumulated block by block.
+#[derive(Debug, Default)]
+struct CopyMeter {
+    ab: f64,
+    aa: f64,
+    bb: f64,
+}
+
+impl CopyMeter {
+    fn add(&mut self, a: &[f32], b: &[f32]) {
+        for (&x, &y) in a.iter().zip(b) {
+            self.ab += f64::from(x) * f64::from(y);
+            self.aa += f64::from(x) * f64::from(x);
+            self.bb += f64::from(y) * f64::from(y);
+        }
+    }
+
+    fn verdict(&self) -> bool {
+        let (ab, aa, bb) = (self.ab, self.aa, self.bb);
+        if aa <= 0.0 || bb <= 0.0 {
+            return aa == bb;
+        }
+        let correlation = ab / (aa.sqrt() * bb.sqrt());
+        let level_db = 10.0 * (aa / bb).log10();
+        correlation > 0.98 && level_db.abs() < 1.0
+    }
+}
+
+/// One recording being transcribed a stretch at a time.
+struct Session<'a, T: ?Sized> {
+    transcriber: &'a T,
+    options: &'a RecordingOptions,
+    plan: SpeakerPlan,
+    stats: AsrStats,
+    /// Segments per transcribed stream (stereo: per channel; mono: one), on
+    /// the recording's timeline.
+    heard: Vec<Vec<AsrSegment>>,
+    /// Mono: the pitch of each heard segment, once its stretch has passed.
+    pitches: Vec<Option<Option<f32>>>,
+    /// The transcriber replays a whole call: asked once, at the start.
+    replayed: bool,
+}
+
+impl<'a, T: Transcriber + ?Sized> Session<'a, T> {
+    fn start(
+        transcriber: &'a T,
+        survey: &Survey,
+        options: &'a RecordingOptions,
+    ) -> Result<Self, AsrError> {
+        let input_error = |message: String| AsrError::Input {
+            path: options.call.audio_path.clone(),
+            message,
+        };
+        let channels = survey.regions.len();
+        if channels == 0 || survey.len == 0 {
+            return Err(input_error("the recording has no samples".into()));
+        }
+        if channels >= 2 && options.agent_channel >= channels {
+            return Err(input_error(format!(
+                "agent channel {} does not exist (the recording has {} channels)",
+                options.agent_channel, channels
+            )));
+        }
+        let plan = plan_speakers(survey, options);
+        let streams = match plan {
+            SpeakerPlan::Stereo => channels,
+            SpeakerPlan::Mono { .. } => 1,
+        };
+        let mut session = Session {
+            transcriber,
+            options,
+            stats: AsrStats {
+                audio_ms: survey.duration_ms(),
+                channels_transcribed: streams,
+                channel_seconds: vec![0.0; streams],
+                asr_seconds: 0.0,
+            },
+            heard: vec![Vec::new(); streams],
+            pitches: Vec::new(),
+            replayed: transcriber.replays_whole_call(),
+            plan,
+        };
+        if session.replayed {
+            let channel_of = |stream: usize| session.channel_of(stream);
+            let heard: Vec<Result<Vec<AsrSegment>, AsrError>> = (0..streams)
+                .map(|s| transcriber.transcribe_channel(&[], channel_of(s), &options.call))
+                .collect();
+            for (stream, result) in heard.into_iter().enumerate() {
+                session.heard[stream] = result?;
+            }
+        }
+        Ok(session)
+    }
+
+    /// The recording channel a transcribed stream is (the mix counts as 0).
+    fn channel_of(&self, stream: usize) -> usize {
+        match self.plan {
+            SpeakerPlan::Stereo => stream,
+            SpeakerPlan::Mono { channel, .. } => channel.unwrap_or(0),
+        }
+    }
+
+    /// Transcribes one stretch starting at sample `start` of the recording:
+    /// `streams` are the stretch's samples of every transcribed stream;
+    /// `last` for the recording's last stretch.
+    fn stretch(&mut self, start: u64, streams: &[&[f32]], last: bool) -> Result<(), AsrError> {
+        let per_ms = u64::from(crate::audio::OUTPUT_SAMPLE_RATE / 1000);
+        let offset_ms = start / per_ms;
+        let len = streams.first().map_or(0, |s| s.len());
+        let end_ms = offset_ms + len as u64 / per_ms;
+        if !self.replayed {
+            let started = Instant::now();
             // Channels are independent: with idle workers in the pool (and
             // free whisper slots) they are transcribed at the same time.
-            let heard: Vec<_> = audio
-                .channels
+            let heard: Vec<_> = streams
                 .par_iter()
                 .enumerate()
-                .map(|(channel, samples)| timed(samples, channel))
+                .map(|(stream, samples)| {
+                    let started = Instant::now();
+                    let result = self.transcriber.transcribe_channel(
+                        samples,
+                        self.channel_of(stream),
+                        &self.options.call,
+                    );
+                    (result, started.elapsed().as_secs_f64())
+                })
                 .collect();
-            let mut segments = Vec::new();
-            for (channel, (result, seconds)) in heard.into_iter().enumerate() {
-                stats.channel_seconds.push(seconds);
-                stats.channels_transcribed += 1;
-                let role = if channel == options.agent_channel {
-                    Role::Agent
-                } else {
-                    Role::Customer
-                };
-                for segment in result? {
-                    segments.push(SpeakerSegment {
+            self.stats.asr_seconds += started.elapsed().as_secs_f64();
+            for (stream, (result, seconds)) in heard.into_iter().enumerate() {
+                self.stats.channel_seconds[stream] += seconds;
+                self.heard[stream].extend(result?.into_iter().map(|s| shifted(s, offset_ms)));
+            }
+        }
+        if let SpeakerPlan::Mono { .. } = self.plan {
+            // Pitches of the segments that start in this stretch (the last
+            // stretch takes whatever is left).
+            let heard = &self.heard[0];
+            self.pitches.resize(heard.len(), None);
+            let due: Vec<usize> = (0..heard.len())
+                .filter(|&i| self.pitches[i].is_none() && (last || heard[i].start_ms < end_ms))
+                .collect();
+            let spans: Vec<(u64, u64)> = due
+                .iter()
+                .map(|&i| {
+                    let s = &heard[i];
+                    (
+                        s.start_ms.saturating_sub(offset_ms),
+                        s.end_ms.saturating_sub(offset_ms),
+                    )
+                })
+                .collect();
+            let pitches = median_pitches(streams[0], crate::audio::OUTPUT_SAMPLE_RATE, &spans);
+            for (i, pitch) in due.into_iter().zip(pitches) {
+                self.pitches[i] = Some(pitch);
+            }
+        }
+        Ok(())
+    }
+
+    /// Hands over every stretch the buffered samples (starting at sample
+    /// `buffered_from`) cover in full, or, with `all`, whatever is left.
+    fn take_stretches(
+        &mut self,
+        stretches: &[(u64, u64)],
+        buffers: &mut [Vec<f32>],
+        buffered_from: &mut u64,
+        next: &mut usize,
+        all: bool,
+    ) -> Result<(), AsrError> {
+        while let Some(&(start, end)) = stretches.get(*next) {
+            let have = buffers.first().map_or(0, Vec::len);
+            if !all && *buffered_from + (have as u64) < end {
+                break;
+            }
+            let n = ((end - start) as usize).min(have);
+            let parts: Vec<&[f32]> = buffers.iter().map(|b| &b[..n]).collect();
+            self.stretch(start, &parts, *next + 1 == stretches.len())?;
+            for buffer in buffers.iter_mut() {
+                buffer.drain(..n);
+            }
+            *buffered_from = end;
+            *next += 1;
+        }
+        Ok(())
+    }
+
+    /// Roles, turns and the transcript, once every stretch is through.
+    fn finish(mut self) -> Result<TimedTranscript, AsrError> {
+        let options = self.options;
+        let mut extra = Map::new();
+        let segments = match &self.plan {
+            SpeakerPlan::Stereo => {
+                let mut segments = Vec::new();
+                for (channel, heard) in std::mem::take(&mut self.heard).into_iter().enumerate() {
+                    let role = if channel == options.agent_channel {
+                        Role::Agent
+                    } else {
+                        Role::Customer
+                    };
+                    segments.extend(heard.into_iter().map(|segment| SpeakerSegment {
                         role,
                         channel,
                         role_confidence: 1.0,
                         segment,
-                    });
+                    }));
                 }
-            }
-            extra.insert("speaker_method".into(), json!(METHOD_STEREO));
-            extra.insert("agent_channel".into(), json!(options.agent_channel));
-            if let Some(note) = check_channel_mapping(&mut segments) {
-                extra.insert("speaker_note".into(), json!(note));
-            }
-            segments
-        }
-        SpeakerPlan::Mono { channel, note } => {
-            let mixed;
-            let samples: &[f32] = match channel {
-                Some(c) => &audio.channels[*c],
-                None => {
-                    mixed = mix_down(&audio.channels);
-                    &mixed
+                extra.insert("speaker_method".into(), json!(METHOD_STEREO));
+                extra.insert("agent_channel".into(), json!(options.agent_channel));
+                if let Some(note) = check_channel_mapping(&mut segments) {
+                    extra.insert("speaker_note".into(), json!(note));
                 }
-            };
-            let (result, seconds) = timed(samples, channel.unwrap_or(0));
-            stats.channel_seconds.push(seconds);
-            stats.channels_transcribed += 1;
-            let heard = result?;
-            let spans: Vec<(u64, u64)> = heard.iter().map(|s| (s.start_ms, s.end_ms)).collect();
-            let pitches = median_pitches(samples, audio.sample_rate, &spans);
-            let evidence: Vec<TurnEvidence> = heard
-                .iter()
-                .zip(pitches)
-                .map(|(s, pitch_hz)| TurnEvidence {
-                    start_ms: s.start_ms,
-                    end_ms: s.end_ms,
-                    text: s.text.clone(),
-                    pitch_hz,
-                })
-                .collect();
-            let assignment = attribute_roles(&evidence, &options.role_model);
-            extra.insert("speaker_method".into(), json!(METHOD_MONO));
-            if let Some(note) = note {
-                extra.insert("speaker_note".into(), json!(note));
+                segments
             }
-            if let Some(voices) = assignment.voices {
-                extra.insert(
-                    "speaker_voices".into(),
-                    json!({
-                        "agent_pitch_hz": voices.agent_pitch_hz.round(),
-                        "customer_pitch_hz": voices.customer_pitch_hz.round(),
-                        "mapping_confidence": round3(voices.mapping_confidence),
-                    }),
-                );
+            SpeakerPlan::Mono { channel, note } => {
+                let heard = std::mem::take(&mut self.heard).remove(0);
+                let evidence: Vec<TurnEvidence> = heard
+                    .iter()
+                    .enumerate()
+                    .map(|(i, s)| TurnEvidence {
+                        start_ms: s.start_ms,
+                        end_ms: s.end_ms,
+                        text: s.text.clone(),
+                        pitch_hz: self.pitches.get(i).copied().flatten().flatten(),
+                    })
+                    .collect();
+                let assignment = attribute_roles(&evidence, &options.role_model);
+                extra.insert("speaker_method".into(), json!(METHOD_MONO));
+                if let Some(note) = note {
+                    extra.insert("speaker_note".into(), json!(note));
+                }
+                if let Some(voices) = assignment.voices {
+                    extra.insert(
+                        "speaker_voices".into(),
+                        json!({
+                            "agent_pitch_hz": voices.agent_pitch_hz.round(),
+                            "customer_pitch_hz": voices.customer_pitch_hz.round(),
+                            "mapping_confidence": round3(voices.mapping_confidence),
+                        }),
+                    );
+                }
+                heard
+                    .into_iter()
+                    .zip(assignment.roles)
+                    .map(|(segment, attribution)| SpeakerSegment {
+                        role: attribution.role,
+                        channel: channel.unwrap_or(0),
+                        role_confidence: attribution.confidence,
+                        segment,
+                    })
+                    .collect()
             }
-            heard
-                .into_iter()
-                .zip(assignment.roles)
-                .map(|(segment, attribution)| SpeakerSegment {
-                    role: attribution.role,
-                    channel: channel.unwrap_or(0),
-                    role_confidence: attribution.confidence,
-                    segment,
-                })
-                .collect()
-        }
-    };
+        };
 
-    stats.asr_seconds = asr_started.elapsed().as_secs_f64();
+        let merge = match self.plan {
+            SpeakerPlan::Stereo => options.merge,
+            SpeakerPlan::Mono { .. } => options.merge.for_mono(),
+        };
+        let turns = merge_turns(segments, &merge);
+        let info = self.transcriber.info();
+        extra.insert("asr".into(), asr_json(&info));
+        extra.insert("audio_duration_ms".into(), json!(self.stats.audio_ms));
+        let transcript = Transcript {
+            call_id: call_id(&options.call),
+            agent_id: None,
+            customer_id: None,
+            started_at: None,
+            direction: None,
+            audio: (!options.call.audio_path.as_os_str().is_empty())
+                .then(|| options.call.audio_path.display().to_string()),
+            utterances: turns.iter().map(to_utterance).collect(),
+            extra,
+        };
+        Ok(TimedTranscript {
+            transcript,
+            stats: self.stats,
+        })
+    }
+}
 
-    let merge = match plan {
-        SpeakerPlan::Stereo => options.merge,
-        SpeakerPlan::Mono { .. } => options.merge.for_mono(),
-    };
-    let turns = merge_turns(segments, &merge);
-    let info = transcriber.info();
-    extra.insert("asr".into(), asr_json(&info));
-    extra.insert("audio_duration_ms".into(), json!(audio.duration_ms()));
-    let transcript = Transcript {
-        call_id: call_id(&options.call),
-        agent_id: None,
-        customer_id: None,
-        started_at: None,
-        direction: None,
-        audio: (!options.call.audio_path.as_os_str().is_empty())
-            .then(|| options.call.audio_path.display().to_string()),
-        utterances: turns.iter().map(to_utterance).collect(),
-        extra,
-    };
-    Ok(TimedTranscript { transcript, stats })
+/// A segment of a stretch starting `offset_ms` into the recording, on the
+/// recording's timeline.
+fn shifted(mut segment: AsrSegment, offset_ms: u64) -> AsrSegment {
+    segment.start_ms += offset_ms;
+    segment.end_ms += offset_ms;
+    for c in &mut segment.words {
+        c.start_ms += offset_ms;
+        c.end_ms += offset_ms;
+    }
+    segment
 }
 
 /// The `asr` stamp of a transcript.
@@ -310,8 +697,8 @@ enum SpeakerPlan {
 /// Channels whose speech is shorter than this count as silent.
 const MIN_CHANNEL_SPEECH_MS: u64 = 500;
 
-fn plan_speakers(audio: &DecodedAudio, options: &RecordingOptions) -> SpeakerPlan {
-    let channels = audio.channels.len();
+fn plan_speakers(survey: &Survey, options: &RecordingOptions) -> SpeakerPlan {
+    let channels = survey.regions.len();
     match options.speaker_mode {
         SpeakerMode::Mono if channels == 1 => {
             return SpeakerPlan::Mono {
@@ -334,7 +721,7 @@ fn plan_speakers(audio: &DecodedAudio, options: &RecordingOptions) -> SpeakerPla
         }
         _ => {}
     }
-    if channels_are_copies(&audio.channels[0], &audio.channels[1]) {
+    if survey.copies {
         return SpeakerPlan::Mono {
             channel: Some(options.agent_channel),
             note: Some(
@@ -342,11 +729,7 @@ fn plan_speakers(audio: &DecodedAudio, options: &RecordingOptions) -> SpeakerPla
             ),
         };
     }
-    let speech: Vec<u64> = audio
-        .channels
-        .iter()
-        .map(|c| detect_speech(c, audio.sample_rate, &options.vad).speech_ms())
-        .collect();
+    let speech: Vec<u64> = (0..channels).map(|c| survey.speech_ms(c)).collect();
     let live: Vec<usize> = (0..channels)
         .filter(|&c| speech[c] >= MIN_CHANNEL_SPEECH_MS)
         .collect();
@@ -365,23 +748,6 @@ fn plan_speakers(audio: &DecodedAudio, options: &RecordingOptions) -> SpeakerPla
         };
     }
     SpeakerPlan::Stereo
-}
-
-/// True when two channels are (nearly) the same signal: correlation above
-/// 0.98 and levels within 1 dB.
-fn channels_are_copies(a: &[f32], b: &[f32]) -> bool {
-    let (mut ab, mut aa, mut bb) = (0.0f64, 0.0f64, 0.0f64);
-    for (&x, &y) in a.iter().zip(b) {
-        ab += f64::from(x) * f64::from(y);
-        aa += f64::from(x) * f64::from(x);
-        bb += f64::from(y) * f64::from(y);
-    }
-    if aa <= 0.0 || bb <= 0.0 {
-        return aa == bb;
-    }
-    let correlation = ab / (aa.sqrt() * bb.sqrt());
-    let level_db = 10.0 * (aa / bb).log10();
-    correlation > 0.98 && level_db.abs() < 1.0
 }
 
 fn mix_down(channels: &[Vec<f32>]) -> Vec<f32> {

@@ -138,9 +138,21 @@ pub fn level_quantile(levels: &[f32], fraction: f32) -> f32 {
 
 /// Finds the speech regions of one channel of `sample_rate` audio.
 pub fn detect_speech(samples: &[f32], sample_rate: u32, config: &VadConfig) -> VadResult {
+    let levels = frame_levels_dbfs(samples, frame_len(sample_rate, config));
+    let total_ms = samples.len() as u64 * 1000 / u64::from(sample_rate.max(1));
+    detect_speech_in_levels(levels, total_ms, config)
+}
+
+/// Samples per VAD frame at `sample_rate`.
+pub fn frame_len(sample_rate: u32, config: &VadConfig) -> usize {
+    ((u64::from(sample_rate) * config.frame_ms.max(1)) / 1000).max(1) as usize
+}
+
+/// [`detect_speech`] on frame levels already measured (a recording streamed
+/// block by block keeps its levels, not its samples); `total_ms` is the
+/// channel's length.
+pub fn detect_speech_in_levels(levels: Vec<f32>, total_ms: u64, config: &VadConfig) -> VadResult {
     let frame_ms = config.frame_ms.max(1);
-    let frame_len = ((u64::from(sample_rate) * frame_ms) / 1000).max(1) as usize;
-    let levels = frame_levels_dbfs(samples, frame_len);
     let noise_floor = level_quantile(&levels, 0.05);
     let threshold = if config.adaptive {
         config
@@ -149,7 +161,6 @@ pub fn detect_speech(samples: &[f32], sample_rate: u32, config: &VadConfig) -> V
     } else {
         config.threshold_dbfs
     };
-    let total_ms = samples.len() as u64 * 1000 / u64::from(sample_rate.max(1));
     let regions = regions_from_levels(&levels, threshold, frame_ms, total_ms, config);
     VadResult {
         regions,

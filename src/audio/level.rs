@@ -84,8 +84,59 @@ pub fn rms_dbfs(samples: &[f32]) -> f32 {
 /// be shorter), in dBFS: at 16 kHz, `frame_len` 160 gives the 10 ms frames an
 /// energy VAD works on.
 pub fn frame_levels_dbfs(samples: &[f32], frame_len: usize) -> Vec<f32> {
-    assert!(frame_len > 0, "frame_len must be positive");
-    samples.chunks(frame_len).map(rms_dbfs).collect()
+    let mut meter = FrameLevels::new(frame_len);
+    meter.add(samples);
+    meter.finish()
+}
+
+/// [`frame_levels_dbfs`] fed block by block: a recording streamed in blocks
+/// of any length gets the same levels as the whole channel at once, without
+/// the channel ever being held (a frame may straddle two blocks).
+#[derive(Debug, Clone)]
+pub struct FrameLevels {
+    frame_len: usize,
+    sum_of_squares: f64,
+    count: usize,
+    levels: Vec<f32>,
+}
+
+impl FrameLevels {
+    pub fn new(frame_len: usize) -> FrameLevels {
+        assert!(frame_len > 0, "frame_len must be positive");
+        FrameLevels {
+            frame_len,
+            sum_of_squares: 0.0,
+            count: 0,
+            levels: Vec::new(),
+        }
+    }
+
+    pub fn add(&mut self, samples: &[f32]) {
+        for &s in samples {
+            // Same sum, in the same order, as `rms_dbfs` over the frame.
+            self.sum_of_squares += f64::from(s) * f64::from(s);
+            self.count += 1;
+            if self.count == self.frame_len {
+                self.push_frame();
+            }
+        }
+    }
+
+    /// The levels of every frame, the last one possibly shorter.
+    pub fn finish(mut self) -> Vec<f32> {
+        if self.count > 0 {
+            self.push_frame();
+        }
+        self.levels
+    }
+
+    fn push_frame(&mut self) {
+        let mean_square = self.sum_of_squares / self.count as f64;
+        self.levels
+            .push(amplitude_to_dbfs(mean_square.sqrt() as f32));
+        self.sum_of_squares = 0.0;
+        self.count = 0;
+    }
 }
 
 #[cfg(test)]
@@ -112,6 +163,21 @@ mod tests {
             frame_levels_dbfs(&[0.0; 25], 10),
             vec![DIGITAL_SILENCE_DBFS; 3]
         );
+    }
+
+    #[test]
+    fn frame_levels_fed_in_blocks_are_the_levels_of_the_whole() {
+        let samples: Vec<f32> = (0..1000)
+            .map(|i| ((i * 37 % 101) as f32 - 50.0) / 200.0)
+            .collect();
+        let whole: Vec<f32> = samples.chunks(160).map(rms_dbfs).collect();
+        for block in [1, 7, 160, 333, 1000] {
+            let mut meter = FrameLevels::new(160);
+            for part in samples.chunks(block) {
+                meter.add(part);
+            }
+            assert_eq!(meter.finish(), whole, "blocks of {block}");
+        }
     }
 
     #[test]

@@ -54,7 +54,7 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::asr::{AsrError, AsrInfo, CallContext, Transcriber};
-use crate::audio::{decode_file_with, DecodeOptions};
+use crate::audio::DecodeOptions;
 use crate::batch::Row;
 use crate::rubric::CompiledRubric;
 use crate::score::Scorecard;
@@ -526,20 +526,25 @@ impl Worker<'_> {
         let (transcript, audio_ms, work) = match cached {
             Some(cached) => (cached.transcript, cached.audio_ms, Work::TranscriptCached),
             None => {
-                let audio = match decode_file_with(&call.audio, &opts.decode) {
-                    Ok(audio) => audio,
-                    Err(error) => return fail(Stage::Decode, error.to_string()),
-                };
                 let context = CallContext {
                     call_id: call.call_id.clone(),
                     audio_path: call.audio.clone(),
                 };
-                let transcript = match transcribe_recording(transcriber, &audio, &context, &layout)
-                {
-                    Ok(transcript) => transcript,
-                    Err(error) => return fail(Stage::Transcribe, asr_message(&call.audio, &error)),
+                // Streamed: memory stays bounded whatever the length.
+                let timed = match crate::asr::transcribe_file(
+                    transcriber,
+                    &opts.decode,
+                    &layout.recording_options(&context),
+                ) {
+                    Ok(timed) => timed,
+                    Err(crate::asr::RecordingError::Audio(error)) => {
+                        return fail(Stage::Decode, error.to_string())
+                    }
+                    Err(crate::asr::RecordingError::Asr(error)) => {
+                        return fail(Stage::Transcribe, asr_message(&call.audio, &error))
+                    }
                 };
-                let audio_ms = audio.duration_ms();
+                let (transcript, audio_ms) = (timed.transcript, timed.stats.audio_ms);
                 if let Err(error) = self.db.put_transcript(
                     &key,
                     asr_info,

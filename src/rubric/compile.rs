@@ -962,6 +962,7 @@ impl CompiledRubric {
                 });
             }
         }
+        let mut seen: HashSet<(u16, u32, u32)> = hits.iter().map(|h| (h.set, h.start, h.end)).collect();
         for (matcher, codes) in [
             (&self.exact_matcher, &text.pinyin_exact),
             (&self.fuzzy_matcher, &text.pinyin_fuzzy),
@@ -980,10 +981,9 @@ impl CompiledRubric {
                     if !fits_boundary(info.boundary, aligned, text, start, end) {
                         continue;
                     }
-                    let dup = hits
-                        .iter()
-                        .any(|h| h.set == set && h.start == start as u32 && h.end == end as u32);
-                    if !dup {
+                    // A set, hash lookup: scanning `hits` here was quadratic
+                    // on long repetitive utterances.
+                    if seen.insert((set, start as u32, end as u32)) {
                         hits.push(PhraseHit {
                             set,
                             phrase,
@@ -1014,11 +1014,21 @@ impl CompiledRubric {
         // Within a set, a hit inside a longer overlapping hit is the same mention.
         hits.sort_by_key(|h| (h.set, h.start, std::cmp::Reverse(h.end)));
         let mut kept: Vec<PhraseHit> = Vec::with_capacity(hits.len());
+        // The longest kept hit of the current set: a kept hit that starts
+        // further back than that cannot reach `h`, so the look-back stops
+        // there (scanning the whole set was quadratic on repetitive text).
+        let mut longest = 0u32;
         for h in hits {
-            let covered = kept.iter().rev().take_while(|k| k.set == h.set).any(|k| {
-                k.start < h.end && h.start < k.end && (k.end - k.start) >= (h.end - h.start)
-            });
+            if kept.last().is_none_or(|k: &PhraseHit| k.set != h.set) {
+                longest = 0;
+            }
+            let covered = kept
+                .iter()
+                .rev()
+                .take_while(|k| k.set == h.set && k.start + longest > h.start)
+                .any(|k| k.start < h.end && h.start < k.end && (k.end - k.start) >= (h.end - h.start));
             if !covered {
+                longest = longest.max(h.end - h.start);
                 kept.push(h);
             }
         }

@@ -1,0 +1,214 @@
+//! Long inputs through the real binary (issue 10):
+//!
+//! - defect 9: `callqa run` on a 70-minute stereo recording keeps its peak
+//!   memory under [`RSS_LIMIT_KB`] (the whole-recording decoder needed
+//!   ≈ 0.7 GB for it: 16 kHz f32 of both channels alone is 540 MB), and the
+//!   speech spliced in at the start, the middle and the end is still
+//!   transcribed. Mostly low noise, so the speech detector skips most of it
+//!   and Whisper runs on ~1.5 min of speech.
+//! - defect 10: scoring one utterance of 您好 × 250,000 or 50,000 short
+//!   phrases finishes within a generous [`SCORE_TIMEOUT`] (the quadratic
+//!   version took 120 s and 54 s of CPU; the linear one takes well under 1 s).
+//!   Speed itself is measured by `benches/long_text.rs`.
+//!
+//! The memory test needs the cached Whisper model (`callqa models` fetches
+//! it) and the real speech clips in ../shared/audio; without them it says it
+//! is skipped.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+const BIN: &str = env!("CARGO_BIN_EXE_callqa");
+
+/// Peak resident memory allowed for one `callqa run` of a long recording.
+const RSS_LIMIT_KB: i64 = 400 * 1024;
+
+/// How long scoring a quarter-million-character utterance may take.
+const SCORE_TIMEOUT: Duration = Duration::from_secs(30);
+
+fn clip() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../shared/audio/real/tencent_16k_30s_zhu_ziqing_chun.wav")
+}
+
+fn model_cached() -> bool {
+    let home = std::env::var_os("HOME")
+        .map(PathBuf::from)
+        .unwrap_or_default();
+    let models = home.join(".cache/callqa/models");
+    models.join("ggml-base-q8_0.bin").exists() || models.join("ggml-base.bin").exists()
+}
+
+/// Peak RSS (KB) of every child process this test binary has waited for.
+fn children_peak_rss_kb() -> i64 {
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    // SAFETY: getrusage only writes into the struct we pass.
+    let status = unsafe { libc::getrusage(libc::RUSAGE_CHILDREN, &mut usage) };
+    assert_eq!(status, 0, "getrusage failed");
+    usage.ru_maxrss
+}
+
+/// Writes `minutes` of 16 kHz stereo: noise at about −66 dBFS on both
+/// channels, the 30 s read-prose clip on the left at 1 min, in the middle
+/// and 2 min before the end.
+fn long_recording(path: &Path, minutes: u64) -> Vec<u64> {
+    let speech: Vec<i16> = hound::WavReader::open(clip())
+        .unwrap()
+        .samples::<i16>()
+        .map(Result::unwrap)
+        .collect();
+    let total = minutes * 60 * 16_000;
+    let splices: Vec<u64> = vec![60, minutes * 30, minutes * 60 - 120];
+    let spec = hound::WavSpec {
+        channels: 2,
+        sample_rate: 16_000,
+        bits_per_sample: 16,
+        sample_format: hound::SampleFormat::Int,
+    };
+    let mut out = hound::WavWriter::create(path, spec).unwrap();
+    let mut seed = 12_345u32;
+    let mut noise = || {
+        seed = seed.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+        ((seed >> 16) % 31) as i16 - 15
+    };
+    let mut next = 0;
+    let mut i = 0u64;
+    while i < total {
+        let at = splices.get(next).map(|s| s * 16_000);
+        if at == Some(i) {
+            for &s in &speech {
+                out.write_sample(s).unwrap();
+                out.write_sample(noise()).unwrap();
+            }
+            i += speech.len() as u64;
+            next += 1;
+            continue;
+        }
+        out.write_sample(noise()).unwrap();
+        out.write_sample(noise()).unwrap();
+        i += 1;
+    }
+    out.finalize().unwrap();
+    splices.iter().map(|s| s * 1000).collect()
+}
+
+#[test]
+fn a_long_recording_is_transcribed_in_bounded_memory() {
+    if !model_cached() || !clip().exists() {
+        eprintln!(
+            "skipped: the Whisper model or {} is not available",
+            clip().display()
+        );
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let wav = dir.path().join("long-call.wav");
+    let splices = long_recording(&wav, 70);
+    let out = dir.path().join("out");
+    let run = Command::new(BIN)
+        .args(["run", "-j", "1", "-t", "1", "--quiet", "--out"])
+        .arg(&out)
+        .arg(&wav)
+        .output()
+        .unwrap();
+    let peak_kb = children_peak_rss_kb();
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert!(
+        peak_kb < RSS_LIMIT_KB,
+        "callqa run on 70 min of audio peaked at {} MB (limit {} MB)\n{stderr}",
+        peak_kb / 1024,
+        RSS_LIMIT_KB / 1024
+    );
+
+    let transcript: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(out.join("transcripts/long-call.json"))
+            .unwrap_or_else(|e| panic!("no transcript ({e}); run said:\n{stderr}")),
+    )
+    .unwrap();
+    let utterances = transcript["utterances"].as_array().unwrap();
+    for at in splices {
+        // The clip's opening words, 雨是最寻常的 (Whisper hears 寻常 in it).
+        let heard = utterances.iter().any(|u| {
+            let start = u["start_ms"].as_u64().unwrap_or(0);
+            start + 1000 >= at
+                && start < at + 30_000
+                && u["text"].as_str().unwrap_or("").contains("寻常")
+        });
+        assert!(
+            heard,
+            "the speech spliced in at {} s is missing: {utterances:#?}",
+            at / 1000
+        );
+    }
+    assert_eq!(
+        transcript["audio_duration_ms"].as_u64(),
+        Some(70 * 60 * 1000),
+        "the transcript states the whole length"
+    );
+}
+
+/// Scores `text` as one customer utterance with a subprocess time limit.
+fn score_one_utterance(text: &str) -> serde_json::Value {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("long-utterance.json");
+    let transcript = serde_json::json!({
+        "call_id": "long-utterance",
+        "utterances": [
+            {"speaker": "agent", "text": "您好，欢迎致电，很高兴为您服务。", "start_ms": 0, "end_ms": 3000},
+            {"speaker": "customer", "text": text, "start_ms": 3000, "end_ms": 600_000}
+        ]
+    });
+    std::fs::write(&path, transcript.to_string()).unwrap();
+    let mut child = Command::new(BIN)
+        .args(["score", "-j", "1", "-f", "jsonl"])
+        .arg(&path)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let started = Instant::now();
+    loop {
+        if child.try_wait().unwrap().is_some() {
+            break;
+        }
+        if started.elapsed() > SCORE_TIMEOUT {
+            child.kill().unwrap();
+            child.wait().unwrap();
+            panic!(
+                "scoring {} characters took over {} s: not linear",
+                text.chars().count(),
+                SCORE_TIMEOUT.as_secs()
+            );
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let output = child.wait_with_output().unwrap();
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    serde_json::from_str(stdout.lines().next().expect("a scorecard line")).unwrap()
+}
+
+#[test]
+fn a_quarter_million_characters_of_one_greeting_score_in_linear_time() {
+    let card = score_one_utterance(&"您好".repeat(250_000));
+    assert_eq!(card["call_id"], "long-utterance");
+}
+
+#[test]
+fn fifty_thousand_short_phrases_score_in_linear_time() {
+    let phrases = [
+        "好的",
+        "嗯",
+        "明白",
+        "我帮您查一下",
+        "请稍等",
+        "退款",
+        "不行",
+        "谢谢",
+    ];
+    let text: Vec<&str> = (0..50_000usize)
+        .map(|i| phrases[i * 7 % phrases.len()])
+        .collect();
+    let card = score_one_utterance(&text.join("，"));
+    assert_eq!(card["call_id"], "long-utterance");
+}

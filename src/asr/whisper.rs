@@ -271,6 +271,9 @@ impl WhisperTranscriber {
         // whisper.cpp logs every model load and window to stderr; route it
         // into whisper-rs's hooks, which drop it (no log backend enabled).
         whisper_rs::install_logging_hooks();
+        // whisper.cpp aborts the process on some damaged files: they stop here with a cause.
+        models::validate::validate_file(&model.path)
+            .map_err(|e| AsrError::Engine(e.to_string()))?;
         let mut params = WhisperContextParameters::default();
         params.use_gpu(false);
         let context =

@@ -6,6 +6,10 @@ use std::path::PathBuf;
 /// The command that (re)creates the standard model; quoted in most fixes.
 pub const FETCH_BASE_COMMAND: &str = "callqa models fetch base";
 
+/// The fix for a damaged file the cache has no record of (a `--model PATH`).
+pub const DAMAGED_FILE_FIX: &str =
+    "replace the file with an intact copy, or run `callqa models fetch base` and use `--model base`";
+
 #[derive(Debug, thiserror::Error)]
 pub enum ModelError {
     #[error("model `{name}` is not installed (looked for {path}); fix: run `{fix}`")]
@@ -28,6 +32,16 @@ pub enum ModelError {
 
     #[error("model file {path} is not a whisper.cpp ggml model: {reason}; fix: run `{FETCH_BASE_COMMAND}`, or convert a faster-whisper directory with `callqa models import-ct2 DIR`")]
     NotGgml { path: PathBuf, reason: String },
+
+    /// A ggml file whose header or tensor table whisper.cpp would choke on (abort, or an
+    /// unexplained "failed to create context"); found by `validate` before whisper.cpp sees it.
+    #[error("model file {path} is damaged at byte offset {offset}: {reason}; fix: {fix}")]
+    Damaged {
+        path: PathBuf,
+        offset: u64,
+        reason: String,
+        fix: String,
+    },
 
     #[error("unknown model `{name}`: {reason}")]
     UnknownModel { name: String, reason: String },
@@ -76,6 +90,38 @@ pub enum ModelError {
         #[source]
         source: std::io::Error,
     },
+}
+
+impl ModelError {
+    /// A damaged file with the fix for a file the cache has no record of; see
+    /// [`ModelError::with_fix`] for cached ones.
+    pub fn damaged(path: impl Into<PathBuf>, offset: u64, reason: impl Into<String>) -> Self {
+        ModelError::Damaged {
+            path: path.into(),
+            offset,
+            reason: reason.into(),
+            fix: DAMAGED_FILE_FIX.to_owned(),
+        }
+    }
+
+    /// The same error with the fix for a cached model (`callqa models fetch ...`), when the
+    /// error carries a fix of that kind.
+    pub fn with_fix(self, command: &str) -> Self {
+        match self {
+            ModelError::Damaged {
+                path,
+                offset,
+                reason,
+                ..
+            } => ModelError::Damaged {
+                path,
+                offset,
+                reason,
+                fix: format!("run `{command}` to replace it"),
+            },
+            other => other,
+        }
+    }
 }
 
 pub type Result<T, E = ModelError> = std::result::Result<T, E>;

@@ -634,6 +634,11 @@ fn f32s_to_le_bytes(values: &[f32]) -> Vec<u8> {
 
 // ---------------------------------------------------------------------------------------------
 // Reading
+//
+// One reader for every consumer: the quantizer and the tests parse whole files held in memory,
+// the validator (`super::validate`) walks a 150 MB model on disk by reading the headers and
+// seeking over the tensor data. Every size read from the file is checked against the bytes left
+// in the file, with checked arithmetic, before it is used to allocate, skip or add.
 
 /// A tensor's entry in a ggml file.
 #[derive(Clone, Debug)]
@@ -643,14 +648,19 @@ pub struct GgmlTensor {
     /// ggml order (`ne[0]` is the row length), as stored.
     pub ne: Vec<usize>,
     pub data: Range<usize>,
+    /// Where the tensor's header (`n_dims`) starts, for messages.
+    pub header_offset: usize,
 }
 
-/// The directory of a ggml Whisper file held in memory.
+/// The directory of a ggml Whisper file.
 #[derive(Clone, Debug)]
 pub struct GgmlLayout {
     pub hparams: WhisperHparams,
     pub mel_shape: (usize, usize),
+    /// Token bytes, in id order; empty when the reader was asked not to keep them.
     pub vocab: Vec<Vec<u8>>,
+    /// Tokens the file stores (also when their bytes were not kept).
+    pub vocab_count: usize,
     /// Where the tensors begin (everything before is header, mel filters and vocabulary).
     pub tensors_start: usize,
     pub tensors: Vec<GgmlTensor>,
@@ -658,7 +668,14 @@ pub struct GgmlLayout {
 
 /// Bytes per row of `ne0` elements for the ggml tensor types whisper files use.
 pub fn row_bytes(ttype: u32, ne0: usize) -> Option<usize> {
-    let (block, bytes) = match ttype {
+    let (block, bytes) = type_block(ttype)?;
+    (ne0 % block == 0).then(|| ne0 / block * bytes)
+}
+
+/// `(elements per block, bytes per block)` of the ggml types whisper files use (ggml's
+/// `type_traits`); `None` for any other type number.
+pub fn type_block(ttype: u32) -> Option<(usize, usize)> {
+    Some(match ttype {
         0 => (1, 4),
         1 => (1, 2),
         2 => (32, 18),
@@ -672,111 +689,303 @@ pub fn row_bytes(ttype: u32, ne0: usize) -> Option<usize> {
         13 => (256, 176),
         14 => (256, 210),
         _ => return None,
-    };
-    (ne0 % block == 0).then_some(ne0 / block * bytes)
+    })
 }
 
-/// Reads only the magic and hyperparameters (cheap check before handing a file to whisper).
+/// Longest tensor name accepted: whisper's are under 64 bytes.
+const MAX_TENSOR_NAME: usize = 256;
+/// Longest vocabulary token accepted: Whisper's BPE tokens are under 200 bytes.
+pub const MAX_TOKEN_BYTES: usize = 1024;
+
+/// Reads the magic and hyperparameters, the cheap first look at a file.
 pub fn read_hparams(path: &Path) -> Result<WhisperHparams> {
-    use std::io::Read;
-    let mut head = [0u8; HPARAMS_END];
-    let mut file = std::fs::File::open(path).at(path)?;
-    file.read_exact(&mut head)
-        .map_err(|_| ModelError::NotGgml {
-            path: path.to_path_buf(),
-            reason: "shorter than a ggml header".into(),
-        })?;
-    parse_hparams(&head, path)
+    let (mut reader, _) = GgmlReader::open(path)?;
+    reader.read_hparams()
 }
 
-fn parse_hparams(bytes: &[u8], path: &Path) -> Result<WhisperHparams> {
-    let word = |i: usize| i32::from_le_bytes(bytes[4 * i..4 * i + 4].try_into().unwrap());
-    if bytes.len() < HPARAMS_END || word(0) as u32 != GGML_MAGIC {
-        return Err(ModelError::NotGgml {
-            path: path.to_path_buf(),
-            reason: "wrong magic number".into(),
-        });
-    }
-    let mut values = [0i32; 11];
-    for (i, v) in values.iter_mut().enumerate() {
-        *v = word(i + 1);
-    }
-    let hp = WhisperHparams::from_array(values);
-    if hp.n_vocab <= 0 || hp.n_audio_state <= 0 || hp.n_text_state <= 0 || hp.n_mels <= 0 {
-        return Err(ModelError::NotGgml {
-            path: path.to_path_buf(),
-            reason: format!("implausible hyperparameters {hp:?}"),
-        });
-    }
-    Ok(hp)
+/// Reads a ggml file's directory from disk, seeking over the tensor data: every size in it
+/// must add up to the file's length. Says nothing of whether whisper.cpp can load the model
+/// (see `validate`).
+pub fn read_layout(path: &Path) -> Result<GgmlLayout> {
+    let (mut reader, _) = GgmlReader::open(path)?;
+    let hparams = reader.read_hparams()?;
+    reader.read_body(hparams, false)
 }
 
-/// Parses a whole ggml Whisper file (header, vocabulary, tensor directory).
+/// Parses a whole ggml Whisper file held in memory (header, vocabulary, tensor directory).
 pub fn parse_ggml(bytes: &[u8], path: &Path) -> Result<GgmlLayout> {
-    let hparams = parse_hparams(bytes, path)?;
-    let bad = |reason: String| ModelError::NotGgml {
-        path: PathBuf::from(path),
-        reason,
-    };
-    let mut pos = HPARAMS_END;
-    let i32_at = |pos: &mut usize, what: &str| -> Result<i32> {
-        let b = bytes
-            .get(*pos..*pos + 4)
-            .ok_or_else(|| bad(format!("file ends in the {what}: truncated?")))?;
-        *pos += 4;
-        Ok(i32::from_le_bytes(b.try_into().unwrap()))
-    };
-    let n_mel = i32_at(&mut pos, "mel filter shape")? as usize;
-    let n_bins = i32_at(&mut pos, "mel filter shape")? as usize;
-    pos += n_mel * n_bins * 4;
-    let n_vocab = i32_at(&mut pos, "vocabulary")?;
-    let mut vocab = Vec::with_capacity(n_vocab.max(0) as usize);
-    for _ in 0..n_vocab {
-        let len = i32_at(&mut pos, "vocabulary")? as u32 as usize;
-        let token = bytes
-            .get(pos..pos + len)
-            .ok_or_else(|| bad("file ends in the vocabulary: truncated?".into()))?;
-        vocab.push(token.to_vec());
-        pos += len;
+    let mut reader = GgmlReader::new(std::io::Cursor::new(bytes), bytes.len() as u64, path);
+    let hparams = reader.read_hparams()?;
+    reader.read_body(hparams, true)
+}
+
+/// A position in a ggml file of known length. Reads are bounds-checked against that length
+/// first, so a size field that lies is reported (with its offset) instead of being trusted.
+pub struct GgmlReader<R> {
+    inner: R,
+    pos: u64,
+    len: u64,
+    path: PathBuf,
+}
+
+impl GgmlReader<std::io::BufReader<std::fs::File>> {
+    /// Opens a file for reading its directory; also returns the file's length.
+    pub fn open(path: &Path) -> Result<(Self, u64)> {
+        let file = std::fs::File::open(path).at(path)?;
+        let len = file.metadata().at(path)?.len();
+        let reader = GgmlReader::new(
+            std::io::BufReader::with_capacity(64 * 1024, file),
+            len,
+            path,
+        );
+        Ok((reader, len))
     }
-    let tensors_start = pos;
-    let mut tensors = Vec::new();
-    while pos < bytes.len() {
-        let n_dims = i32_at(&mut pos, "tensor header")?;
-        let name_len = i32_at(&mut pos, "tensor header")?;
-        let ttype = i32_at(&mut pos, "tensor header")? as u32;
-        if !(1..=4).contains(&n_dims) || !(1..=4096).contains(&name_len) {
-            return Err(bad(format!("bad tensor header at byte {pos}")));
+}
+
+impl<R: std::io::Read + std::io::Seek> GgmlReader<R> {
+    /// `len` is the length of the whole source; reading starts at its beginning.
+    pub fn new(inner: R, len: u64, path: &Path) -> Self {
+        Self {
+            inner,
+            pos: 0,
+            len,
+            path: path.to_path_buf(),
         }
+    }
+
+    /// The offset of the next byte to be read.
+    pub fn position(&self) -> u64 {
+        self.pos
+    }
+
+    /// An error about the file at `offset`.
+    pub fn damaged(&self, offset: u64, reason: impl Into<String>) -> ModelError {
+        ModelError::damaged(self.path.clone(), offset, reason)
+    }
+
+    /// The file being read, as named in errors.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Fails unless `n` more bytes (what `what` needs) are in the file.
+    fn need(&self, n: u64, what: &str) -> Result<()> {
+        let left = self.len.saturating_sub(self.pos);
+        if n > left {
+            return Err(self.damaged(
+                self.pos,
+                format!(
+                    "{what} needs {n} bytes but the file ends {left} bytes later \
+                     (it is {} bytes long): the file is truncated",
+                    self.len
+                ),
+            ));
+        }
+        Ok(())
+    }
+
+    fn fill(&mut self, buf: &mut [u8], what: &str) -> Result<()> {
+        self.need(buf.len() as u64, what)?;
+        self.inner.read_exact(buf).at(&self.path)?;
+        self.pos += buf.len() as u64;
+        Ok(())
+    }
+
+    fn read_i32(&mut self, what: &str) -> Result<i32> {
+        let mut b = [0u8; 4];
+        self.fill(&mut b, what)?;
+        Ok(i32::from_le_bytes(b))
+    }
+
+    fn skip(&mut self, n: u64, what: &str) -> Result<()> {
+        self.need(n, what)?;
+        let step =
+            i64::try_from(n).map_err(|_| self.damaged(self.pos, format!("{what} is too long")))?;
+        self.inner
+            .seek(std::io::SeekFrom::Current(step))
+            .at(&self.path)?;
+        self.pos += n;
+        Ok(())
+    }
+
+    /// Magic and the 11 hyperparameters (no judgement of their values: see `validate`).
+    pub fn read_hparams(&mut self) -> Result<WhisperHparams> {
+        let path = self.path.clone();
+        let not_ggml = |reason: &str| ModelError::NotGgml {
+            path: path.clone(),
+            reason: reason.to_owned(),
+        };
+        if self.len < HPARAMS_END as u64 {
+            return Err(not_ggml(&format!(
+                "{} bytes long, shorter than a ggml header ({HPARAMS_END} bytes)",
+                self.len
+            )));
+        }
+        let magic = self.read_i32("the magic number")? as u32;
+        if magic != GGML_MAGIC {
+            return Err(not_ggml(&format!(
+                "wrong magic number 0x{magic:08x} at byte offset 0 (a ggml file starts with 0x{GGML_MAGIC:08x})"
+            )));
+        }
+        let mut values = [0i32; 11];
+        for v in values.iter_mut() {
+            *v = self.read_i32("the hyperparameters")?;
+        }
+        Ok(WhisperHparams::from_array(values))
+    }
+
+    /// Mel filters, vocabulary and tensor directory, seeking over tensor data. `keep_vocab`
+    /// keeps the token bytes (the quantizer copies them); otherwise they are only counted.
+    pub fn read_body(&mut self, hparams: WhisperHparams, keep_vocab: bool) -> Result<GgmlLayout> {
+        self.read_body_checked(hparams, keep_vocab, &mut |_| Ok(()))
+    }
+
+    /// [`GgmlReader::read_body`], handing each tensor's entry to `check` as soon as its header
+    /// is read, before its data is skipped.
+    pub fn read_body_checked(
+        &mut self,
+        hparams: WhisperHparams,
+        keep_vocab: bool,
+        check: &mut dyn FnMut(&GgmlTensor) -> Result<()>,
+    ) -> Result<GgmlLayout> {
+        let at = self.pos;
+        let n_mel = self.read_i32("the mel filter shape")?;
+        let n_bins = self.read_i32("the mel filter shape")?;
+        let (n_mel, n_bins) = match (usize::try_from(n_mel), usize::try_from(n_bins)) {
+            (Ok(m), Ok(b)) if m > 0 && b > 0 => (m, b),
+            _ => {
+                return Err(self.damaged(
+                    at,
+                    format!("the mel filter shape is {n_mel} × {n_bins}, not positive"),
+                ))
+            }
+        };
+        let filter_bytes = (n_mel as u64)
+            .checked_mul(n_bins as u64)
+            .and_then(|n| n.checked_mul(4))
+            .ok_or_else(|| {
+                self.damaged(
+                    at,
+                    format!("the mel filter shape {n_mel} × {n_bins} overflows"),
+                )
+            })?;
+        self.skip(filter_bytes, "the mel filters")?;
+
+        let at = self.pos;
+        let n_vocab = self.read_i32("the vocabulary size")?;
+        let vocab_count = usize::try_from(n_vocab)
+            .map_err(|_| self.damaged(at, format!("the vocabulary size is {n_vocab}, negative")))?;
+        // Each token takes at least its 4-byte length: a count the file cannot hold is refused
+        // before anything is reserved for it.
+        self.need((vocab_count as u64).saturating_mul(4), "the vocabulary")?;
+        let mut vocab = Vec::with_capacity(if keep_vocab { vocab_count } else { 0 });
+        let mut token = Vec::with_capacity(64);
+        for i in 0..vocab_count {
+            let at = self.pos;
+            let mut len = [0u8; 4];
+            self.fill(&mut len, "a vocabulary token's length")?;
+            let len = u32::from_le_bytes(len) as usize;
+            if len > MAX_TOKEN_BYTES {
+                return Err(self.damaged(
+                    at,
+                    format!("vocabulary token {i} claims {len} bytes (tokens are at most {MAX_TOKEN_BYTES})"),
+                ));
+            }
+            token.resize(len, 0);
+            self.fill(&mut token, "a vocabulary token")?;
+            if keep_vocab {
+                vocab.push(token.clone());
+            }
+        }
+
+        let tensors_start = self.pos;
+        let mut tensors = Vec::new();
+        while self.pos < self.len {
+            tensors.push(self.read_tensor(check)?);
+        }
+        let to_usize = |v: u64| usize::try_from(v).expect("offsets fit in usize on 64-bit hosts");
+        Ok(GgmlLayout {
+            hparams,
+            mel_shape: (n_mel, n_bins),
+            vocab,
+            vocab_count,
+            tensors_start: to_usize(tensors_start),
+            tensors,
+        })
+    }
+
+    fn read_tensor(
+        &mut self,
+        check: &mut dyn FnMut(&GgmlTensor) -> Result<()>,
+    ) -> Result<GgmlTensor> {
+        let header = self.pos;
+        let what = "a tensor header";
+        let n_dims = self.read_i32(what)?;
+        let name_len = self.read_i32(what)?;
+        let ttype = self.read_i32(what)?;
+        if !(1..=4).contains(&n_dims) {
+            return Err(self.damaged(
+                header,
+                format!("a tensor has {n_dims} dimensions (1 to 4 allowed)"),
+            ));
+        }
+        let name_len = match usize::try_from(name_len) {
+            Ok(n) if (1..=MAX_TENSOR_NAME).contains(&n) => n,
+            _ => {
+                return Err(self.damaged(
+                    header + 4,
+                    format!(
+                        "a tensor name is {name_len} bytes long (1 to {MAX_TENSOR_NAME} allowed)"
+                    ),
+                ))
+            }
+        };
+        let ttype = u32::try_from(ttype)
+            .ok()
+            .filter(|t| type_block(*t).is_some())
+            .ok_or_else(|| {
+                self.damaged(
+                    header + 8,
+                    format!("a tensor has unknown ggml type {ttype}"),
+                )
+            })?;
         let mut ne = Vec::with_capacity(n_dims as usize);
         for _ in 0..n_dims {
-            ne.push(i32_at(&mut pos, "tensor header")? as usize);
+            let at = self.pos;
+            let d = self.read_i32(what)?;
+            match usize::try_from(d) {
+                Ok(d) if d > 0 => ne.push(d),
+                _ => {
+                    return Err(self.damaged(at, format!("a tensor dimension is {d}, not positive")))
+                }
+            }
         }
-        let name_bytes = bytes
-            .get(pos..pos + name_len as usize)
-            .ok_or_else(|| bad("file ends in a tensor name: truncated?".into()))?;
-        let name = String::from_utf8_lossy(name_bytes).into_owned();
-        pos += name_len as usize;
-        let rows: usize = ne.iter().skip(1).product();
+        let mut name = vec![0u8; name_len];
+        self.fill(&mut name, "a tensor name")?;
+        let name = String::from_utf8_lossy(&name).into_owned();
         let size = row_bytes(ttype, ne[0])
-            .map(|r| r * rows)
-            .ok_or_else(|| bad(format!("tensor {name} has unsupported type {ttype}")))?;
-        if pos + size > bytes.len() {
-            return Err(bad(format!("file ends inside tensor {name}: truncated?")));
-        }
-        tensors.push(GgmlTensor {
+            .and_then(|row| ne[1..].iter().try_fold(row, |acc, &d| acc.checked_mul(d)))
+            .ok_or_else(|| {
+                self.damaged(
+                    header,
+                    format!("tensor `{name}` has shape {ne:?}, impossible for ggml type {ttype}"),
+                )
+            })?;
+        let to_usize = |v: u64| usize::try_from(v).expect("offsets fit in usize on 64-bit hosts");
+        let start = to_usize(self.pos);
+        let tensor = GgmlTensor {
+            data: start..start.saturating_add(size),
             name,
             ttype,
             ne,
-            data: pos..pos + size,
-        });
-        pos += size;
+            header_offset: to_usize(header),
+        };
+        // Judged on its header first: a wrong tensor is named even when the file is also short.
+        check(&tensor)?;
+        self.skip(
+            size as u64,
+            &format!("the data of tensor `{}`", tensor.name),
+        )?;
+        Ok(tensor)
     }
-    Ok(GgmlLayout {
-        hparams,
-        mel_shape: (n_mel, n_bins),
-        vocab,
-        tensors_start,
-        tensors,
-    })
 }

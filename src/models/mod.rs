@@ -14,6 +14,7 @@ pub mod error;
 pub mod ggml;
 pub mod mel;
 pub mod quantize;
+pub mod validate;
 pub mod vocab;
 
 use std::path::{Path, PathBuf};
@@ -603,6 +604,13 @@ impl ModelStore {
         }
         let name = normalise_name(name_or_path);
         let path = self.path_of(name);
+        // "missing.bin" names a file, not a model: unless the cache holds it as
+        // "ggml-missing.bin", the problem is the path.
+        if !path.is_file() && name_or_path.ends_with(".bin") && !name_or_path.starts_with("ggml-") {
+            return Err(ModelError::PathNotFound {
+                path: as_path.to_path_buf(),
+            });
+        }
         if !path.is_file() {
             // A quantized base is made from the cached base in about a second: no need to send
             // the user to `models fetch` for it.
@@ -623,7 +631,9 @@ impl ModelStore {
     }
 
     fn verified(&self, name: &str, path: &Path) -> Result<ModelInfo> {
-        ggml::read_hparams(path)?;
+        // Structure only: whether whisper.cpp can load it is checked where it is loaded
+        // (`validate`), and the store also holds models made for tests.
+        ggml::read_layout(path).map_err(|e| e.with_fix(&fix_command(name)))?;
         let (info, verification) = self.inspect(name, path)?;
         match verification {
             Verification::Verified | Verification::Unrecorded => Ok(info),
@@ -654,7 +664,7 @@ impl ModelStore {
         if in_cache && file_name.starts_with("ggml-") && file_name.ends_with(".bin") {
             return self.verified(normalise_name(file_name), path);
         }
-        ggml::read_hparams(path)?;
+        ggml::read_layout(path)?;
         let size = std::fs::metadata(path).at(path)?.len();
         let sha256 = sha256_file(path)?;
         let source = match sha256.as_str() {

@@ -220,7 +220,13 @@ pub fn read_manifest(path: &Path) -> Result<Vec<PlannedCall>, ManifestError> {
         path: path.to_path_buf(),
         source,
     })?;
-    let bytes = bytes.strip_prefix("\u{feff}".as_bytes()).unwrap_or(&bytes);
+    parse_manifest(path, &bytes)
+}
+
+/// [`read_manifest`] on bytes already read; `path` names the file in messages and is the base
+/// of relative audio paths. The fuzz target enters here.
+pub fn parse_manifest(path: &Path, bytes: &[u8]) -> Result<Vec<PlannedCall>, ManifestError> {
+    let bytes = bytes.strip_prefix("\u{feff}".as_bytes()).unwrap_or(bytes);
     let base = path.parent().unwrap_or(Path::new(""));
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)

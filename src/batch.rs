@@ -1,6 +1,8 @@
 //! Batch scoring: reads transcript files in parallel, scores each with the
 //! shared compiled rubric, and returns one row per input in input order.
-//! A file that cannot be read or parsed becomes an error row; the batch goes on.
+//! A file that cannot be read or parsed, or whose call has no usable speech
+//! from one side ([`crate::score::check_usable_speech`]), becomes an error
+//! row; the batch goes on.
 
 use std::path::{Path, PathBuf};
 
@@ -46,8 +48,16 @@ pub fn score_files(rubric: &CompiledRubric, files: &[PathBuf], jobs: usize) -> V
 
 /// Reads, parses and scores one transcript file.
 pub fn score_file(rubric: &CompiledRubric, file: &Path) -> Result<Scorecard, String> {
-    let transcript = Transcript::from_path(file).map_err(|e| e.to_string())?;
-    Ok(rubric.score(&transcript))
+    Ok(rubric.score(&read_scorable(file)?))
+}
+
+/// Reads and parses a transcript file and checks it has a call to score
+/// (usable speech from both sides); the error is the file's error row.
+fn read_scorable(file: &Path) -> Result<Transcript, String> {
+    let transcript = Transcript::from_path(file)
+        .map_err(|e| crate::walk::read_problem(file).unwrap_or_else(|| e.to_string()))?;
+    crate::score::check_usable_speech(&transcript).map_err(|e| e.in_transcript(file))?;
+    Ok(transcript)
 }
 
 /// Counts for the exit code and the summary line.

@@ -106,7 +106,7 @@ fn check_fixture(rubric: &CompiledRubric, file: &Path) -> FixtureResult {
     let transcript = match Transcript::from_path(file) {
         Ok(t) => t,
         Err(e) => {
-            result.error = Some(e.to_string());
+            result.error = Some(crate::walk::read_problem(file).unwrap_or_else(|| e.to_string()));
             return result;
         }
     };
@@ -118,6 +118,10 @@ fn check_fixture(rubric: &CompiledRubric, file: &Path) -> FixtureResult {
         ));
         return result;
     };
+    if let Err(no_speech) = crate::score::check_usable_speech(&transcript) {
+        result.error = Some(no_speech.in_transcript(file));
+        return result;
+    }
     let card = rubric.score(&transcript);
     let mut problems = Vec::new();
     for (item_id, value) in expect {

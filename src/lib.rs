@@ -4,6 +4,7 @@
 //! command-line front end over it.
 //!
 //! - [`transcript`]: the transcript contract (input of scoring, output of ASR)
+//! - [`walk`]: folders of inputs → files, each once, loops ended
 //! - [`text`]: normalisation, segmentation, pinyin
 //! - [`rubric`]: the rubric file format and its compilation into matchers
 //! - [`score`]: evaluation of a compiled rubric on one call → scorecard
@@ -34,3 +35,4 @@ pub mod site;
 pub mod store;
 pub mod text;
 pub mod transcript;
+pub mod walk;

@@ -165,6 +165,9 @@ pub enum TranscriptError {
     },
     #[error("{}: invalid transcript: {message}", path.display())]
     Invalid { path: PathBuf, message: String },
+    /// A folder of transcripts that could not be listed.
+    #[error(transparent)]
+    Folder(#[from] crate::walk::WalkError),
 }
 
 impl TranscriptError {
@@ -173,6 +176,7 @@ impl TranscriptError {
             TranscriptError::Io { path, .. }
             | TranscriptError::Json { path, .. }
             | TranscriptError::Invalid { path, .. } => path,
+            TranscriptError::Folder(error) => &error.path,
         }
     }
 }
@@ -188,52 +192,29 @@ fn string_or_number<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result
 }
 
 /// Expands files and folders into the transcript files to read, in a stable
-/// order: arguments in the order given, each folder's `*.json` files sorted by
-/// path (recursively).
+/// order: arguments in the order given, each folder's `*.<extension>` files
+/// sorted by path (recursively, through [`crate::walk`]: loops end, a file
+/// reached twice is listed once).
 pub fn collect_inputs(
     inputs: &[PathBuf],
     extension: &str,
 ) -> Result<Vec<PathBuf>, TranscriptError> {
     let mut files = Vec::new();
+    let mut walker = crate::walk::Walker::new();
     for input in inputs {
         let meta = fs::metadata(input).map_err(|source| TranscriptError::Io {
             path: input.clone(),
             source,
         })?;
         if meta.is_dir() {
-            let mut found = Vec::new();
-            walk(input, extension, &mut found)?;
-            found.sort();
-            files.extend(found);
+            files.extend(
+                walker.files(input, &|path| crate::walk::has_extension(path, extension))?,
+            );
         } else {
             files.push(input.clone());
         }
     }
     Ok(files)
-}
-
-fn walk(dir: &Path, extension: &str, out: &mut Vec<PathBuf>) -> Result<(), TranscriptError> {
-    let entries = fs::read_dir(dir).map_err(|source| TranscriptError::Io {
-        path: dir.to_path_buf(),
-        source,
-    })?;
-    for entry in entries {
-        let entry = entry.map_err(|source| TranscriptError::Io {
-            path: dir.to_path_buf(),
-            source,
-        })?;
-        let path = entry.path();
-        if path.is_dir() {
-            walk(&path, extension, out)?;
-        } else if path
-            .extension()
-            .and_then(|e| e.to_str())
-            .is_some_and(|e| e.eq_ignore_ascii_case(extension))
-        {
-            out.push(path);
-        }
-    }
-    Ok(())
 }
 
 #[cfg(test)]

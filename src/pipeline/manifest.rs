@@ -175,12 +175,9 @@ pub enum ManifestError {
 pub enum InputError {
     #[error(transparent)]
     Manifest(#[from] ManifestError),
-    #[error("{}: cannot list the folder: {source}", path.display())]
-    Folder {
-        path: PathBuf,
-        #[source]
-        source: std::io::Error,
-    },
+    /// A folder of recordings that could not be listed.
+    #[error(transparent)]
+    Folder(#[from] crate::walk::WalkError),
 }
 
 /// Expands the run's inputs into calls, in order: arguments as given; a
@@ -189,6 +186,7 @@ pub enum InputError {
 /// inputs: the first use wins and later ones are rejected.
 pub fn collect_inputs(inputs: &[PathBuf]) -> Result<Vec<PlannedCall>, InputError> {
     let mut planned = Vec::new();
+    let mut walker = crate::walk::Walker::new();
     for input in inputs {
         let origin = input.display().to_string();
         match fs::metadata(input) {
@@ -199,10 +197,16 @@ pub fn collect_inputs(inputs: &[PathBuf]) -> Result<Vec<PlannedCall>, InputError
                 origin,
             })),
             Ok(meta) if meta.is_dir() => {
-                let mut found = Vec::new();
-                find_recordings(input, &mut found)?;
-                found.sort();
-                planned.extend(found.into_iter().map(|path| recording_input(&path)));
+                let found = walker.files(input, &|path| has_extension(path, "wav"))?;
+                planned.extend(found.iter().map(|path| match crate::walk::read_problem(path) {
+                    Some(message) => Err(RejectedInput {
+                        origin: path.display().to_string(),
+                        call_id: file_stem(path),
+                        audio: Some(path.clone()),
+                        message,
+                    }),
+                    None => recording_input(path),
+                }));
             }
             Ok(_) if has_extension(input, "csv") => planned.extend(read_manifest(input)?),
             Ok(_) => planned.push(recording_input(input)),
@@ -558,22 +562,6 @@ fn recording_input(path: &Path) -> PlannedCall {
     }
 }
 
-fn find_recordings(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), InputError> {
-    let folder_error = |source| InputError::Folder {
-        path: dir.to_path_buf(),
-        source,
-    };
-    for entry in fs::read_dir(dir).map_err(folder_error)? {
-        let path = entry.map_err(folder_error)?.path();
-        if path.is_dir() {
-            find_recordings(&path, out)?;
-        } else if has_extension(&path, "wav") {
-            out.push(path);
-        }
-    }
-    Ok(())
-}
-
 /// The 1-based line a record starts on. The csv reader's own line count
 /// (and byte offset) points where the previous record ended, before the line
 /// breaks, blank lines and comment lines it skipped; step over those.
@@ -594,11 +582,7 @@ fn line_of(bytes: &[u8], position: &csv::Position) -> u64 {
     1 + bytes[..at].iter().filter(|&&b| b == b'\n').count() as u64
 }
 
-fn has_extension(path: &Path, extension: &str) -> bool {
-    path.extension()
-        .and_then(|e| e.to_str())
-        .is_some_and(|e| e.eq_ignore_ascii_case(extension))
-}
+use crate::walk::has_extension;
 
 fn file_stem(path: &Path) -> Option<String> {
     path.file_stem()

@@ -619,6 +619,10 @@ impl Worker<'_> {
         if let Err(error) = output::write_transcript(self.out_dir, &transcript) {
             return fail(Stage::Output, error.to_string());
         }
+        // The transcript is kept (it shows what was heard); the call gets no score.
+        if let Err(no_speech) = crate::score::check_usable_speech(&transcript) {
+            return fail(Stage::Transcribe, no_speech.in_recording(&call.audio));
+        }
         let result_key = ResultKey {
             call_id: call.call_id.clone(),
             metadata_sha256: metadata_sha256(call),

@@ -962,7 +962,17 @@ impl CompiledRubric {
                 });
             }
         }
-        let mut seen: HashSet<(u16, u32, u32)> = hits.iter().map(|h| (h.set, h.start, h.end)).collect();
+        // Hits listed by start position (`first_at` → `next_at` chain): a
+        // homophone hit the written-word pass already has is found among the
+        // few hits that start where it does. Scanning every hit was
+        // quadratic on long utterances, and hashing them all cost more than
+        // the rest of the pass.
+        let mut first_at: Vec<u32> = vec![u32::MAX; text.len() + 1];
+        let mut next_at: Vec<u32> = Vec::with_capacity(hits.len());
+        for (i, h) in hits.iter().enumerate() {
+            next_at.push(first_at[h.start as usize]);
+            first_at[h.start as usize] = i as u32;
+        }
         for (matcher, codes) in [
             (&self.exact_matcher, &text.pinyin_exact),
             (&self.fuzzy_matcher, &text.pinyin_fuzzy),
@@ -981,9 +991,17 @@ impl CompiledRubric {
                     if !fits_boundary(info.boundary, aligned, text, start, end) {
                         continue;
                     }
-                    // A set, hash lookup: scanning `hits` here was quadratic
-                    // on long repetitive utterances.
-                    if seen.insert((set, start as u32, end as u32)) {
+                    let mut same = first_at[start];
+                    while same != u32::MAX {
+                        let h = &hits[same as usize];
+                        if h.set == set && h.end == end as u32 {
+                            break;
+                        }
+                        same = next_at[same as usize];
+                    }
+                    if same == u32::MAX {
+                        next_at.push(first_at[start]);
+                        first_at[start] = hits.len() as u32;
                         hits.push(PhraseHit {
                             set,
                             phrase,

@@ -1,0 +1,7 @@
+//! libFuzzer target `rubric`: see `fuzz/entry.rs` for what it exercises.
+#![no_main]
+
+#[path = "../entry.rs"]
+mod entry;
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| entry::rubric(data));

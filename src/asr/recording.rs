@@ -1022,6 +1022,72 @@ mod tests {
         assert_eq!(t.utterances.len(), 2);
     }
 
+    /// Hears a burst: one segment from the first loud sample it is handed
+    /// to the last, in the time of the samples it got; remembers how many
+    /// samples each call had.
+    struct Bursts {
+        lengths: Mutex<Vec<usize>>,
+    }
+
+    impl Transcriber for Bursts {
+        fn transcribe_channel(
+            &self,
+            samples: &[f32],
+            _channel: usize,
+            _call: &CallContext,
+        ) -> Result<Vec<AsrSegment>, AsrError> {
+            self.lengths.lock().unwrap().push(samples.len());
+            let loud = |x: &&f32| x.abs() > 0.05;
+            let (Some(first), Some(last)) = (
+                samples.iter().position(|x| loud(&x)),
+                samples.iter().rposition(|x| loud(&x)),
+            ) else {
+                return Ok(Vec::new());
+            };
+            Ok(vec![seg(
+                first as u64 / 16,
+                last as u64 / 16 + 1,
+                "您好，欢迎致电。",
+            )])
+        }
+
+        fn info(&self) -> AsrInfo {
+            AsrInfo {
+                engine: "bursts".into(),
+                model: "none".into(),
+                model_sha256: "0".into(),
+                settings: String::new(),
+            }
+        }
+    }
+
+    #[test]
+    fn a_long_recording_goes_over_in_stretches_cut_in_silence() {
+        // 12 minutes, speech at 1 min and around the 5-minute mark: the
+        // first cut lands in the silence after it, never through it.
+        let total = 12 * 60_000;
+        let bursts = [(60_000, 62_000), (299_000, 302_500), (700_000, 701_000)];
+        let a = audio(vec![channel(total, &bursts)]);
+        let transcriber = Bursts {
+            lengths: Mutex::new(Vec::new()),
+        };
+        let t = transcribe_recording(&transcriber, &a, &options("long")).unwrap();
+        let lengths = transcriber.lengths.lock().unwrap().clone();
+        assert!(lengths.len() >= 3, "{lengths:?}");
+        assert!(
+            lengths.iter().all(|&n| n as u64 <= MAX_STRETCH_MS * 16),
+            "{lengths:?}"
+        );
+        assert_eq!(lengths.iter().sum::<usize>(), total as usize * 16);
+        let heard: Vec<(u64, u64)> = t
+            .utterances
+            .iter()
+            .map(|u| (u.start_ms.unwrap(), u.end_ms.unwrap()))
+            .collect();
+        assert_eq!(heard, bursts, "times on the recording's timeline");
+        assert_eq!(t.extra["audio_duration_ms"], json!(total));
+    }
+
     #[test]
     fn copied_channels_are_mono() {
         let c = channel(13_000, &[(600, 9000)]);

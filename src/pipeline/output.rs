@@ -109,14 +109,51 @@ pub fn write_transcript(out_dir: &Path, transcript: &Transcript) -> Result<PathB
     Ok(path)
 }
 
+/// Removes the temporary files that [`write_atomically`] left behind in
+/// `dir` when a run was killed between creating and renaming one (SIGKILL
+/// runs no clean-up). Only names of its own pattern, `.NAME.PID.N.tmp`,
+/// from other processes: the folder lock keeps any other callqa out of the
+/// folder, so such a file is stale. Best effort: a file that cannot be
+/// removed is left.
+pub fn remove_stale_temp_files(dir: &Path) {
+    let own = format!(".{}.", std::process::id());
+    let Ok(entries) = fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let Some(name) = name.to_str() else { continue };
+        let Some(inner) = name
+            .strip_prefix('.')
+            .and_then(|n| n.strip_suffix(".tmp"))
+        else {
+            continue;
+        };
+        // NAME.PID.N: the last two dot-separated parts are numbers.
+        let mut parts = inner.rsplitn(3, '.');
+        let numbers = parts.next().is_some_and(is_number) && parts.next().is_some_and(is_number);
+        if numbers && parts.next().is_some_and(|n| !n.is_empty()) && !name.contains(&own) {
+            let _ = fs::remove_file(entry.path());
+        }
+    }
+}
+
+fn is_number(text: &str) -> bool {
+    !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit())
+}
+
 /// Writes the four report files; `summary.json` last, so its presence with
-/// a fresh timestamp means the others are complete.
+/// a fresh timestamp means the others are complete. Temporary files of
+/// killed runs go first ([`remove_stale_temp_files`]), so the folder holds
+/// exactly what an uninterrupted run leaves.
 pub fn write_reports(
     out_dir: &Path,
     rows: &[Row],
     errors: &[ErrorRow],
     summary: &RunSummary,
 ) -> Result<(), OutputError> {
+    remove_stale_temp_files(out_dir);
+    remove_stale_temp_files(&out_dir.join(TRANSCRIPTS_DIR));
     let in_memory = |path: &Path, result: io::Result<()>| {
         result.map_err(|source| OutputError {
             path: path.to_path_buf(),
@@ -162,6 +199,30 @@ mod tests {
             .map(|e| e.unwrap().file_name())
             .collect();
         assert_eq!(names, vec![std::ffi::OsString::from("a.json")]);
+    }
+
+    #[test]
+    fn stale_temp_files_of_killed_runs_are_removed_and_nothing_else() {
+        let dir = tempfile::tempdir().unwrap();
+        let keep = [
+            "s01.json",
+            ".hidden",
+            ".notes.tmp",
+            ".x.1.tmp",
+            &format!(".mine.json.{}.0.tmp", std::process::id()),
+        ];
+        for name in keep.iter().chain(&[".s01.json.4242.0.tmp", ".scorecards.csv.7.12.tmp"]) {
+            fs::write(dir.path().join(name), b"x").unwrap();
+        }
+        remove_stale_temp_files(dir.path());
+        let mut left: Vec<String> = fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .collect();
+        left.sort();
+        let mut want: Vec<String> = keep.iter().map(|s| s.to_string()).collect();
+        want.sort();
+        assert_eq!(left, want);
     }
 
     #[test]

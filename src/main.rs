@@ -85,6 +85,9 @@ enum Command {
         /// name) instead of running Whisper: vendor transcripts, or ground truth.
         #[arg(long, value_name = "DIR")]
         transcripts: Option<PathBuf>,
+        /// When another callqa is writing DIR, wait for it instead of stopping.
+        #[arg(long)]
+        wait: bool,
         /// Score the part that is there of a recording whose data was cut short
         /// (by default a truncated WAV is an error row: a call cut short looks
         /// like a call without its closing).
@@ -105,6 +108,9 @@ enum Command {
         /// Results database (default: DIR/callqa.sqlite).
         #[arg(long, value_name = "FILE")]
         db: Option<PathBuf>,
+        /// When another callqa is writing DIR, wait for it instead of stopping.
+        #[arg(long)]
+        wait: bool,
     },
     /// Run golden fixtures (transcripts with expected verdicts) against a rubric.
     Check {
@@ -497,17 +503,16 @@ fn run(cli: Cli) -> Result<u8, String> {
             db,
             quiet,
             transcripts,
+            wait,
             accept_truncated,
             inputs,
         } => {
-            use callqa::asr::{
-                FixtureTranscriber, Transcriber, WhisperSettings, WhisperTranscriber,
-            };
-            use callqa::pipeline::{self, AgentChannel, ProgressMode, RunOptions};
-            use callqa::transcript::Role;
+            use callqa::asr::{WhisperSettings, WhisperTranscriber};
+            use callqa::pipeline::{self, ProgressMode, RunOptions, VendorTranscripts};
             let rubric = load_rubric(&rubric)?;
             let mut options = RunOptions::new(inputs, out);
             options.db_path = db;
+            options.wait = wait;
             options.decode.accept_truncated = accept_truncated;
             options.agent_channel_default = agent_channel
                 .parse()
@@ -517,7 +522,7 @@ fn run(cli: Cli) -> Result<u8, String> {
             } else {
                 ProgressMode::Auto
             };
-            let transcriber: Box<dyn Transcriber> = match transcripts {
+            let summary = match transcripts {
                 Some(dir) => {
                     if !dir.is_dir() {
                         return Err(format!(
@@ -526,18 +531,11 @@ fn run(cli: Cli) -> Result<u8, String> {
                         ));
                     }
                     options.jobs = jobs.unwrap_or(0);
-                    let channel_roles = match options.agent_channel_default {
-                        AgentChannel::Left => vec![Role::Agent, Role::Customer],
-                        AgentChannel::Right => vec![Role::Customer, Role::Agent],
-                    };
                     eprintln!(
                         "callqa: transcripts from {} (no speech recognition)",
                         dir.display()
                     );
-                    Box::new(FixtureTranscriber {
-                        transcripts_dir: dir,
-                        channel_roles,
-                    })
+                    pipeline::run_vendor(&options, &VendorTranscripts { dir }, &rubric)
                 }
                 None => {
                     let plan = pipeline::default_parallelism(jobs, threads);
@@ -555,19 +553,24 @@ fn run(cli: Cli) -> Result<u8, String> {
                         plan.threads_per_job,
                         whisper.model().path.display()
                     );
-                    Box::new(whisper)
+                    pipeline::run(&options, &whisper, &rubric)
                 }
-            };
-            let summary = pipeline::run(&options, transcriber.as_ref(), &rubric)
-                .map_err(|e| e.to_string())?;
+            }
+            .map_err(|e| e.to_string())?;
             eprintln!("{}", summary.one_line());
             Ok(summary.exit_code())
         }
-        Command::Rescore { rubric, out, db } => {
+        Command::Rescore {
+            rubric,
+            out,
+            db,
+            wait,
+        } => {
             use callqa::pipeline::{self, RescoreOptions};
             let rubric = load_rubric(&rubric)?;
             let mut options = RescoreOptions::new(out);
             options.db_path = db;
+            options.wait = wait;
             let summary = pipeline::rescore(&options, &rubric).map_err(|e| e.to_string())?;
             eprintln!("{}", summary.one_line());
             Ok(summary.exit_code())

@@ -4,7 +4,9 @@
 //! Writing ([`begin_run`], [`record_call`], [`finish_run`]) happens inside
 //! the pipeline, one transaction per finished call, so a run killed at any
 //! moment leaves every finished call recorded and nothing half-written.
-//! Every row is keyed (output folder, call id, rubric sha256), so running
+//! Every row is keyed (output folder, call id, rubric sha256), the folder
+//! by [`folder_key`] (`.` for the folder holding the database, so a moved or
+//! copied run folder keeps its results), so running
 //! again replaces rows instead of adding them twice, and scorecards of
 //! different rubric versions live side by side.
 //!
@@ -18,7 +20,7 @@ use std::path::{Path, PathBuf};
 use rusqlite::{params, OptionalExtension};
 use serde::{Deserialize, Serialize};
 
-use crate::pipeline::cache::{unix_now, CacheDb, CacheError, DB_FILE_NAME};
+use crate::pipeline::cache::{folder_key, unix_now, CacheDb, CacheError, DB_FILE_NAME};
 use crate::rubric::CompiledRubric;
 use crate::score::Scorecard;
 use crate::transcript::Transcript;
@@ -28,8 +30,8 @@ use crate::transcript::Transcript;
 pub enum StoreError {
     #[error("{}: not a callqa run folder (no {DB_FILE_NAME} in it); give the --out folder of `callqa run`", path.display())]
     NotARunFolder { path: PathBuf },
-    #[error("{}: no finished run recorded for this folder in {}; run `callqa run --out {}` (or `callqa rescore {}`) with this callqa first",
-            path.display(), db.display(), path.display(), path.display())]
+    #[error("{}: no finished run recorded for this folder in {}; run `callqa run --out {} RECORDINGS…` \
+             with this callqa first", path.display(), db.display(), path.display())]
     NoRuns { path: PathBuf, db: PathBuf },
     #[error("no rubric version starting with `{wanted}` in the given run folders; available: {available}")]
     NoSuchRubric { wanted: String, available: String },
@@ -320,10 +322,9 @@ pub fn load(run_dirs: &[PathBuf], choice: &RubricChoice) -> Result<Dataset, Stor
         if !db_path.is_file() {
             return Err(StoreError::NotARunFolder { path: dir.clone() });
         }
-        let key = std::fs::canonicalize(dir)
-            .map(|p| p.to_string_lossy().into_owned())
-            .map_err(|_| StoreError::NotARunFolder { path: dir.clone() })?;
         let db = CacheDb::open(&db_path)?;
+        let key = folder_key(dir, &db_path)
+            .map_err(|_| StoreError::NotARunFolder { path: dir.clone() })?;
         let run = last_finished_run(&db, &key)?.ok_or_else(|| StoreError::NoRuns {
             path: dir.clone(),
             db: db_path.clone(),

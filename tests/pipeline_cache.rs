@@ -52,7 +52,7 @@ fn migrations_are_versioned_and_idempotent() {
     let applied = db.applied_migrations().unwrap();
     assert_eq!(
         applied.iter().map(|(v, _)| *v).collect::<Vec<_>>(),
-        [1, 2, 3]
+        [1, 2, 3, 4]
     );
     db.put_transcript(
         &transcript_key("a"),
@@ -350,4 +350,46 @@ fn the_transcript_cache_follows_the_audio_bytes_not_names() {
     .unwrap();
     assert!(summary.errors.is_empty(), "{:?}", summary.errors);
     assert_eq!(transcriber.total(), 2);
+}
+
+#[test]
+fn version_4_keys_the_databases_own_folder_relative_to_it() {
+    let tmp = tempfile::tempdir().unwrap();
+    let home = fs::canonicalize(tmp.path()).unwrap().join("shared");
+    fs::create_dir_all(&home).unwrap();
+    let path = home.join("runs.sqlite");
+    let elsewhere = "/srv/calls/out";
+    {
+        let mut conn = Connection::open(&path).unwrap();
+        assert_eq!(cache::migrate(&mut conn, &path, 3).unwrap(), 3);
+        for folder in [home.to_str().unwrap(), elsewhere] {
+            conn.execute(
+                "INSERT INTO runs (out_dir, asr_json, finished_unix) VALUES (?1, NULL, 1)",
+                [folder],
+            )
+            .unwrap();
+            conn.execute(
+                "INSERT INTO run_log (out_dir, command, rubric_sha256, callqa_version, started_unix) \
+                 VALUES (?1, 'run', 'r', '0', 1)",
+                [folder],
+            )
+            .unwrap();
+        }
+    }
+    let db = CacheDb::open(&path).unwrap();
+    assert_eq!(db.schema_version().unwrap(), 4);
+    assert!(db.load_run(cache::THIS_FOLDER_KEY).unwrap().is_some());
+    assert!(db.load_run(home.to_str().unwrap()).unwrap().is_none());
+    assert!(
+        db.load_run(elsewhere).unwrap().is_some(),
+        "a folder the database does not live in keeps its absolute key"
+    );
+    assert_eq!(
+        cache::folder_key(&home, &path).unwrap(),
+        cache::THIS_FOLDER_KEY
+    );
+    assert_eq!(
+        cache::folder_key(tmp.path(), &path).unwrap(),
+        fs::canonicalize(tmp.path()).unwrap().to_str().unwrap()
+    );
 }

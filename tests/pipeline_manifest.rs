@@ -311,3 +311,156 @@ fn duplicate_call_ids_across_inputs_keep_the_first() {
     assert!(third.origin.ends_with("m.csv:2"), "{}", third.origin);
     assert!(third.message.contains("duplicate call id"));
 }
+
+#[test]
+fn unterminated_quote_is_reported_as_such_with_file_line_and_fix() {
+    let tmp = tempfile::tempdir().unwrap();
+    touch(&tmp.path().join("a.wav"));
+    let manifest = tmp.path().join("calls.csv");
+    fs::write(
+        &manifest,
+        "call_id,audio\nA-1,a.wav\n\"B-2,b.wav\nC-3,c.wav\n",
+    )
+    .unwrap();
+    let planned = read_manifest(&manifest).unwrap();
+    let messages = rejections(&planned);
+    assert_eq!(messages.len(), 1, "{messages:?}");
+    let message = &messages[0];
+    assert!(
+        message.starts_with(&format!("{}:3: unterminated quote", manifest.display()))
+            && message.contains("add the closing `\"`")
+            && !message.contains("fields")
+            && !message.contains("contains"),
+        "{message}"
+    );
+    assert!(planned[0].is_ok(), "the row before the quote is read");
+
+    // In the header, it stops the run with the same diagnosis.
+    fs::write(&manifest, "call_id,\"audio\na.wav,1\n").unwrap();
+    let error = read_manifest(&manifest).unwrap_err().to_string();
+    assert!(
+        error.contains(&format!("{}", manifest.display()))
+            && error.contains("unterminated quote: the `\"` opened on line 1"),
+        "{error}"
+    );
+}
+
+/// The dev call's ground truth as a vendor would deliver it: speakers named.
+fn write_vendor_transcript(dir: &Path, name: &str, dev_call: &str) {
+    fs::create_dir_all(dir).unwrap();
+    fs::copy(
+        dev_dir().join(format!("{dev_call}.json")),
+        dir.join(format!("{name}.json")),
+    )
+    .unwrap();
+}
+
+fn texts_and_speakers(transcript: &serde_json::Value) -> Vec<(String, String)> {
+    transcript["utterances"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| {
+            (
+                u["speaker"].as_str().unwrap().to_string(),
+                u["text"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn vendor_transcripts_keep_named_speakers_whatever_the_agent_channel() {
+    let tmp = tempfile::tempdir().unwrap();
+    copy_dev_wavs(&tmp.path().join("calls"));
+    let vendor = tmp.path().join("vendor");
+    write_vendor_transcript(&vendor, "dev-01", "dev-01");
+    // A second vendor file labels its speakers by channel only.
+    let mut by_channel = ground_truth("dev-02");
+    for u in &mut by_channel.utterances {
+        u.speaker = if u.speaker == "agent" { "ch1" } else { "ch0" }.into();
+    }
+    fs::write(
+        vendor.join("dev-02.json"),
+        serde_json::to_string(&by_channel).unwrap(),
+    )
+    .unwrap();
+    fs::write(
+        tmp.path().join("calls.csv"),
+        "call_id,audio,agent_channel\ndev-01,calls/dev-01.wav,right\ndev-02,calls/dev-02.wav,right\n",
+    )
+    .unwrap();
+    let out = tmp.path().join("out");
+    let summary = pipeline::run_vendor(
+        &options(vec![tmp.path().join("calls.csv")], &out),
+        &pipeline::VendorTranscripts { dir: vendor },
+        &builtin_rubric(),
+    )
+    .unwrap();
+    assert_eq!(summary.counts.scored, 2, "{:?}", summary.errors);
+
+    let truth = |call: &str| texts_and_speakers(&serde_json::to_value(ground_truth(call)).unwrap());
+    // Named speakers: kept, so the agent's greeting stays the agent's.
+    let written = read_json(&out.join("transcripts/dev-01.json"));
+    assert_eq!(texts_and_speakers(&written), truth("dev-01"));
+    assert_eq!(texts_and_speakers(&written)[0].0, "agent");
+    // Channel labels: channel 1 (right) is the agent, as the manifest says.
+    let written = read_json(&out.join("transcripts/dev-02.json"));
+    assert_eq!(texts_and_speakers(&written), truth("dev-02"));
+}
+
+#[test]
+fn identical_recordings_each_get_their_own_vendor_transcript() {
+    let tmp = tempfile::tempdir().unwrap();
+    let calls = tmp.path().join("calls");
+    fs::create_dir_all(&calls).unwrap();
+    for name in ["A", "B"] {
+        fs::copy(
+            dev_dir().join("dev-01.wav"),
+            calls.join(format!("{name}.wav")),
+        )
+        .unwrap();
+    }
+    let vendor = tmp.path().join("vendor");
+    write_vendor_transcript(&vendor, "A", "dev-01");
+    write_vendor_transcript(&vendor, "B", "dev-02");
+    let out = tmp.path().join("out");
+    let run = || {
+        pipeline::run_vendor(
+            &options(vec![calls.clone()], &out),
+            &pipeline::VendorTranscripts {
+                dir: vendor.clone(),
+            },
+            &builtin_rubric(),
+        )
+        .unwrap()
+    };
+    let truth = |call: &str| texts_and_speakers(&serde_json::to_value(ground_truth(call)).unwrap());
+    let summary = run();
+    assert_eq!(summary.counts.scored, 2, "{:?}", summary.errors);
+    assert_eq!(summary.timing.transcript_cache_hits, 0);
+    assert_eq!(
+        texts_and_speakers(&read_json(&out.join("transcripts/A.json"))),
+        truth("dev-01")
+    );
+    assert_eq!(
+        texts_and_speakers(&read_json(&out.join("transcripts/B.json"))),
+        truth("dev-02")
+    );
+
+    // Unchanged files come from the cache; an edited one is read again.
+    write_vendor_transcript(&vendor, "B", "dev-03");
+    let summary = run();
+    assert_eq!(
+        (summary.timing.transcribed, summary.timing.result_cache_hits),
+        (1, 1)
+    );
+    assert_eq!(
+        texts_and_speakers(&read_json(&out.join("transcripts/A.json"))),
+        truth("dev-01")
+    );
+    assert_eq!(
+        texts_and_speakers(&read_json(&out.join("transcripts/B.json"))),
+        truth("dev-03")
+    );
+}

@@ -300,3 +300,221 @@ fn runs_killed_at_arbitrary_moments_lose_nothing_finished() {
     assert_eq!(summary.timing.result_cache_hits as u64, results);
     assert_outputs_complete(&out);
 }
+
+/// The dev calls with their ground truth as vendor transcripts, run once
+/// into `root/out` (vendor transcripts, so the binary needs no model).
+fn finished_vendor_run(root: &Path) -> (PathBuf, PathBuf, PathBuf) {
+    copy_dev_wavs(&root.join("calls"));
+    let vendor = root.join("vendor");
+    fs::create_dir_all(&vendor).unwrap();
+    for call in DEV_CALLS {
+        fs::copy(
+            dev_dir().join(format!("{call}.json")),
+            vendor.join(format!("{call}.json")),
+        )
+        .unwrap();
+    }
+    let manifest = root.join("calls.csv");
+    fs::write(&manifest, dev_manifest_rows("calls")).unwrap();
+    let out = root.join("out");
+    let summary = pipeline::run_vendor(
+        &options(vec![manifest.clone()], &out),
+        &pipeline::VendorTranscripts {
+            dir: vendor.clone(),
+        },
+        &builtin_rubric(),
+    )
+    .unwrap();
+    assert_eq!(summary.counts.scored, 4, "{:?}", summary.errors);
+    (out, vendor, manifest)
+}
+
+fn callqa(args: &[&Path]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_callqa"))
+        .args(args)
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap()
+}
+
+/// `report` and `rescore` of `folder` both work, and the re-scored
+/// scorecards are those of the original run.
+fn assert_reports_and_rescores(folder: &Path, scorecards: &str, what: &str) {
+    let report_dir = folder.with_extension("report");
+    let report = callqa(&[
+        Path::new("report"),
+        Path::new("--audio"),
+        Path::new("none"),
+        Path::new("--out"),
+        &report_dir,
+        folder,
+    ]);
+    assert_eq!(
+        report.status.code(),
+        Some(0),
+        "report after {what}: {}",
+        String::from_utf8_lossy(&report.stderr)
+    );
+    assert!(report_dir.join("calls/dev-01.html").is_file());
+    let rescore = callqa(&[Path::new("rescore"), folder]);
+    assert!(
+        matches!(rescore.status.code(), Some(0 | 1)),
+        "rescore after {what}: {}",
+        String::from_utf8_lossy(&rescore.stderr)
+    );
+    assert_eq!(
+        read_json(&folder.join("summary.json"))["counts"]["scored"],
+        4,
+        "{what}"
+    );
+    assert_eq!(
+        fs::read_to_string(folder.join("scorecards.jsonl")).unwrap(),
+        scorecards,
+        "{what}"
+    );
+}
+
+#[test]
+fn run_folders_survive_mv_cp_and_tar() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path();
+    let (out, _, _) = finished_vendor_run(root);
+    let scorecards = fs::read_to_string(out.join("scorecards.jsonl")).unwrap();
+
+    let moved = root.join("moved");
+    fs::rename(&out, &moved).unwrap();
+    assert_reports_and_rescores(&moved, &scorecards, "mv");
+
+    let copied = root.join("copied");
+    let cp = Command::new("cp")
+        .arg("-r")
+        .args([&moved, &copied])
+        .status()
+        .unwrap();
+    assert!(cp.success());
+    fs::remove_dir_all(&moved).unwrap();
+    assert_reports_and_rescores(&copied, &scorecards, "cp -r");
+
+    let archive = root.join("run.tar");
+    let tar = |args: &[&Path]| {
+        assert!(Command::new("tar").args(args).status().unwrap().success());
+    };
+    tar(&[
+        Path::new("-C"),
+        root,
+        Path::new("-cf"),
+        &archive,
+        Path::new("copied"),
+    ]);
+    fs::remove_dir_all(&copied).unwrap();
+    let elsewhere = root.join("elsewhere");
+    fs::create_dir_all(&elsewhere).unwrap();
+    tar(&[Path::new("-C"), &elsewhere, Path::new("-xf"), &archive]);
+    assert_reports_and_rescores(&elsewhere.join("copied"), &scorecards, "tar");
+}
+
+#[test]
+fn databases_that_keyed_folders_by_absolute_path_still_open_after_a_move() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (out, _, _) = finished_vendor_run(tmp.path());
+    let scorecards = fs::read_to_string(out.join("scorecards.jsonl")).unwrap();
+    // What callqa before schema 4 wrote: the folder's absolute path as key.
+    {
+        let old_key = fs::canonicalize(&out).unwrap();
+        let conn = rusqlite::Connection::open(out.join(pipeline::DB_FILE_NAME)).unwrap();
+        for table in [
+            "runs",
+            "run_calls",
+            "run_log",
+            "calls",
+            "scorecards",
+            "item_results",
+        ] {
+            conn.execute(
+                &format!("UPDATE {table} SET out_dir = ?1"),
+                [old_key.to_str().unwrap()],
+            )
+            .unwrap();
+        }
+        conn.execute("DELETE FROM schema_version WHERE version >= 4", [])
+            .unwrap();
+    }
+    let moved = tmp.path().join("moved");
+    fs::rename(&out, &moved).unwrap();
+    assert_reports_and_rescores(&moved, &scorecards, "upgrade after mv");
+    let db = CacheDb::open(&moved.join(pipeline::DB_FILE_NAME)).unwrap();
+    assert_eq!(
+        db.schema_version().unwrap(),
+        pipeline::cache::SCHEMA_VERSION
+    );
+}
+
+#[test]
+fn a_second_run_into_a_busy_folder_names_the_holder_or_waits_for_it() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (out, vendor, manifest) = finished_vendor_run(tmp.path());
+    let run_args = |wait: bool| {
+        let mut args: Vec<&Path> = vec![
+            Path::new("run"),
+            Path::new("--quiet"),
+            Path::new("--transcripts"),
+            &vendor,
+            Path::new("--out"),
+            &out,
+        ];
+        if wait {
+            args.push(Path::new("--wait"));
+        }
+        args.push(&manifest);
+        args
+    };
+    // Another callqa (this test) holds the folder.
+    let held = pipeline::lock::lock_folder(&out, "run", false, |_| {}).unwrap();
+    let pid = format!("pid {}", std::process::id());
+    for (command, args) in [
+        ("run", run_args(false)),
+        ("rescore", vec![Path::new("rescore"), out.as_path()]),
+    ] {
+        let refused = callqa(&args);
+        let stderr = String::from_utf8_lossy(&refused.stderr);
+        assert_eq!(refused.status.code(), Some(2), "{command}: {stderr}");
+        assert!(
+            stderr.contains(&pid) && stderr.contains("since") && stderr.contains("--wait"),
+            "{command}: {stderr}"
+        );
+    }
+
+    // With --wait it says so, waits, and then finds everything done.
+    let mut waiting = Command::new(env!("CARGO_BIN_EXE_callqa"))
+        .args(run_args(true))
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stderr = waiting.stderr.take().unwrap();
+    let (lines_tx, lines) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        use std::io::BufRead;
+        for line in std::io::BufReader::new(stderr).lines() {
+            let _ = lines_tx.send(line.unwrap_or_default());
+        }
+    });
+    let waiting_line = loop {
+        let line = lines
+            .recv_timeout(Duration::from_secs(120))
+            .expect("the waiting run says it waits");
+        if line.contains("waiting") {
+            break line;
+        }
+    };
+    assert!(waiting_line.contains(&pid), "{waiting_line}");
+    assert!(
+        waiting.try_wait().unwrap().is_none(),
+        "it waits for the lock"
+    );
+    drop(held);
+    let status = waiting.wait().unwrap();
+    assert!(matches!(status.code(), Some(0 | 1)), "{status}");
+    let timing = &read_json(&out.join("summary.json"))["timing"];
+    assert_eq!(timing["transcribed"], 0, "{timing}");
+    assert_eq!(timing["result_cache_hits"], 4, "{timing}");
+}

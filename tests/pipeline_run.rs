@@ -170,6 +170,9 @@ fn run_over_dev_calls_writes_every_output_and_matches_ground_truth_scoring() {
             .filter(|n| !n.starts_with("callqa.sqlite"))
             .collect::<Vec<_>>(),
         [
+            // Kept (empty) between runs: removing it could let two runs
+            // lock two different files of the same name.
+            "callqa.lock",
             "errors.jsonl",
             "scorecards.csv",
             "scorecards.jsonl",

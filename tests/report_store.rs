@@ -43,11 +43,12 @@ fn runs_are_recorded_once_and_rubric_versions_coexist() {
     let batch = build_batch(&sources);
     let n = batch.call_ids.len() as i64;
     let items = 14;
-    assert_eq!(counts(&batch.run_dir), vec![n, n, n * items, 1, 1, 3]);
+    let schema = i64::from(callqa::pipeline::cache::SCHEMA_VERSION);
+    assert_eq!(counts(&batch.run_dir), vec![n, n, n * items, 1, 1, schema]);
 
     // Again: nothing added twice, one more run logged.
     batch.run(&[]);
-    assert_eq!(counts(&batch.run_dir), vec![n, n, n * items, 1, 2, 3]);
+    assert_eq!(counts(&batch.run_dir), vec![n, n, n * items, 1, 2, schema]);
 
     // A stricter rubric version: its scorecards live beside the first ones.
     let strict = batch.path("strict.toml");
@@ -73,7 +74,7 @@ fn runs_are_recorded_once_and_rubric_versions_coexist() {
     );
     assert_eq!(
         counts(&batch.run_dir),
-        vec![n, 2 * n, 2 * n * items, 2, 3, 3]
+        vec![n, 2 * n, 2 * n * items, 2, 3, schema]
     );
     let strict_cards = scorecards(&batch.run_dir);
     let strict_sha = strict_cards[0]["rubric_sha256"]

@@ -16,6 +16,8 @@
 //!   ([`stat_fingerprint`]), so a re-run does not read every recording again.
 //! * `runs` / `run_calls`: what the last run of each output folder covered,
 //!   in order, so [`rescore`](super::rescore) can re-score without the audio.
+//!   Folders are keyed by [`folder_key`]: `.` for the folder holding the
+//!   database, so moving or copying the folder keeps its runs.
 //! * the results store read by reports (`run_log`, `rubric_versions`,
 //!   `calls`, `scorecards`, `item_results`), written and read by
 //!   [`crate::store`].
@@ -42,7 +44,12 @@ use crate::transcript::Transcript;
 pub const DB_FILE_NAME: &str = "callqa.sqlite";
 
 /// The schema version this code writes (the highest in [`MIGRATIONS`]).
-pub const SCHEMA_VERSION: u32 = 3;
+pub const SCHEMA_VERSION: u32 = 4;
+
+/// The key of the output folder that holds the database itself: runs are
+/// recorded relative to the database, so a folder with its database inside
+/// can be moved, copied or archived and still be found ([`folder_key`]).
+pub const THIS_FOLDER_KEY: &str = ".";
 
 /// One schema change. Applied in order, each once, in a transaction with
 /// its `schema_version` row; the SQL is written to be harmless if repeated.
@@ -171,6 +178,35 @@ pub const MIGRATIONS: &[Migration] = &[
                 reason          TEXT    NOT NULL,
                 PRIMARY KEY (out_dir, call_id, rubric_sha256, item_id)
             ) WITHOUT ROWID;
+        ",
+    },
+    Migration {
+        version: 4,
+        description: "run folders keyed relative to the database ('.' for its own folder)",
+        // Versions 2–3 keyed a folder by its absolute path, so a moved folder
+        // lost its runs. The folder holding the database becomes '.': the
+        // one whose path is the database's folder now, or, when the database
+        // has the default name and records a single folder, that folder
+        // (the usual layout, recognised even after the folder was moved). A
+        // database elsewhere (`--db`) keeps absolute keys. Repeating it finds
+        // nothing left to change.
+        sql: "
+            CREATE TEMP TABLE IF NOT EXISTS migration_4_home (out_dir TEXT NOT NULL PRIMARY KEY);
+            DELETE FROM migration_4_home;
+            INSERT OR IGNORE INTO migration_4_home
+                SELECT out_dir FROM (SELECT out_dir FROM runs UNION SELECT out_dir FROM run_log)
+                WHERE out_dir <> '.' AND (
+                    out_dir = (SELECT rtrim(rtrim(file, replace(replace(file, '/', ''), '\\', '')), '/\\')
+                               FROM pragma_database_list WHERE name = 'main')
+                    OR ((SELECT COUNT(*) FROM (SELECT out_dir FROM runs UNION SELECT out_dir FROM run_log)) = 1
+                        AND (SELECT file FROM pragma_database_list WHERE name = 'main') LIKE '%callqa.sqlite'));
+            UPDATE runs         SET out_dir = '.' WHERE out_dir IN (SELECT out_dir FROM migration_4_home);
+            UPDATE run_calls    SET out_dir = '.' WHERE out_dir IN (SELECT out_dir FROM migration_4_home);
+            UPDATE run_log      SET out_dir = '.' WHERE out_dir IN (SELECT out_dir FROM migration_4_home);
+            UPDATE calls        SET out_dir = '.' WHERE out_dir IN (SELECT out_dir FROM migration_4_home);
+            UPDATE scorecards   SET out_dir = '.' WHERE out_dir IN (SELECT out_dir FROM migration_4_home);
+            UPDATE item_results SET out_dir = '.' WHERE out_dir IN (SELECT out_dir FROM migration_4_home);
+            DROP TABLE migration_4_home;
         ",
     },
 ];
@@ -594,6 +630,24 @@ fn current_version(conn: &Connection, path: &Path) -> Result<u32, CacheError> {
         path: path.to_path_buf(),
         action: "reading the schema version",
         source,
+    })
+}
+
+/// The key under which the runs of `out_dir` are recorded in the database
+/// at `db_path` (both must exist): [`THIS_FOLDER_KEY`] when the database
+/// lies in the folder (the default), so the pair travels together;
+/// otherwise the folder's canonical path, since a folder whose database
+/// lives elsewhere is only found again where it was.
+pub fn folder_key(out_dir: &Path, db_path: &Path) -> std::io::Result<String> {
+    let folder = fs::canonicalize(out_dir)?;
+    let db_folder = match db_path.parent().filter(|p| !p.as_os_str().is_empty()) {
+        Some(parent) => fs::canonicalize(parent)?,
+        None => fs::canonicalize(".")?,
+    };
+    Ok(if folder == db_folder {
+        THIS_FOLDER_KEY.to_string()
+    } else {
+        folder.to_string_lossy().into_owned()
     })
 }
 

@@ -238,6 +238,16 @@ pub fn parse_manifest(path: &Path, bytes: &[u8]) -> Result<Vec<PlannedCall>, Man
         .comment(Some(b'#'))
         .from_reader(bytes);
     let mut records = reader.records();
+    // The csv reader takes a quote that is never closed as a field running
+    // to the end of the file; say so instead of misreading that one field.
+    let unclosed = unclosed_quote_line(bytes);
+    let unclosed_message = |line: u64| {
+        format!(
+            "unterminated quote: the `\"` opened on line {line} is never closed, so everything \
+             after it to the end of the file was read as one field and no row below it was read; \
+             add the closing `\"` (a quote inside a quoted field is written `\"\"`)"
+        )
+    };
 
     let header = loop {
         match records.next() {
@@ -257,6 +267,14 @@ pub fn parse_manifest(path: &Path, bytes: &[u8]) -> Result<Vec<PlannedCall>, Man
             Some(Ok(record)) => break record,
         }
     };
+    let records: Vec<_> = records.collect();
+    if let (Some(line), true) = (unclosed, records.is_empty()) {
+        return Err(ManifestError::Header {
+            path: path.to_path_buf(),
+            line,
+            message: unclosed_message(line),
+        });
+    }
     let header_line = header.position().map_or(1, |p| line_of(bytes, p));
     let columns = Columns::from_header(&header).map_err(|message| ManifestError::Header {
         path: path.to_path_buf(),
@@ -265,16 +283,24 @@ pub fn parse_manifest(path: &Path, bytes: &[u8]) -> Result<Vec<PlannedCall>, Man
     })?;
 
     let mut planned = Vec::new();
-    for record in records {
-        let row = match record {
-            Ok(record) => {
+    let last = records.len().saturating_sub(1);
+    for (index, record) in records.into_iter().enumerate() {
+        let row = match (unclosed, record) {
+            // Only the last record can hold a quote that runs to the end.
+            (Some(line), _) if index == last => Err(RejectedInput {
+                origin: format!("{}:{line}", path.display()),
+                call_id: None,
+                audio: None,
+                message: unclosed_message(line),
+            }),
+            (_, Ok(record)) => {
                 if record.iter().all(|f| f.trim().is_empty()) {
                     continue;
                 }
                 let line = record.position().map_or(0, |p| line_of(bytes, p));
                 parse_row(path, base, line, &columns, &record)
             }
-            Err(error) => {
+            (_, Err(error)) => {
                 let line = error.position().map_or(0, |p| line_of(bytes, p));
                 Err(RejectedInput {
                     origin: format!("{}:{line}", path.display()),
@@ -598,6 +624,44 @@ fn missing_file_message(path: &Path, error: &std::io::Error) -> String {
     }
 }
 
+/// The line of a quote that opens a quoted field and is never closed, read
+/// the way the csv reader reads (a quote opens a field only at its start,
+/// `""` inside one is a quote, `#` at the start of a record is a comment).
+fn unclosed_quote_line(bytes: &[u8]) -> Option<u64> {
+    #[derive(Clone, Copy)]
+    enum State {
+        RecordStart,
+        FieldStart,
+        Unquoted,
+        Quoted,
+        QuoteInQuoted,
+        Comment,
+    }
+    use State::*;
+    let (mut state, mut line, mut opened) = (RecordStart, 1u64, 0u64);
+    for &b in bytes {
+        state = match (state, b) {
+            (RecordStart, b'#') => Comment,
+            (Comment, b'\n') => RecordStart,
+            (Comment, _) => Comment,
+            (RecordStart | FieldStart, b'"') => {
+                opened = line;
+                Quoted
+            }
+            (Quoted, b'"') => QuoteInQuoted,
+            (Quoted, _) => Quoted,
+            (QuoteInQuoted, b'"') => Quoted,
+            (_, b'\n' | b'\r') => RecordStart,
+            (_, b',') => FieldStart,
+            (_, _) => Unquoted,
+        };
+        if b == b'\n' {
+            line += 1;
+        }
+    }
+    matches!(state, Quoted).then_some(opened)
+}
+
 fn csv_problem(error: &csv::Error) -> String {
     match error.kind() {
         csv::ErrorKind::Utf8 { err, .. } => {
@@ -638,6 +702,22 @@ mod tests {
             .map(|r| line_of(text.as_bytes(), r.unwrap().position().unwrap()))
             .collect();
         assert_eq!(lines, [1, 3, 5, 7, 11]);
+    }
+
+    #[test]
+    fn unclosed_quotes_are_found_where_they_open() {
+        assert_eq!(
+            unclosed_quote_line(b"audio,call_id\n\"a.wav,1\nb.wav,2\n"),
+            Some(2)
+        );
+        assert_eq!(unclosed_quote_line(b"audio\n\"a \"\"b\"\" c.wav\"\n"), None);
+        assert_eq!(unclosed_quote_line(b"audio\n# don't \"\na.wav\n"), None);
+        assert_eq!(unclosed_quote_line(b"audio\na\"b.wav\n"), None);
+        assert_eq!(unclosed_quote_line(b"audio\n\"x\"y\"\n"), None);
+        assert_eq!(
+            unclosed_quote_line(b"audio\r\n\r\n\"a.wav\r\nb.wav"),
+            Some(3)
+        );
     }
 
     #[test]

@@ -7,7 +7,9 @@
 //!
 //! - [`manifest`]: inputs (files, folders, manifest CSVs) → ordered calls;
 //! - [`cache`]: the SQLite run database (transcript cache, finished results);
-//! - [`recording`]: decoded audio → transcript (the seam to the ASR stage);
+//! - [`lock`]: one `run` or `rescore` at a time per output folder;
+//! - [`recording`]: decoded audio → transcript (the seam to the ASR stage),
+//!   or a vendor's transcript file instead;
 //! - [`output`]: the files in the output folder, written atomically;
 //! - [`summary`]: [`RunSummary`] and [`ErrorRow`];
 //! - [`progress`]: the progress bar or lines on stderr.
@@ -34,11 +36,18 @@
 //! # Where the database lives
 //!
 //! `DIR/callqa.sqlite` by default ([`cache::DB_FILE_NAME`]), so an output
-//! folder is self-contained; [`RunOptions::db_path`] points several output
-//! folders at one database (e.g. in a user cache folder) to share
-//! transcripts between them.
+//! folder is self-contained: the database records its runs relative to
+//! itself ([`cache::folder_key`]), so the folder can be moved, copied or
+//! archived and still be reported and re-scored. [`RunOptions::db_path`]
+//! points several output folders at one database (e.g. in a user cache
+//! folder) to share transcripts between them; those folders are then known
+//! by their absolute paths.
+//!
+//! Nothing is written outside the output folder (and that database): the
+//! recordings and transcripts given are only read.
 
 pub mod cache;
+pub mod lock;
 pub mod manifest;
 pub mod output;
 pub mod progress;
@@ -68,7 +77,8 @@ pub use manifest::{
 };
 pub use output::OutputError;
 pub use progress::ProgressMode;
-pub use recording::{transcribe_recording, ChannelLayout};
+pub use lock::{FolderLock, LockError, LOCK_FILE_NAME};
+pub use recording::{transcribe_recording, ChannelLayout, VendorTranscripts};
 pub use summary::{ErrorRow, ItemVerdicts, RubricStamp, RunCounts, RunSummary, RunTiming, Stage};
 
 use cache::{ResultKey, TranscriptKey};
@@ -89,6 +99,9 @@ pub struct RunOptions {
     pub progress: ProgressMode,
     /// How to decode, and which recordings are bad (silent, truncated…).
     pub decode: DecodeOptions,
+    /// When another callqa holds the output folder: wait for it (`true`)
+    /// or stop with [`LockError::Busy`].
+    pub wait: bool,
 }
 
 impl RunOptions {
@@ -103,6 +116,7 @@ impl RunOptions {
             agent_channel_default: AgentChannel::Left,
             progress: ProgressMode::Auto,
             decode: DecodeOptions::default(),
+            wait: false,
         }
     }
 
@@ -123,6 +137,8 @@ pub struct RescoreOptions {
     /// Worker threads; 0 = one per core.
     pub jobs: usize,
     pub progress: ProgressMode,
+    /// Wait for another callqa holding the folder instead of stopping.
+    pub wait: bool,
 }
 
 impl RescoreOptions {
@@ -132,6 +148,7 @@ impl RescoreOptions {
             db_path: None,
             jobs: 0,
             progress: ProgressMode::Auto,
+            wait: false,
         }
     }
 
@@ -160,10 +177,12 @@ pub enum PipelineError {
     Cache(#[from] CacheError),
     #[error(transparent)]
     Output(#[from] OutputError),
+    #[error(transparent)]
+    Lock(#[from] LockError),
     #[error("cannot start {jobs} worker threads: {message}; try a smaller --jobs")]
     Workers { jobs: usize, message: String },
-    #[error("{}: no finished run of this folder is recorded in {}; run `callqa run --out {}` first \
-             (or pass the database that run used)", out_dir.display(), db.display(), out_dir.display())]
+    #[error("{}: no finished run of this folder is recorded in {}; run `callqa run --out {} RECORDINGS…` \
+             first (or pass the database that run used with --db)", out_dir.display(), db.display(), out_dir.display())]
     NoRecordedRun { out_dir: PathBuf, db: PathBuf },
 }
 
@@ -238,6 +257,44 @@ pub fn run(
     transcriber: &dyn Transcriber,
     rubric: &CompiledRubric,
 ) -> Result<RunSummary, PipelineError> {
+    let info = transcriber.info();
+    run_with(opts, &Source::Asr { transcriber, info }, rubric)
+}
+
+/// [`run`] with each call's transcript read from `transcripts` instead of
+/// transcribed (`callqa run --transcripts DIR`).
+pub fn run_vendor(
+    opts: &RunOptions,
+    transcripts: &VendorTranscripts,
+    rubric: &CompiledRubric,
+) -> Result<RunSummary, PipelineError> {
+    run_with(opts, &Source::Vendor(transcripts), rubric)
+}
+
+/// Where a run's transcripts come from.
+enum Source<'a> {
+    Asr {
+        transcriber: &'a dyn Transcriber,
+        info: AsrInfo,
+    },
+    Vendor(&'a VendorTranscripts),
+}
+
+impl Source<'_> {
+    /// The run's stamp.
+    fn info(&self) -> AsrInfo {
+        match self {
+            Source::Asr { info, .. } => info.clone(),
+            Source::Vendor(transcripts) => transcripts.info(),
+        }
+    }
+}
+
+fn run_with(
+    opts: &RunOptions,
+    source: &Source<'_>,
+    rubric: &CompiledRubric,
+) -> Result<RunSummary, PipelineError> {
     let started = Instant::now();
     let planned = collect_inputs(&opts.inputs)?;
     if planned.is_empty() {
@@ -250,9 +307,11 @@ pub fn run(
                 .join(", "),
         });
     }
-    let out_dir_key = prepare_out_dir(&opts.out_dir)?;
+    prepare_out_dir(&opts.out_dir)?;
+    let _lock = lock_out_dir(&opts.out_dir, "run", opts.wait)?;
     let db = CacheDb::open(&opts.db_path())?;
-    let asr_info = transcriber.info();
+    let out_dir_key = folder_key(&opts.out_dir, &db)?;
+    let asr_info = source.info();
     let asr_json = serde_json::to_string(&asr_info).expect("ASR info serialises");
     let run_id = store::begin_run(&db, &out_dir_key, "run", rubric, Some(&asr_json))?;
     let worker = Worker {
@@ -275,7 +334,7 @@ pub fn run(
             .map(|entry| {
                 let outcome = guarded(entry.as_ref().ok(), || match entry {
                     Err(rejected) => Outcome::failed(rejected_row(rejected)),
-                    Ok(call) => worker.process_recording(call, transcriber, &asr_info, opts),
+                    Ok(call) => worker.process_recording(call, source, opts),
                 });
                 progress.call_finished(&outcome.label(), &outcome.describe());
                 outcome
@@ -312,8 +371,10 @@ pub fn rescore(
     if !db_path.is_file() || !opts.out_dir.is_dir() {
         return Err(no_run());
     }
-    let out_dir_key = prepare_out_dir(&opts.out_dir)?;
+    prepare_out_dir(&opts.out_dir)?;
+    let _lock = lock_out_dir(&opts.out_dir, "rescore", opts.wait)?;
     let db = CacheDb::open(&db_path)?;
+    let out_dir_key = folder_key(&opts.out_dir, &db)?;
     let cache::RecordedRun {
         asr_json,
         calls: recorded,
@@ -486,6 +547,12 @@ impl Outcome {
     }
 }
 
+/// What makes one call's transcript on a cache miss.
+enum Maker<'a> {
+    Asr(&'a dyn Transcriber),
+    Vendor(recording::VendorFile),
+}
+
 /// What every worker shares.
 struct Worker<'a> {
     db: &'a CacheDb,
@@ -499,13 +566,7 @@ struct Worker<'a> {
 
 impl Worker<'_> {
     /// Hash → transcript (cache or decode + ASR) → score (cache or now).
-    fn process_recording(
-        &self,
-        call: &CallInput,
-        transcriber: &dyn Transcriber,
-        asr_info: &AsrInfo,
-        opts: &RunOptions,
-    ) -> Outcome {
+    fn process_recording(&self, call: &CallInput, source: &Source<'_>, opts: &RunOptions) -> Outcome {
         let fail = |stage, message| Outcome::failed(call_error(call, stage, message));
         let audio_sha256 = match self.db.audio_sha256(&call.audio) {
             Ok(sha) => sha,
@@ -515,9 +576,23 @@ impl Worker<'_> {
         let layout = ChannelLayout {
             agent_channel: call.agent_channel.unwrap_or(opts.agent_channel_default),
         };
+        let (maker, asr_key, asr_info) = match source {
+            Source::Asr { transcriber, info } => (
+                Maker::Asr(*transcriber),
+                cache::asr_key(info, &layout.cache_text()),
+                info.clone(),
+            ),
+            Source::Vendor(transcripts) => match transcripts.find(call) {
+                Ok(file) => {
+                    let (key, info) = (file.asr_key(&layout), file.info());
+                    (Maker::Vendor(file), key, info)
+                }
+                Err(message) => return fail(Stage::Input, message),
+            },
+        };
         let key = TranscriptKey {
             audio_sha256,
-            asr_key: cache::asr_key(asr_info, &layout.cache_text()),
+            asr_key,
         };
         let cached = match self.db.transcript(&key) {
             Ok(cached) => cached,
@@ -530,24 +605,37 @@ impl Worker<'_> {
                     call_id: call.call_id.clone(),
                     audio_path: call.audio.clone(),
                 };
-                // Streamed: memory stays bounded whatever the length.
-                let timed = match crate::asr::transcribe_file(
-                    transcriber,
-                    &opts.decode,
-                    &layout.recording_options(&context),
-                ) {
-                    Ok(timed) => timed,
-                    Err(crate::asr::RecordingError::Audio(error)) => {
-                        return fail(Stage::Decode, error.to_string())
-                    }
-                    Err(crate::asr::RecordingError::Asr(error)) => {
-                        return fail(Stage::Transcribe, asr_message(&call.audio, &error))
-                    }
+                let made = match &maker {
+                    // Streamed: memory stays bounded whatever the length.
+                    Maker::Asr(transcriber) => crate::asr::transcribe_file(
+                        *transcriber,
+                        &opts.decode,
+                        &layout.recording_options(&context),
+                    )
+                    .map(|timed| (timed.transcript, timed.stats.audio_ms))
+                    .map_err(|error| match error {
+                        crate::asr::RecordingError::Audio(error) => (Stage::Decode, error.to_string()),
+                        crate::asr::RecordingError::Asr(error) => {
+                            (Stage::Transcribe, asr_message(&call.audio, &error))
+                        }
+                    }),
+                    // The recording is still decoded (streamed): a bad one is
+                    // an error row, and its length goes into the summary.
+                    Maker::Vendor(file) => recording::recording_ms(&call.audio, &opts.decode)
+                        .map_err(|error| (Stage::Decode, error.to_string()))
+                        .and_then(|audio_ms| {
+                            file.read(&layout, audio_ms)
+                                .map(|transcript| (transcript, audio_ms))
+                                .map_err(|message| (Stage::Input, message))
+                        }),
                 };
-                let (transcript, audio_ms) = (timed.transcript, timed.stats.audio_ms);
+                let (transcript, audio_ms) = match made {
+                    Ok(made) => made,
+                    Err((stage, message)) => return fail(stage, message),
+                };
                 if let Err(error) = self.db.put_transcript(
                     &key,
-                    asr_info,
+                    &asr_info,
                     &layout.cache_text(),
                     &transcript,
                     audio_ms,
@@ -756,17 +844,32 @@ fn finish(
     Ok(summary)
 }
 
-/// Creates `out_dir/transcripts`; returns the folder's canonical path (the
-/// key of its run plan in the database).
-fn prepare_out_dir(out_dir: &Path) -> Result<String, PipelineError> {
+/// Creates `out_dir/transcripts`.
+fn prepare_out_dir(out_dir: &Path) -> Result<(), PipelineError> {
     let transcripts = out_dir.join(output::TRANSCRIPTS_DIR);
-    let error = |source| PipelineError::OutDir {
+    fs::create_dir_all(&transcripts).map_err(|source| PipelineError::OutDir {
         path: out_dir.to_path_buf(),
         source,
-    };
-    fs::create_dir_all(&transcripts).map_err(error)?;
-    let canonical = fs::canonicalize(out_dir).map_err(error)?;
-    Ok(canonical.to_string_lossy().into_owned())
+    })
+}
+
+/// The folder's lock, taken before the database is opened so that a second
+/// run neither transcribes beside the first nor waits on its database.
+fn lock_out_dir(out_dir: &Path, command: &str, wait: bool) -> Result<FolderLock, PipelineError> {
+    Ok(lock::lock_folder(out_dir, command, wait, |holder| {
+        eprintln!(
+            "callqa: {} is in use ({holder}); waiting for it to finish…",
+            out_dir.display()
+        )
+    })?)
+}
+
+/// The key of the folder's runs in `db` ([`cache::folder_key`]).
+fn folder_key(out_dir: &Path, db: &CacheDb) -> Result<String, PipelineError> {
+    cache::folder_key(out_dir, db.path()).map_err(|source| PipelineError::OutDir {
+        path: out_dir.to_path_buf(),
+        source,
+    })
 }
 
 /// Runs `work` in a pool of `jobs` threads.

@@ -27,12 +27,23 @@ impl Row {
 
 /// Scores every file; `jobs` = 0 uses rayon's default pool.
 pub fn score_files(rubric: &CompiledRubric, files: &[PathBuf], jobs: usize) -> Vec<Row> {
+    score_files_redacted(rubric, files, jobs, &crate::redact::Policy::off())
+}
+
+/// [`score_files`] with each transcript redacted before it is scored, so
+/// no evidence quotes personal data (`callqa score --redact`).
+pub fn score_files_redacted(
+    rubric: &CompiledRubric,
+    files: &[PathBuf],
+    jobs: usize,
+    redact: &crate::redact::Policy,
+) -> Vec<Row> {
     let work = || -> Vec<Row> {
         files
             .par_iter()
             .map(|file| Row {
                 file: file.clone(),
-                result: score_file(rubric, file),
+                result: score_file_redacted(rubric, file, redact),
             })
             .collect()
     };
@@ -58,6 +69,14 @@ fn read_scorable(file: &Path) -> Result<Transcript, String> {
         .map_err(|e| crate::walk::read_problem(file).unwrap_or_else(|| e.to_string()))?;
     crate::score::check_usable_speech(&transcript).map_err(|e| e.in_transcript(file))?;
     Ok(transcript)
+}
+
+fn score_file_redacted(
+    rubric: &CompiledRubric,
+    file: &Path,
+    redact: &crate::redact::Policy,
+) -> Result<Scorecard, String> {
+    Ok(rubric.score(&redact.transcript(read_scorable(file)?)))
 }
 
 /// Counts for the exit code and the summary line.

@@ -16,6 +16,7 @@
 //! - [`store`]: the results database read by supervisors' reports
 //! - [`promises`]: promises with deadlines and whether they were kept
 //! - [`hotspots`]: what customers complain about, per week
+//! - [`redact`]: personal data (phone, 身份证, card numbers, addresses, names) out of every output
 //! - [`audio`], [`asr`], [`models`]: recordings → transcripts
 
 pub mod asr;
@@ -28,6 +29,7 @@ pub mod models;
 pub mod perturb;
 pub mod pipeline;
 pub mod promises;
+pub mod redact;
 pub mod report;
 pub mod rubric;
 pub mod score;

@@ -50,6 +50,10 @@ enum Command {
         /// Transcript files or folders.
         #[arg(required = true, value_name = "INPUT")]
         inputs: Vec<PathBuf>,
+        /// Replace customers' phone, 身份证 and card numbers, addresses and names
+        /// with placeholders ([手机号]…) in every output (also `[redact]` in a rubric).
+        #[arg(long)]
+        redact: bool,
     },
     /// The main job: recordings (files, folders or a manifest CSV) → transcripts,
     /// scorecards (JSONL, CSV) and a summary in DIR. Resumable; cached transcripts
@@ -93,6 +97,10 @@ enum Command {
         /// like a call without its closing).
         #[arg(long)]
         accept_truncated: bool,
+        /// Replace customers' phone, 身份证 and card numbers, addresses and names
+        /// with placeholders ([手机号]…) in every output (also `[redact]` in a rubric).
+        #[arg(long)]
+        redact: bool,
         /// Recordings: WAV files, folders, or manifest CSV files.
         #[arg(required = true, value_name = "INPUT")]
         inputs: Vec<PathBuf>,
@@ -105,6 +113,11 @@ enum Command {
         /// The output folder of an earlier run.
         #[arg(value_name = "DIR")]
         out: PathBuf,
+        /// Replace customers' phone, 身份证 and card numbers, addresses and names
+        /// with placeholders ([手机号]…) in every output (also `[redact]` in a rubric).
+        #[arg(long)]
+        redact: bool,
+
         /// Results database (default: DIR/callqa.sqlite).
         #[arg(long, value_name = "FILE")]
         db: Option<PathBuf>,
@@ -175,6 +188,11 @@ enum Command {
         /// Page title.
         #[arg(long, default_value = "通话质检报告 Call QA report")]
         title: String,
+        /// Replace customers' phone, 身份证 and card numbers, addresses and names
+        /// with placeholders ([手机号]…) in every output and silence them in the copied recordings.
+        #[arg(long)]
+        redact: bool,
+
     },
     /// Promises in the agents' speech, as the rubric's promise act
     /// (`[matches.follow_up_promise]`) finds them, with their deadlines; a
@@ -338,6 +356,11 @@ fn load_rubric(arg: &RubricArg) -> Result<CompiledRubric, String> {
     rubric::load_and_compile(arg.rubric.as_deref()).map_err(|e| e.to_string())
 }
 
+/// `--redact` and the rubric's `[redact]` section together.
+fn redact_policy(flag: bool, rubric: &CompiledRubric) -> callqa::redact::Policy {
+    callqa::redact::Policy::resolve(flag, rubric.source.file.redact.as_ref())
+}
+
 fn color_enabled() -> bool {
     io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
 }
@@ -349,8 +372,10 @@ fn run(cli: Cli) -> Result<u8, String> {
             format,
             jobs,
             inputs,
+            redact,
         } => {
             let rubric = load_rubric(&rubric)?;
+            let redact = redact_policy(redact, &rubric);
             let files = collect_inputs(&inputs, "json").map_err(|e| e.to_string())?;
             if files.is_empty() {
                 return Err(format!(
@@ -362,7 +387,7 @@ fn run(cli: Cli) -> Result<u8, String> {
                         .join(", ")
                 ));
             }
-            let rows = batch::score_files(&rubric, &files, jobs);
+            let rows = batch::score_files_redacted(&rubric, &files, jobs, &redact);
             for row in &rows {
                 if let Err(message) = &row.result {
                     eprintln!("callqa: error: {}", visible_lines(message));
@@ -503,6 +528,7 @@ fn run(cli: Cli) -> Result<u8, String> {
             db,
             quiet,
             transcripts,
+            redact,
             wait,
             accept_truncated,
             inputs,
@@ -512,6 +538,7 @@ fn run(cli: Cli) -> Result<u8, String> {
             let rubric = load_rubric(&rubric)?;
             let mut options = RunOptions::new(inputs, out);
             options.db_path = db;
+            options.redact = redact_policy(redact, &rubric);
             options.wait = wait;
             options.decode.accept_truncated = accept_truncated;
             options.agent_channel_default = agent_channel
@@ -563,6 +590,7 @@ fn run(cli: Cli) -> Result<u8, String> {
         Command::Rescore {
             rubric,
             out,
+            redact,
             db,
             wait,
         } => {
@@ -570,6 +598,7 @@ fn run(cli: Cli) -> Result<u8, String> {
             let rubric = load_rubric(&rubric)?;
             let mut options = RescoreOptions::new(out);
             options.db_path = db;
+            options.redact = redact_policy(redact, &rubric);
             options.wait = wait;
             let summary = pipeline::rescore(&options, &rubric).map_err(|e| e.to_string())?;
             eprintln!("{}", summary.one_line());
@@ -580,9 +609,18 @@ fn run(cli: Cli) -> Result<u8, String> {
             data,
             audio,
             title,
+            redact,
         } => {
             let audio = audio.parse().map_err(|e| format!("--audio: {e}"))?;
-            let dataset = data.load()?;
+            if redact && audio == callqa::site::AudioMode::Link {
+                return Err("--redact with --audio link: the links would play the unredacted recordings; \
+                            use --audio copy (silenced copies) or --audio none"
+                    .into());
+            }
+            let mut dataset = data.load()?;
+            if redact {
+                callqa::redact::Policy::all().dataset(&mut dataset);
+            }
             let options = callqa::site::SiteOptions {
                 out_dir: out,
                 audio,

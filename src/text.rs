@@ -138,7 +138,9 @@ pub fn content_chars(text: &str) -> usize {
     text.chars().filter(|c| !is_punctuation(*c)).count()
 }
 
-fn numeral_value(c: char) -> Option<u64> {
+/// The digit a Chinese numeral character stands for (零〇一幺二两…九); the one
+/// digit table, shared with spoken-number redaction.
+pub fn numeral_value(c: char) -> Option<u64> {
     Some(match c {
         '零' | '〇' => 0,
         '一' | '幺' => 1,

@@ -102,6 +102,8 @@ pub struct RunOptions {
     /// When another callqa holds the output folder: wait for it (`true`)
     /// or stop with [`LockError::Busy`].
     pub wait: bool,
+    /// Personal data replaced before anything is cached or written.
+    pub redact: crate::redact::Policy,
 }
 
 impl RunOptions {
@@ -117,6 +119,7 @@ impl RunOptions {
             progress: ProgressMode::Auto,
             decode: DecodeOptions::default(),
             wait: false,
+            redact: Default::default(),
         }
     }
 
@@ -139,6 +142,7 @@ pub struct RescoreOptions {
     pub progress: ProgressMode,
     /// Wait for another callqa holding the folder instead of stopping.
     pub wait: bool,
+    pub redact: crate::redact::Policy,
 }
 
 impl RescoreOptions {
@@ -149,6 +153,7 @@ impl RescoreOptions {
             jobs: 0,
             progress: ProgressMode::Auto,
             wait: false,
+            redact: Default::default(),
         }
     }
 
@@ -317,7 +322,8 @@ fn run_with(
     let worker = Worker {
         db: &db,
         rubric,
-        rubric_key: cache::rubric_key(rubric),
+        rubric_key: opts.redact.keyed(cache::rubric_key(rubric)),
+        redact: &opts.redact,
         out_dir: &opts.out_dir,
         out_dir_key: &out_dir_key,
         run_id,
@@ -384,7 +390,8 @@ pub fn rescore(
     let worker = Worker {
         db: &db,
         rubric,
-        rubric_key: cache::rubric_key(rubric),
+        rubric_key: opts.redact.keyed(cache::rubric_key(rubric)),
+        redact: &opts.redact,
         out_dir: &opts.out_dir,
         out_dir_key: &out_dir_key,
         run_id,
@@ -558,6 +565,7 @@ struct Worker<'a> {
     db: &'a CacheDb,
     rubric: &'a CompiledRubric,
     rubric_key: String,
+    redact: &'a crate::redact::Policy,
     out_dir: &'a Path,
     /// The folder's key in the results store, and this run's id there.
     out_dir_key: &'a str,
@@ -592,7 +600,7 @@ impl Worker<'_> {
         };
         let key = TranscriptKey {
             audio_sha256,
-            asr_key,
+            asr_key: opts.redact.keyed(asr_key),
         };
         let cached = match self.db.transcript(&key) {
             Ok(cached) => cached,
@@ -633,6 +641,7 @@ impl Worker<'_> {
                     Ok(made) => made,
                     Err((stage, message)) => return fail(stage, message),
                 };
+                let transcript = self.redact.transcript(transcript);
                 if let Err(error) = self.db.put_transcript(
                     &key,
                     &asr_info,
@@ -703,7 +712,7 @@ impl Worker<'_> {
         work: Work,
     ) -> Outcome {
         let fail = |stage, message| Outcome::failed(call_error(call, stage, message));
-        let transcript = with_call_metadata(transcript, call);
+        let transcript = with_call_metadata(self.redact.transcript(transcript), call);
         if let Err(error) = output::write_transcript(self.out_dir, &transcript) {
             return fail(Stage::Output, error.to_string());
         }

@@ -48,6 +48,9 @@ pub struct RubricFile {
     /// Named match specs, reused with `use = "NAME"` inside any match.
     #[serde(default)]
     pub matches: BTreeMap<String, MatchSpec>,
+    /// Personal data replaced in every output (see `callqa run --redact`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub redact: Option<crate::redact::RedactSection>,
     /// Scored items, in scorecard order.
     #[serde(rename = "item")]
     pub items: Vec<ItemDef>,

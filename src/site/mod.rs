@@ -238,13 +238,18 @@ fn place_audio(
             AudioMode::Copy => {
                 // Named by content, so a re-run or two calls sharing a
                 // recording write it once.
+                // Redacted speech is silenced in the copy (another name).
+                let muted = crate::redact::redacted_spans(&call.transcript);
                 let name = format!(
-                    "{}.wav",
-                    &call.audio_sha256[..16.min(call.audio_sha256.len())]
+                    "{}{}.wav",
+                    &call.audio_sha256[..16.min(call.audio_sha256.len())],
+                    crate::redact::copy_suffix(&muted)
                 );
                 let target = out.join("audio").join(&name);
                 if !target.is_file() {
-                    match playable_wav(&call.audio_path) {
+                    match playable_wav(&call.audio_path).and_then(|mut bytes| {
+                        crate::redact::mute_wav_spans(&mut bytes, &muted).map(|()| bytes)
+                    }) {
                         Ok(bytes) => {
                             if let Err(error) = write_atomically(&target, &bytes) {
                                 problems.push(error.to_string());

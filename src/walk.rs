@@ -193,7 +193,7 @@ mod tests {
         assert_eq!(files, [root.join("a.json"), root.join("b.json")]);
         let message = read_problem(&root.join("b.json")).unwrap();
         assert!(
-            message.contains("b.json") && message.contains("gone.json does not exist"),
+            message.contains("b.json") && message.contains("to gone.json, which does not exist"),
             "{message}"
         );
         assert_eq!(read_problem(&root.join("a.json")), None);

@@ -94,14 +94,10 @@ fn is_name_char(c: char) -> bool {
 }
 
 fn starts_with(chars: &[char], at: usize, word: &str) -> bool {
-    let mut k = at;
-    for w in word.chars() {
-        if chars.get(k) != Some(&w) {
-            return false;
-        }
-        k += 1;
-    }
-    true
+    let n = word.chars().count();
+    chars
+        .get(at..at + n)
+        .is_some_and(|got| got.iter().copied().eq(word.chars()))
 }
 
 /// A part ending with the suffix at `at`: (start, end, part).

@@ -264,22 +264,23 @@ pub fn find_numbers(chars: &[char], kinds: &BTreeSet<Kind>, found: &mut Vec<Foun
                 }
                 // After 身份证 a misheard check digit does not make it
                 // something else: the layout and birth date are enough.
-                let kind =
-                    if idcard::is_id_number(&digits) || cue.id && idcard::has_id_layout(&digits) {
-                        Some(Kind::IdCard)
-                    } else if cue.id && bankcard::is_card_number(&digits, false) {
-                        Some(Kind::IdCard)
-                    } else if bankcard::is_card_number(&digits, cue.card) {
-                        Some(Kind::BankCard)
-                    } else if phone::is_mobile(&digits)
-                        || i == j && phone::is_mobile_with_country_code(&digits)
-                    {
-                        Some(Kind::Mobile)
-                    } else if phone::is_landline(&digits, chain[i].digits.len(), cue.phone) {
-                        Some(Kind::Landline)
-                    } else {
-                        None
-                    };
+                let kind = if idcard::is_id_number(&digits)
+                    || cue.id
+                        && (idcard::has_id_layout(&digits)
+                            || bankcard::is_card_number(&digits, false))
+                {
+                    Some(Kind::IdCard)
+                } else if bankcard::is_card_number(&digits, cue.card) {
+                    Some(Kind::BankCard)
+                } else if phone::is_mobile(&digits)
+                    || i == j && phone::is_mobile_with_country_code(&digits)
+                {
+                    Some(Kind::Mobile)
+                } else if phone::is_landline(&digits, chain[i].digits.len(), cue.phone) {
+                    Some(Kind::Landline)
+                } else {
+                    None
+                };
                 if let Some(kind) = kind.filter(|k| kinds.contains(k)) {
                     matched = Some((j, kind));
                     break;

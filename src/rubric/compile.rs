@@ -5,16 +5,18 @@
 //! read-only by all workers; [`CompiledRubric::analyze`] then finds every
 //! phrase hit of a call in one pass per utterance.
 
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::{HashMap, HashSet};
 
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 use regex::Regex;
 use toml::Spanned;
 
-use super::pattern::{self, Atom, AtomSpec, CompiledPattern, Element, Subject, TimeSpan};
 pub use super::operators::Cond;
+use super::pattern::{self, Atom, AtomSpec, CompiledPattern, Element, Subject, TimeSpan};
 use super::schema::*;
-use super::{line_column, RubricError, RubricSource};
+use super::{
+    dictionary_error, error_at, locate, Located, Locator, RubricError, RubricSource, Step,
+};
 use crate::text::{self, AnalyzedText, Segmenter};
 use crate::transcript::{Role, Transcript};
 
@@ -183,7 +185,7 @@ fn overlay(base: &MatchSpec, local: &MatchSpec) -> MatchSpec {
         m.none = local.none.clone();
     }
     if local.at_least.is_some() {
-        m.at_least = local.at_least;
+        m.at_least = local.at_least.clone();
         m.of = local.of.clone();
     }
     if !local.words.is_empty() {
@@ -205,11 +207,11 @@ fn overlay(base: &MatchSpec, local: &MatchSpec) -> MatchSpec {
         m.min_chars = local.min_chars;
     }
     if local.max_chars.is_some() {
-        m.max_chars = local.max_chars;
+        m.max_chars = local.max_chars.clone();
     }
     m.complete |= local.complete;
     if local.min_hits.is_some() {
-        m.min_hits = local.min_hits;
+        m.min_hits = local.min_hits.clone();
     }
     m
 }
@@ -238,14 +240,10 @@ pub struct Builder<'a> {
 pub const MAX_REGEX_CHARS: usize = 150;
 
 impl<'a> Builder<'a> {
-    fn error_at(&self, span: std::ops::Range<usize>, message: String) -> RubricError {
-        let (line, column) = line_column(self.text, span.start);
-        RubricError::Syntax {
-            origin: self.origin.to_string(),
-            line,
-            column,
-            message,
-        }
+    /// An error at `span` of the rubric text (from a `Spanned` field, or
+    /// from [`locate`]).
+    pub(crate) fn error_at(&self, span: std::ops::Range<usize>, message: String) -> RubricError {
+        error_at(self.origin, self.text, span.start, message)
     }
 
     fn set_ref(&self, name: &Spanned<String>) -> Result<u16, RubricError> {
@@ -281,7 +279,8 @@ impl<'a> Builder<'a> {
         }
     }
 
-    fn regex_ref(&mut self, pattern: &Spanned<String>) -> Result<usize, RubricError> {
+    /// `role` says what the regex does (`regex` finds, `exclude` drops).
+    fn regex_ref(&mut self, pattern: &Spanned<String>, role: &str) -> Result<usize, RubricError> {
         let source = pattern.get_ref().clone();
         let length = source.chars().count();
         if length > MAX_REGEX_CHARS {
@@ -295,8 +294,16 @@ impl<'a> Builder<'a> {
         if let Some(id) = self.regex_index.get(&source) {
             return Ok(*id);
         }
-        if let Err(e) = Regex::new(&source) {
-            return Err(self.error_at(pattern.span(), format!("invalid regex: {e}")));
+        let compiled = Regex::new(&source)
+            .map_err(|e| self.error_at(pattern.span(), format!("invalid regex: {e}")))?;
+        // A regex that can match nothing at all matches in every utterance.
+        if ["", "您好", "。"].iter().all(|t| compiled.is_match(t)) {
+            return Err(self.error_at(
+                pattern.span(),
+                format!(
+                    "this regex matches an empty text, so it {role}: make it need at least one character (`+` rather than `*`, no empty alternative `a|`)"
+                ),
+            ));
         }
         let id = self.regex_sources.len();
         self.regex_sources.push(source.clone());
@@ -316,13 +323,21 @@ impl<'a> Builder<'a> {
                     return Err(self.error_at(
                         name.span(),
                         format!(
-                            "unknown match `{}`; defined in [matches]: {}",
+                            "unknown match `{}`: `use` names a `[matches.NAME]` table; {}add `[matches.{}]`",
                             name.get_ref(),
-                            known
-                                .iter()
-                                .map(|k| format!("`{k}`"))
-                                .collect::<Vec<_>>()
-                                .join(", ")
+                            if known.is_empty() {
+                                String::new()
+                            } else {
+                                format!(
+                                    "name one of those defined ({}), or ",
+                                    known
+                                        .iter()
+                                        .map(|k| format!("`{k}`"))
+                                        .collect::<Vec<_>>()
+                                        .join(", ")
+                                )
+                            },
+                            name.get_ref()
                         ),
                     ));
                 };
@@ -330,7 +345,8 @@ impl<'a> Builder<'a> {
                     return Err(self.error_at(
                         name.span(),
                         format!(
-                            "match `{}` itself uses another match; nesting is not supported",
+                            "match `{}` itself uses another match, and a `use` chain is one step long: copy the fields of the match it uses into `[matches.{}]` and remove its `use`",
+                            name.get_ref(),
                             name.get_ref()
                         ),
                     ));
@@ -344,6 +360,15 @@ impl<'a> Builder<'a> {
             v.iter().map(|n| b.set_ref(n)).collect()
         };
         let mut any = refs(self, &spec.any)?;
+        if let Some(blank) = spec.words.iter().find(|w| is_blank_phrase(w.get_ref())) {
+            return Err(self.error_at(
+                blank.span(),
+                format!(
+                    "the word {:?} is blank once punctuation and spaces are dropped, and would match nothing: delete it from `words`",
+                    blank.get_ref()
+                ),
+            ));
+        }
         if !spec.words.is_empty() {
             let name = format!("@inline{}", self.inline_count);
             self.inline_count += 1;
@@ -354,7 +379,7 @@ impl<'a> Builder<'a> {
                 label: spec
                     .words
                     .iter()
-                    .map(|w| format!("「{w}」"))
+                    .map(|w| format!("「{}」", w.get_ref()))
                     .collect::<Vec<_>>()
                     .join("/"),
                 homophones: Homophones::Off,
@@ -363,38 +388,104 @@ impl<'a> Builder<'a> {
                 kind: SetKind::Phrases,
                 labelled: true,
             });
-            self.set_phrases.push(spec.words.clone());
+            self.set_phrases
+                .push(spec.words.iter().map(|w| w.get_ref().clone()).collect());
             any.push(id);
         }
         let all = refs(self, &spec.all)?;
         let none = refs(self, &spec.none)?;
-        let at_least = match spec.at_least {
-            Some(n) => Some((n, refs(self, &spec.of)?)),
-            None => None,
+        let at_least = match &spec.at_least {
+            Some(n) => {
+                let of = refs(self, &spec.of)?;
+                let distinct: HashSet<&u16> = of.iter().collect();
+                if *n.get_ref() == 0 || *n.get_ref() > distinct.len() {
+                    return Err(self.error_at(
+                        n.span(),
+                        format!(
+                            "`at_least = {}` with {} distinct sets in `of`: it would {}: write a number from 1 to {}",
+                            n.get_ref(),
+                            distinct.len(),
+                            if *n.get_ref() == 0 { "always hold" } else { "never hold" },
+                            distinct.len().max(1)
+                        ),
+                    ));
+                }
+                Some((*n.get_ref(), of))
+            }
+            None => {
+                if let Some(first) = spec.of.first() {
+                    return Err(self.error_at(
+                        first.span(),
+                        "`of` lists sets for `at_least`, which is missing, so they would be ignored: add `at_least = N`, or use `any`".into(),
+                    ));
+                }
+                None
+            }
         };
-        let regex = spec.regex.as_ref().map(|r| self.regex_ref(r)).transpose()?;
+        if let Some(within) = &spec.within {
+            if let Some(problem) = window_problem(within.get_ref()) {
+                return Err(self.error_at(within.span(), problem));
+            }
+        }
+        if let (Some(min), Some(max)) = (spec.min_chars, &spec.max_chars) {
+            if min > *max.get_ref() {
+                return Err(self.error_at(
+                    max.span(),
+                    format!(
+                        "`max_chars = {}` is below `min_chars = {min}`, so no utterance fits: make `max_chars` at least `min_chars`",
+                        max.get_ref()
+                    ),
+                ));
+            }
+        }
+        if let Some(n) = spec.min_hits.as_ref().filter(|n| *n.get_ref() == 0) {
+            return Err(self.error_at(
+                n.span(),
+                "`min_hits = 0` holds without a single hit: write 1 or more, or leave it out (1)"
+                    .into(),
+            ));
+        }
+        let regex = spec
+            .regex
+            .as_ref()
+            .map(|r| self.regex_ref(r, "would match every utterance"))
+            .transpose()?;
         let exclude = spec
             .exclude
             .as_ref()
-            .map(|r| self.regex_ref(r))
+            .map(|r| self.regex_ref(r, "would drop every hit"))
             .transpose()?;
         let unless = refs(self, &spec.unless)?;
-        let at_least_sets = at_least.as_ref().map(|(_, of)| of.clone()).unwrap_or_default();
+        let at_least_sets = at_least
+            .as_ref()
+            .map(|(_, of)| of.clone())
+            .unwrap_or_default();
         let mask = role_mask(spec.role);
-        for set in any.iter().chain(&all).chain(&none).chain(&unless).chain(&at_least_sets) {
+        for set in any
+            .iter()
+            .chain(&all)
+            .chain(&none)
+            .chain(&unless)
+            .chain(&at_least_sets)
+        {
             *self.roles_of_set.entry(*set).or_default() |= mask;
         }
         if spec.label.is_none() {
             if let Some(r) = &spec.regex {
                 self.lint_at(
                     r.span(),
-                    "a match with a regex needs a `label`: reasons show the label, never the regex".into(),
+                    "a match with a regex needs a `label`: reasons show the label, never the regex"
+                        .into(),
                 );
             }
             for name in spec.any.iter().chain(&spec.all).chain(&spec.of) {
                 let info = &self.sets[self.set_ref(name)? as usize];
                 if !info.labelled {
-                    let what = if info.kind == SetKind::Pattern { "pattern" } else { "phrase set" };
+                    let what = if info.kind == SetKind::Pattern {
+                        "pattern"
+                    } else {
+                        "phrase set"
+                    };
                     self.lint_at(
                         name.span(),
                         format!(
@@ -431,17 +522,20 @@ impl<'a> Builder<'a> {
             regex,
             exclude,
             unless,
-            window: spec.within.clone(),
+            window: spec.within.as_ref().map(|w| w.get_ref().clone()),
             min_chars: spec.min_chars,
-            max_chars: spec.max_chars,
+            max_chars: spec.max_chars.as_ref().map(|n| *n.get_ref()),
             complete: spec.complete,
-            min_hits: spec.min_hits.unwrap_or(1),
+            min_hits: spec.min_hits.as_ref().map_or(1, |n| *n.get_ref()),
         })
     }
 
     /// Set / pattern ids that a condition names directly (as
     /// `interruption`'s backchannels do): their hits stay on the utterance.
-    pub(crate) fn condition_sets(&mut self, names: &[Spanned<String>]) -> Result<Vec<u16>, RubricError> {
+    pub(crate) fn condition_sets(
+        &mut self,
+        names: &[Spanned<String>],
+    ) -> Result<Vec<u16>, RubricError> {
         let sets: Vec<u16> = names
             .iter()
             .map(|n| self.set_ref(n))
@@ -475,9 +569,16 @@ impl Builder<'_> {
                 ));
             }
             if def.alternatives.is_empty() {
+                let at = locate(
+                    self.text,
+                    &[Step::Key("patterns"), Step::Key(name), Step::Key("match")],
+                )
+                .map_or_else(|| self.key_span("patterns", name), |at| at.value);
                 return Err(self.error_at(
-                    self.key_span("patterns", name),
-                    format!("pattern `{name}` has no `match` sequences"),
+                    at,
+                    format!(
+                        "pattern `{name}` has no `match` sequences, so it would never match: write at least one, e.g. `match = [\"<verb> (您|你)\"]`, or delete the pattern"
+                    ),
                 ));
             }
             let id = self.sets.len() as u16;
@@ -541,6 +642,12 @@ impl Builder<'_> {
                                 set
                             };
                             Atom::Set(set)
+                        }
+                        AtomSpec::Literals(words) if words.iter().any(|w| is_blank_phrase(w)) => {
+                            return Err(self.error_at(
+                                at,
+                                "a word in `( | )` is only punctuation or spaces, and would match nothing: delete it".into(),
+                            ));
                         }
                         AtomSpec::Literals(words) => Atom::Set(self.part_set(
                             format!("@{name}#{k}.{j}"),
@@ -616,13 +723,255 @@ impl Builder<'_> {
         id
     }
 
-    /// The position of `[table.key]` (or `key =` inside `[table]`) in the
-    /// rubric text, for errors about a whole named entry.
+    /// The position of entry `table.key` in the rubric text (its `[table.key]`
+    /// header, or its value), for errors about a whole named entry.
     fn key_span(&self, table: &str, key: &str) -> std::ops::Range<usize> {
-        let header = format!("[{table}.{key}]");
-        let at = self.text.find(&header).unwrap_or(0);
-        at..at
+        locate(self.text, &[Step::Key(table), Step::Key(key)]).map_or(0..0, |at| at.value)
     }
+}
+
+/// A phrase that normalises to nothing (empty, blanks, punctuation): it
+/// would match at every position, or nowhere.
+fn is_blank_phrase(raw: &str) -> bool {
+    text::match_form(&text::normalize(raw)).is_empty()
+}
+
+/// Why a `within` window would hold no utterance, if it would.
+fn window_problem(w: &Window) -> Option<String> {
+    let counts = [
+        ("first_turns", w.first_turns.map(|n| n as u64)),
+        ("last_turns", w.last_turns.map(|n| n as u64)),
+        ("first_ms", w.first_ms),
+        ("last_ms", w.last_ms),
+    ];
+    if let Some((key, _)) = counts.iter().find(|(_, n)| *n == Some(0)) {
+        return Some(format!(
+            "`{key} = 0` is an empty window, so no utterance is in it: write 1 or more, or leave `{key}` out"
+        ));
+    }
+    for (key, percent) in [
+        ("first_percent", w.first_percent),
+        ("last_percent", w.last_percent),
+    ] {
+        if let Some(p) = percent.filter(|p| !(*p > 0.0 && *p <= 100.0)) {
+            return Some(format!(
+                "`{key} = {p}` is not a share of the call above 0 and up to 100: write e.g. `{key} = 20`"
+            ));
+        }
+    }
+    None
+}
+
+/// Rules that parse but would make scores lie (negative or non-finite
+/// points, a `pass_score` no score can reach, two items with one id, an
+/// item with two rules, a phrase set that matches nothing, named matches
+/// that use each other in a cycle …). Every problem, each at its position
+/// in the rubric text, in text order; empty when the rubric means what it
+/// says. References and regexes are checked by the compile steps.
+pub fn check_meaning(source: &RubricSource) -> Vec<RubricError> {
+    let (origin, text, file) = (source.origin.as_str(), source.text.as_str(), &source.file);
+    let mut problems: Vec<(usize, RubricError)> = Vec::new();
+    let locator = Locator::new(text);
+    // The value at `path` (or, when it is not written, the nearest written
+    // ancestor: a default is still wrong where its table is).
+    let at = |path: &[Step], key: bool| -> usize {
+        (0..=path.len())
+            .rev()
+            .find_map(|n| locator.find(&path[..n]))
+            .map_or(
+                0,
+                |Located { key: k, value: v }| if key { k.start } else { v.start },
+            )
+    };
+    let mut report = |offset: usize, message: String| {
+        problems.push((offset, error_at(origin, text, offset, message)));
+    };
+
+    let meta = &file.rubric;
+    let in_rubric = |key| [Step::Key("rubric"), Step::Key(key)];
+    if !(0.0..=100.0).contains(&meta.pass_score) {
+        report(
+            at(&in_rubric("pass_score"), false),
+            format!(
+                "`pass_score = {}` is not a score between 0 and 100, so {}: write a number from 0 to 100, e.g. `pass_score = 80`",
+                meta.pass_score,
+                if meta.pass_score < 0.0 { "every call would pass" } else { "no call could ever pass" }
+            ),
+        );
+    }
+    for (key, value) in [
+        ("min_confidence", meta.min_confidence),
+        ("min_role_confidence", meta.min_role_confidence),
+    ] {
+        if !(0.0..=1.0).contains(&value) {
+            report(
+                at(&in_rubric(key), false),
+                format!(
+                    "`{key} = {value}` is not a confidence between 0 and 1: write a number from 0 to 1, e.g. `{key} = 0.5`"
+                ),
+            );
+        }
+    }
+
+    // Negation settings that silently switch off the sets that rely on them.
+    let negating = file
+        .phrases
+        .iter()
+        .map(|(n, s)| (n, s.negation))
+        .chain(file.patterns.iter().map(|(n, p)| (n, p.negation)))
+        .find(|(_, mode)| *mode != NegationMode::Ignore);
+    if let Some((user, _)) = negating {
+        let negation = &file.negation;
+        if negation.scope_tokens == 0 {
+            report(
+                at(&[Step::Key("negation"), Step::Key("scope_tokens")], false),
+                format!("`scope_tokens = 0` lets no negation cue reach a phrase, so `{user}` (and every set with `negation = …`) never sees a negation: write 1 or more, e.g. `scope_tokens = 2`"),
+            );
+        }
+        if negation.cues.iter().all(|c| is_blank_phrase(c)) {
+            report(
+                at(&[Step::Key("negation"), Step::Key("cues")], false),
+                format!("`cues` lists no negation word, so `{user}` (and every set with `negation = …`) never sees a negation: list them, e.g. `cues = [\"不\", \"没有\"]`"),
+            );
+        }
+    }
+
+    for (name, set) in &file.phrases {
+        let path = [Step::Key("phrases"), Step::Key(name), Step::Key("phrases")];
+        let blank: Vec<usize> = (0..set.phrases.len())
+            .filter(|&j| is_blank_phrase(&set.phrases[j]))
+            .collect();
+        if set.phrases.is_empty() || blank.len() == set.phrases.len() {
+            report(
+                at(&path, false),
+                format!(
+                    "phrase set `{name}` has {}, so the conditions naming it never hold: list what is said, e.g. `phrases = [\"您好\"]`, or delete the set",
+                    if set.phrases.is_empty() { "no phrases" } else { "only blank phrases" }
+                ),
+            );
+            continue;
+        }
+        for j in blank {
+            let mut element = path.to_vec();
+            element.push(Step::Index(j));
+            report(
+                at(&element, false),
+                format!(
+                    "phrase {} of set `{name}` ({:?}) is blank once punctuation and spaces are dropped, and would match nothing: delete it",
+                    j + 1,
+                    set.phrases[j]
+                ),
+            );
+        }
+    }
+
+    for (name, spec) in &file.matches {
+        let Some(first) = &spec.use_ else { continue };
+        let mut chain = vec![name.as_str()];
+        let mut next = first.get_ref().as_str();
+        while !chain.contains(&next) {
+            chain.push(next);
+            match file.matches.get(next).and_then(|m| m.use_.as_ref()) {
+                Some(u) => next = u.get_ref(),
+                None => break,
+            }
+        }
+        // A cycle is reported once, at the `use` of its first member by name.
+        let Some(start) = chain.iter().position(|n| *n == next) else {
+            continue;
+        };
+        let cycle = &chain[start..];
+        if start != 0 || cycle.iter().min() != Some(&name.as_str()) {
+            continue;
+        }
+        let spelled: Vec<String> = cycle
+            .iter()
+            .chain([&next])
+            .map(|n| format!("`{n}`"))
+            .collect();
+        report(
+            first.span().start,
+            if cycle.len() == 1 {
+                format!(
+                    "match `{name}` uses itself ({}), so it has no definition to start from: remove `use = \"{name}\"` or name another match",
+                    spelled.join(" → ")
+                )
+            } else {
+                format!(
+                    "named matches use each other in a cycle: {}, so none of them has a definition to start from: remove the `use` of one of them",
+                    spelled.join(" → ")
+                )
+            },
+        );
+    }
+
+    // Item id → index of the first item with it.
+    let mut first_of_id: HashMap<&str, usize> = HashMap::new();
+    for (i, def) in file.items.iter().enumerate() {
+        let item = |key| [Step::Key("item"), Step::Index(i), Step::Key(key)];
+        let id = &def.id;
+        if !def.points.is_finite() || def.points < 0.0 {
+            report(
+                at(&item("points"), false),
+                format!(
+                    "item `{id}` has `points = {}`: points are a finite number, 0 or more (for a failure that costs the whole call, use `critical = true`): write e.g. `points = 10`",
+                    def.points
+                ),
+            );
+        } else if def.flag && def.points != 0.0 {
+            report(
+                at(&item("points"), false),
+                format!(
+                    "item `{id}` is a flag (review only) and cannot carry points: remove `points`, or remove `flag = true` to score it"
+                ),
+            );
+        }
+        if def.flag && def.critical {
+            report(
+                at(&item("critical"), true),
+                format!(
+                    "item `{id}` is a flag, which answers `review` and never fails, so `critical = true` would never fail a call: remove `critical`, or remove `flag = true`"
+                ),
+            );
+        }
+        if id.trim().is_empty() {
+            report(
+                at(&item("id"), false),
+                "an item id is blank: scorecards and fixtures name items by id; write one, e.g. `id = \"greeting\"`".into(),
+            );
+        } else if let Some(&first) = first_of_id.get(id.as_str()) {
+            let first = at(
+                &[Step::Key("item"), Step::Index(first), Step::Key("id")],
+                false,
+            );
+            let (line, column) = super::line_column(text, first);
+            report(
+                at(&item("id"), false),
+                format!(
+                    "item id `{id}` is already used by the item at {origin}:{line}:{column}; scorecards would mix the two: give one of them another id"
+                ),
+            );
+        } else {
+            first_of_id.insert(id, i);
+        }
+        match (&def.pass, &def.fail) {
+            (Some(_), Some(_)) => report(
+                at(&item("fail"), true),
+                format!(
+                    "item `{id}` has both `pass` and `fail`, but it needs exactly one of `pass` or `fail` to decide it: keep `pass` (the item passes when it holds) or `fail` (it fails when it holds), and delete the other"
+                ),
+            ),
+            (None, None) => report(
+                at(&[Step::Key("item"), Step::Index(i)], true),
+                format!(
+                    "item `{id}` has neither `pass` nor `fail`, but it needs exactly one of `pass` or `fail` to decide it: add one, e.g. `pass = {{ say = {{ role = \"agent\", any = [\"greeting_word\"] }} }}`"
+                ),
+            ),
+            _ => {}
+        }
+    }
+    problems.sort_by_key(|(offset, _)| *offset);
+    problems.into_iter().map(|(_, e)| e).collect()
 }
 
 /// Whether a hit of match-text characters `[start, end)` sits on the word
@@ -630,10 +979,18 @@ impl Builder<'_> {
 /// whole-word hit (strict for written words, relaxed for homophones); an
 /// `edge` phrase of two or more characters also passes with a boundary at
 /// one end only (咨询 in 咨询点, 退款 in 全额退款).
-fn fits_boundary(boundary: Boundary, aligned: bool, text: &AnalyzedText, start: usize, end: usize) -> bool {
+fn fits_boundary(
+    boundary: Boundary,
+    aligned: bool,
+    text: &AnalyzedText,
+    start: usize,
+    end: usize,
+) -> bool {
     match boundary {
         Boundary::Token => aligned,
-        Boundary::Edge => aligned || (end - start >= 2 && (text.boundary[start] || text.boundary[end])),
+        Boundary::Edge => {
+            aligned || (end - start >= 2 && (text.boundary[start] || text.boundary[end]))
+        }
         Boundary::Char => true,
     }
 }
@@ -666,6 +1023,10 @@ fn strsim(a: &str, b: &str) -> usize {
 impl CompiledRubric {
     /// Checks references and regexes and builds the matchers.
     pub fn compile(source: RubricSource) -> Result<CompiledRubric, RubricError> {
+        let problems = check_meaning(&source);
+        if !problems.is_empty() {
+            return Err(RubricError::from_problems(problems));
+        }
         let file = &source.file;
         let mut builder = Builder {
             named: &file.matches,
@@ -681,12 +1042,6 @@ impl CompiledRubric {
             roles_of_set: HashMap::new(),
         };
         for (name, set) in &file.phrases {
-            if set.phrases.is_empty() {
-                return Err(RubricError::Invalid {
-                    origin: source.origin.clone(),
-                    message: format!("phrase set `{name}` has no phrases"),
-                });
-            }
             let id = builder.sets.len() as u16;
             builder.set_index.insert(name.clone(), id);
             builder.sets.push(SetInfo {
@@ -701,6 +1056,19 @@ impl CompiledRubric {
             builder.set_phrases.push(set.phrases.clone());
         }
         let (patterns, needs) = builder.patterns(&file.patterns)?;
+        // Not a load error: a rubric of coaching flags, or a draft, still
+        // scores; but a rubric in use with no points is a lie lint rejects.
+        if file.items.iter().all(|d| d.points == 0.0) {
+            let first = file.items.iter().position(|d| !d.flag).unwrap_or(0);
+            let item = [Step::Key("item"), Step::Index(first)];
+            let at = locate(&source.text, &[item[0], item[1], Step::Key("points")])
+                .or_else(|| locate(&source.text, &item))
+                .map_or(0..0, |at| at.value);
+            builder.lint_at(
+                at,
+                "no item carries points (they add up to 0), so every call would score 100: give the scored items points, e.g. `points = 10`".into(),
+            );
+        }
 
         let mut named = std::collections::BTreeMap::new();
         for (name, spec) in &file.matches {
@@ -708,34 +1076,18 @@ impl CompiledRubric {
         }
 
         let mut items = Vec::new();
-        let mut seen = BTreeSet::new();
         for def in &file.items {
-            if !seen.insert(def.id.clone()) {
-                return Err(RubricError::Invalid {
-                    origin: source.origin.clone(),
-                    message: format!("item id `{}` is defined twice", def.id),
-                });
-            }
             let rule = match (&def.pass, &def.fail) {
-                (Some(c), None) => Rule::PassWhen(c.compile(&mut builder)?),
+                (Some(c), _) => Rule::PassWhen(c.compile(&mut builder)?),
                 (None, Some(c)) => Rule::FailWhen(c.compile(&mut builder)?),
-                _ => {
-                    return Err(RubricError::Invalid {
-                        origin: source.origin.clone(),
-                        message: format!("item `{}` needs exactly one of `pass` or `fail`", def.id),
-                    })
-                }
+                // check_meaning has rejected items without exactly one rule.
+                (None, None) => continue,
             };
-            let applies = def.applies.as_ref().map(|c| c.compile(&mut builder)).transpose()?;
-            if def.flag && def.points != 0.0 {
-                return Err(RubricError::Invalid {
-                    origin: source.origin.clone(),
-                    message: format!(
-                        "item `{}` is a flag (review only) and cannot carry points",
-                        def.id
-                    ),
-                });
-            }
+            let applies = def
+                .applies
+                .as_ref()
+                .map(|c| c.compile(&mut builder))
+                .transpose()?;
             items.push(CompiledItem {
                 def: def.clone(),
                 applies,
@@ -743,7 +1095,16 @@ impl CompiledRubric {
             });
         }
 
-        let mut segmenter = Segmenter::new(&source.dictionaries)?;
+        let mut segmenter = Segmenter::new(&source.dictionaries).map_err(|e| {
+            // The dictionary's own line is in the message.
+            let i = source
+                .dictionaries
+                .iter()
+                .position(|(origin, _)| *origin == e.origin)
+                .unwrap_or(0);
+            let name = file.rubric.dictionaries.get(i).map_or("", String::as_str);
+            dictionary_error(&source.origin, &source.text, i, name, e.to_string())
+        })?;
         segmenter.set_tagging(needs.word_classes);
 
         // Distinct phrases (normalised, punctuation-free) → owners per matcher kind.
@@ -760,13 +1121,9 @@ impl CompiledRubric {
             for raw in list {
                 let form = text::match_form(&text::normalize(raw));
                 if form.is_empty() {
-                    return Err(RubricError::Invalid {
-                        origin: source.origin.clone(),
-                        message: format!(
-                            "phrase set `{}` contains an empty phrase `{raw}`",
-                            info.name
-                        ),
-                    });
+                    // Blank phrases are rejected where they are written
+                    // (check_meaning, Builder::matcher, Builder::patterns).
+                    continue;
                 }
                 let pid = *phrase_ids.entry(form.clone()).or_insert_with(|| {
                     phrases.push(form.clone());
@@ -1044,7 +1401,9 @@ impl CompiledRubric {
                 .iter()
                 .rev()
                 .take_while(|k| k.set == h.set && k.start + longest > h.start)
-                .any(|k| k.start < h.end && h.start < k.end && (k.end - k.start) >= (h.end - h.start));
+                .any(|k| {
+                    k.start < h.end && h.start < k.end && (k.end - k.start) >= (h.end - h.start)
+                });
             if !covered {
                 longest = longest.max(h.end - h.start);
                 kept.push(h);

@@ -33,6 +33,8 @@ pub enum RubricError {
         #[source]
         source: std::io::Error,
     },
+    /// A problem at a position of the rubric text: a syntax error, or a
+    /// rule that parses but would lie (its message says the fix).
     #[error("{origin}:{line}:{column}: {message}")]
     Syntax {
         origin: String,
@@ -42,8 +44,146 @@ pub enum RubricError {
     },
     #[error("{origin}: {message}")]
     Invalid { origin: String, message: String },
-    #[error("{0}")]
-    Dictionary(#[from] crate::text::DictionaryError),
+    /// A dictionary the rubric names cannot be used; `problem` says why
+    /// (it names the dictionary file), the position is the rubric's
+    /// `dictionaries` entry that names it.
+    #[error("{origin}:{line}:{column}: dictionary `{name}`: {problem}")]
+    Dictionary {
+        origin: String,
+        line: usize,
+        column: usize,
+        name: String,
+        problem: String,
+    },
+    /// Several problems, in the order of the rubric text, one per line.
+    #[error("{}", .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n"))]
+    Many(Vec<RubricError>),
+}
+
+impl RubricError {
+    /// The one error for `problems` (at least one).
+    pub fn from_problems(mut problems: Vec<RubricError>) -> RubricError {
+        if problems.len() == 1 {
+            problems.remove(0)
+        } else {
+            RubricError::Many(problems)
+        }
+    }
+}
+
+/// One step of a path into the rubric's TOML document: a table key or an
+/// array index (`item` is an array, one entry per `[[item]]`).
+#[derive(Debug, Clone, Copy)]
+pub enum Step<'a> {
+    Key(&'a str),
+    Index(usize),
+}
+
+/// Where an entry of the rubric is written: the byte span of its key (of
+/// the element itself for an array index) and of its value.
+#[derive(Debug, Clone)]
+pub struct Located {
+    pub key: std::ops::Range<usize>,
+    pub value: std::ops::Range<usize>,
+}
+
+/// Finds entries in rubric text that already parsed. This is how a problem
+/// found in the deserialised rubric (which keeps no positions, except in
+/// its `Spanned` fields) gets a file:line:column. The text is parsed once,
+/// on the first lookup, so a rubric without problems costs nothing.
+pub struct Locator<'t> {
+    text: &'t str,
+    root: std::cell::OnceCell<Option<toml::Spanned<toml::de::DeTable<'t>>>>,
+}
+
+impl<'t> Locator<'t> {
+    pub fn new(text: &'t str) -> Locator<'t> {
+        Locator {
+            text,
+            root: std::cell::OnceCell::new(),
+        }
+    }
+
+    /// Where `path` is written; `None` when it is not (a default value).
+    pub fn find(&self, path: &[Step]) -> Option<Located> {
+        use toml::de::{DeTable, DeValue};
+        let root = self
+            .root
+            .get_or_init(|| DeTable::parse(self.text).ok())
+            .as_ref()?;
+        let mut here = Located {
+            key: root.span(),
+            value: root.span(),
+        };
+        let mut table: Option<&DeTable> = Some(root.get_ref());
+        let mut array: Option<&toml::de::DeArray> = None;
+        for step in path {
+            let (key, value) = match (*step, table, array) {
+                (Step::Key(k), Some(t), _) => {
+                    let (key, value) = t.iter().find(|(key, _)| key.get_ref() == k)?;
+                    (key.span(), value)
+                }
+                (Step::Index(i), _, Some(a)) => {
+                    let value = a.get(i)?;
+                    (value.span(), value)
+                }
+                _ => return None,
+            };
+            here = Located {
+                key,
+                value: value.span(),
+            };
+            (table, array) = match value.get_ref() {
+                DeValue::Table(t) => (Some(t), None),
+                DeValue::Array(a) => (None, Some(a)),
+                _ => (None, None),
+            };
+        }
+        Some(here)
+    }
+}
+
+/// One lookup with [`Locator`] (for a single error).
+pub fn locate(text: &str, path: &[Step]) -> Option<Located> {
+    Locator::new(text).find(path)
+}
+
+/// A [`RubricError::Dictionary`] for entry `index` of the rubric's
+/// `dictionaries` (named `name`).
+pub(crate) fn dictionary_error(
+    origin: &str,
+    text: &str,
+    index: usize,
+    name: &str,
+    problem: String,
+) -> RubricError {
+    let at = locate(
+        text,
+        &[
+            Step::Key("rubric"),
+            Step::Key("dictionaries"),
+            Step::Index(index),
+        ],
+    );
+    let (line, column) = line_column(text, at.map_or(0, |a| a.value.start));
+    RubricError::Dictionary {
+        origin: origin.to_string(),
+        line,
+        column,
+        name: name.to_string(),
+        problem,
+    }
+}
+
+/// A [`RubricError::Syntax`] at byte `offset` of the rubric text.
+pub fn error_at(origin: &str, text: &str, offset: usize, message: String) -> RubricError {
+    let (line, column) = line_column(text, offset);
+    RubricError::Syntax {
+        origin: origin.to_string(),
+        line,
+        column,
+        message,
+    }
 }
 
 /// A parsed rubric file together with where it came from.
@@ -96,8 +236,10 @@ pub fn parse(
         }
     })?;
     let mut dictionaries = Vec::new();
-    for name in &file.rubric.dictionaries {
-        dictionaries.push(dictionary_loader(name)?);
+    for (i, name) in file.rubric.dictionaries.iter().enumerate() {
+        let loaded = dictionary_loader(name)
+            .map_err(|e| dictionary_error(origin, text, i, name, e.to_string()))?;
+        dictionaries.push(loaded);
     }
     Ok(RubricSource {
         origin: origin.to_string(),
@@ -117,11 +259,25 @@ pub fn load_path(path: &Path) -> Result<RubricSource, RubricError> {
     let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
     parse(&path.display().to_string(), &text, |name| {
         let dict_path = dir.join(name);
-        let text = fs::read_to_string(&dict_path).map_err(|source| RubricError::Io {
-            path: dict_path.clone(),
-            source,
+        let shown = dict_path.display().to_string();
+        let problem = |message: String| RubricError::Invalid {
+            origin: shown.clone(),
+            message,
+        };
+        let bytes = fs::read(&dict_path).map_err(|e| {
+            problem(if e.kind() == std::io::ErrorKind::NotFound {
+                "no such file (dictionaries are found next to the rubric file): create it, or fix the name in `dictionaries`".to_string()
+            } else {
+                format!("cannot read it: {e}")
+            })
         })?;
-        Ok((dict_path.display().to_string(), text))
+        let text = String::from_utf8(bytes).map_err(|e| {
+            let offset = e.utf8_error().valid_up_to();
+            problem(format!(
+                "not UTF-8 (invalid byte sequence at byte offset {offset}): save it as UTF-8, e.g. from GBK: `iconv -f GB18030 -t UTF-8 {shown} > {shown}.utf8 && mv {shown}.utf8 {shown}`"
+            ))
+        })?;
+        Ok((shown.clone(), text))
     })
 }
 

@@ -184,7 +184,20 @@ pub struct PatternDef {
     pub negation: NegationMode,
 }
 
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    Default,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize,
+    JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Homophones {
     #[default]
@@ -312,14 +325,16 @@ pub struct MatchSpec {
     pub none: Vec<Spanned<String>>,
     /// At least this many distinct sets of `of`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub at_least: Option<usize>,
+    #[schemars(with = "Option<usize>")]
+    pub at_least: Option<Spanned<usize>>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     /// The sets or patterns `at_least` counts.
     #[schemars(with = "Vec<String>")]
     pub of: Vec<Spanned<String>>,
     /// Inline phrases (token boundaries, no homophones).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub words: Vec<String>,
+    #[schemars(with = "Vec<String>")]
+    pub words: Vec<Spanned<String>>,
     /// A regular expression over the normalised text (punctuation kept,
     /// numerals before units as digits).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -336,20 +351,23 @@ pub struct MatchSpec {
     pub exclude: Option<Spanned<String>>,
     /// Only utterances in this window of the call.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub within: Option<Window>,
+    #[schemars(with = "Option<Window>")]
+    pub within: Option<Spanned<Window>>,
     /// Only utterances with at least / at most this many content characters.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub min_chars: Option<usize>,
     /// Only utterances with at most this many content characters.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub max_chars: Option<usize>,
+    #[schemars(with = "Option<usize>")]
+    pub max_chars: Option<Spanned<usize>>,
     /// Only utterances that the other side did not interrupt (needs timestamps
     /// to tell; without them every utterance counts as complete).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub complete: bool,
     /// How many hits are needed for `say` to hold.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub min_hits: Option<usize>,
+    #[schemars(with = "Option<usize>")]
+    pub min_hits: Option<Spanned<usize>>,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]

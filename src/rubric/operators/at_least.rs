@@ -20,7 +20,8 @@ use crate::rubric::RubricError;
 #[serde(deny_unknown_fields)]
 pub struct AtLeast {
     /// How many sub-conditions must hold.
-    pub n: usize,
+    #[schemars(with = "usize")]
+    pub n: toml::Spanned<usize>,
     /// The sub-conditions.
     pub of: Vec<Condition>,
 }
@@ -35,8 +36,20 @@ impl Operator for AtLeast {
     type Compiled = CompiledAtLeast;
 
     fn compile(&self, b: &mut Builder) -> Result<CompiledAtLeast, RubricError> {
+        let n = *self.n.get_ref();
+        if n == 0 || n > self.of.len() {
+            return Err(b.error_at(
+                self.n.span(),
+                format!(
+                    "`n = {n}` with {} conditions in `of`: `at_least` would {}: write a number from 1 to {}",
+                    self.of.len(),
+                    if n == 0 { "always hold" } else { "never hold" },
+                    self.of.len().max(1)
+                ),
+            ));
+        }
         Ok(CompiledAtLeast {
-            n: self.n,
+            n,
             of: self
                 .of
                 .iter()

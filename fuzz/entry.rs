@@ -15,8 +15,11 @@ use callqa::audio::{AudioStream, DecodeOptions};
 use callqa::rubric::{self, CompiledRubric, RubricError};
 use callqa::transcript::Transcript;
 
+/// One target: arbitrary bytes in, no panic out.
+pub type Entry = fn(&[u8]);
+
 /// The targets by name, as `fuzz/run.sh` and the corpus folders name them.
-pub const TARGETS: &[(&str, fn(&[u8]))] = &[
+pub const TARGETS: &[(&str, Entry)] = &[
     ("wav", wav),
     ("transcript", transcript),
     ("rubric", rubric),

@@ -669,7 +669,7 @@ pub struct GgmlLayout {
 /// Bytes per row of `ne0` elements for the ggml tensor types whisper files use.
 pub fn row_bytes(ttype: u32, ne0: usize) -> Option<usize> {
     let (block, bytes) = type_block(ttype)?;
-    (ne0 % block == 0).then(|| ne0 / block * bytes)
+    ne0.is_multiple_of(block).then(|| ne0 / block * bytes)
 }
 
 /// `(elements per block, bytes per block)` of the ggml types whisper files use (ggml's

@@ -285,7 +285,7 @@ fn check_hparams(hp: &WhisperHparams) -> std::result::Result<u32, (u64, String)>
     };
     // A quantized row is whole blocks: whisper.cpp would assert on a partial one.
     let (block, _) = type_block(wtype).expect("weight_type returns known types");
-    if hp.n_audio_state as usize % block != 0 {
+    if !(hp.n_audio_state as usize).is_multiple_of(block) {
         return ftype_problem(format!(
             "its weights come in blocks of {block}, which do not divide n_audio_state {}",
             hp.n_audio_state

@@ -118,10 +118,10 @@ fn check_fixture(rubric: &CompiledRubric, file: &Path) -> FixtureResult {
         ));
         return result;
     };
-    if let Err(no_speech) = crate::score::check_usable_speech(&transcript) {
-        result.error = Some(no_speech.in_transcript(file));
-        return result;
-    }
+    // A call without usable speech has no verdicts to compare, but its
+    // `expect` keys are still checked below so that one run reports every
+    // problem of the fixture.
+    let no_speech = crate::score::check_usable_speech(&transcript).err();
     let card = rubric.score(&transcript);
     let mut problems = Vec::new();
     for (item_id, value) in expect {
@@ -170,7 +170,18 @@ fn check_fixture(rubric: &CompiledRubric, file: &Path) -> FixtureResult {
             });
         }
     }
-    if !problems.is_empty() {
+    if let Some(no_speech) = no_speech {
+        result.checked = 0;
+        result.expected.clear();
+        result.mismatches.clear();
+        let mut message = no_speech.in_transcript(file);
+        for problem in &problems {
+            message.push_str("; ");
+            message.push_str(problem);
+        }
+        result.error = Some(message);
+        return result;
+    } else if !problems.is_empty() {
         result.error = Some(format!("{}: {}", file.display(), problems.join("; ")));
     }
     result.scorecard = Some(card);

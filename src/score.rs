@@ -118,14 +118,24 @@ const FILLERS: &[char] = &[
 /// noise, so that no real call loses its score; on the 237 labelled fixture
 /// calls every one has usable speech from both sides.
 pub fn is_usable_speech(text: &str) -> bool {
-    let mut depth = 0usize;
-    for c in crate::text::normalize(text).chars() {
-        match c {
-            '[' | '【' | '<' | '(' | '（' => depth += 1,
-            ']' | '】' | '>' | ')' | '）' => depth = depth.saturating_sub(1),
-            _ if depth > 0 || crate::text::is_punctuation(c) || FILLERS.contains(&c) => {}
-            _ => return true,
+    const OPEN: &[char] = &['[', '【', '<', '(', '（'];
+    const CLOSE: &[char] = &[']', '】', '>', ')', '）'];
+    let chars: Vec<char> = crate::text::normalize(text).chars().collect();
+    let mut i = 0;
+    while i < chars.len() {
+        let c = chars[i];
+        if OPEN.contains(&c) {
+            // Only a bracket that closes is an annotation: an opener left
+            // open (a stray `(` or the `[` of a terminal escape) must not
+            // hide the words after it.
+            if let Some(close) = chars[i + 1..].iter().position(|c| CLOSE.contains(c)) {
+                i += close + 2;
+                continue;
+            }
+        } else if !(CLOSE.contains(&c) || crate::text::is_punctuation(c) || FILLERS.contains(&c)) {
+            return true;
         }
+        i += 1;
     }
     false
 }

@@ -203,13 +203,20 @@ fn runs_are_recorded_once_and_rubric_versions_coexist() {
         "unless = [\"promise_not_new\", \"promise_word\", \"contact_promise\"]",
         1,
     );
-    assert_ne!(without_contact, builtin, "the promise act has its unless line");
+    assert_ne!(
+        without_contact, builtin,
+        "the promise act has its unless line"
+    );
     fs::write(&narrow, without_contact).unwrap();
     let output = callqa(&["rescore", "--rubric", narrow.to_str().unwrap(), run_dir]);
     assert!(matches!(output.status.code(), Some(0 | 1)));
     let narrow_report = batch.path("report-narrow");
     let output = report(&narrow_report);
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     assert!(
         promise_rows(&narrow_report) < promise_rows(&latest),
         "{} promise rows with the narrow rubric, {} with the standard one",

@@ -77,11 +77,18 @@ fn long_recording(path: &Path, minutes: u64) -> Vec<u64> {
     while i < total {
         let at = splices.get(next).map(|s| s * 16_000);
         if at == Some(i) {
+            // The agent's side (left) speaks, then the customer's (right)
+            // answers: a call needs usable speech from both to be scored
+            // and to reach the report.
             for &s in &speech {
                 out.write_sample(s).unwrap();
                 out.write_sample(noise()).unwrap();
             }
-            i += speech.len() as u64;
+            for &s in &speech {
+                out.write_sample(noise()).unwrap();
+                out.write_sample(s).unwrap();
+            }
+            i += 2 * speech.len() as u64;
             next += 1;
             continue;
         }
@@ -95,13 +102,11 @@ fn long_recording(path: &Path, minutes: u64) -> Vec<u64> {
 
 #[test]
 fn a_long_recording_is_transcribed_in_bounded_memory() {
-    if !model_cached() || !clip().exists() {
-        eprintln!(
-            "skipped: the Whisper model or {} is not available",
-            clip().display()
-        );
-        return;
-    }
+    assert!(
+        model_cached() && clip().exists(),
+        "the Whisper model or {} is not available: run `bash scripts/setup.sh` with ../shared beside the checkout",
+        clip().display()
+    );
     let dir = tempfile::tempdir().unwrap();
     let wav = dir.path().join("long-call.wav");
     let splices = long_recording(&wav, 70);
@@ -145,6 +150,36 @@ fn a_long_recording_is_transcribed_in_bounded_memory() {
         transcript["audio_duration_ms"].as_u64(),
         Some(70 * 60 * 1000),
         "the transcript states the whole length"
+    );
+
+    // The report's playable copy of the recording is streamed too (a whole
+    // decode of 70 min of stereo would hold about 540 MB of samples).
+    let report = dir.path().join("report");
+    let made = Command::new(BIN)
+        .args(["report", "--out"])
+        .arg(&report)
+        .arg(&out)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&made.stderr);
+    assert!(made.status.success(), "{stderr}");
+    let peak_kb = children_peak_rss_kb();
+    assert!(
+        peak_kb < RSS_LIMIT_KB,
+        "callqa report on 70 min of audio peaked at {} MB (limit {} MB)\n{stderr}",
+        peak_kb / 1024,
+        RSS_LIMIT_KB / 1024
+    );
+    let copies: Vec<_> = std::fs::read_dir(report.join("audio"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    assert_eq!(copies.len(), 1, "{copies:?}");
+    // 16 kHz stereo 16-bit: 64,000 bytes a second, plus the 44-byte header.
+    assert_eq!(
+        std::fs::metadata(&copies[0]).unwrap().len(),
+        44 + 70 * 60 * 64_000,
+        "the copy holds the whole recording"
     );
 }
 

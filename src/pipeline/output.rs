@@ -44,6 +44,15 @@ pub struct OutputError {
 
 /// Writes `bytes` to `path` atomically (temp file + fsync + rename + folder fsync).
 pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), OutputError> {
+    write_atomically_with(path, |file| file.write_all(bytes))
+}
+
+/// Like [`write_atomically`], for a file too large to hold in memory:
+/// `write` streams the contents into the temporary file (it may seek).
+pub fn write_atomically_with(
+    path: &Path,
+    write: impl FnOnce(&mut File) -> io::Result<()>,
+) -> Result<(), OutputError> {
     static COUNTER: AtomicU64 = AtomicU64::new(0);
     let error = |source| OutputError {
         path: path.to_path_buf(),
@@ -67,7 +76,7 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), OutputError> {
             .write(true)
             .create_new(true)
             .open(&temp)?;
-        file.write_all(bytes)?;
+        write(&mut file)?;
         file.sync_all()?;
         drop(file);
         fs::rename(&temp, path)?;

@@ -6,6 +6,32 @@
 /// Added before and after each span.
 pub const PAD_MS: u64 = 250;
 
+/// The frames (at `rate` frames per second) to silence for `spans`:
+/// `[first, last)` ranges, padded by [`PAD_MS`], sorted and merged, so a
+/// writer streaming frames in order can walk them with one cursor.
+pub fn muted_frames(spans: &[(u64, u64)], rate: u32) -> Vec<(u64, u64)> {
+    let to_frame = |ms: u64| (u128::from(ms) * u128::from(rate) / 1000).min(u128::from(u64::MAX)) as u64;
+    let mut ranges: Vec<(u64, u64)> = spans
+        .iter()
+        .map(|&(start, end)| {
+            (
+                to_frame(start.saturating_sub(PAD_MS)),
+                to_frame(end.saturating_add(PAD_MS)),
+            )
+        })
+        .filter(|(first, last)| first < last)
+        .collect();
+    ranges.sort_unstable();
+    let mut merged: Vec<(u64, u64)> = Vec::with_capacity(ranges.len());
+    for (first, last) in ranges {
+        match merged.last_mut() {
+            Some(previous) if first <= previous.1 => previous.1 = previous.1.max(last),
+            _ => merged.push((first, last)),
+        }
+    }
+    merged
+}
+
 /// Zeroes every channel of a 16-bit PCM WAV (as the report writes its
 /// copies) over each `(start_ms, end_ms)` span, padded. Returns an error for
 /// any other layout, so the caller never publishes an unmuted copy.
@@ -39,12 +65,9 @@ pub fn mute_wav_spans(bytes: &mut [u8], spans: &[(u64, u64)]) -> Result<(), Stri
             };
             let end = body.saturating_add(size).min(bytes.len());
             let frame = 2 * usize::from(channels.max(1));
-            let frames = (end - body) / frame;
-            for &(start_ms, end_ms) in spans {
-                let to_frame =
-                    |ms: u64| ((ms as u128 * u128::from(rate) / 1000) as usize).min(frames);
-                let first = to_frame(start_ms.saturating_sub(PAD_MS));
-                let last = to_frame(end_ms.saturating_add(PAD_MS));
+            let frames = ((end - body) / frame) as u64;
+            for (first, last) in muted_frames(spans, rate) {
+                let (first, last) = (first.min(frames) as usize, last.min(frames) as usize);
                 if first < last {
                     bytes[body + first * frame..body + last * frame].fill(0);
                 }

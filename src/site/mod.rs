@@ -29,7 +29,7 @@ use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
 use crate::hotspots::{HotspotExtractor, HotspotOptions, HotspotReport};
-use crate::pipeline::output::{write_atomically, OutputError};
+use crate::pipeline::output::{write_atomically, write_atomically_with, OutputError};
 use crate::promises::{self, AgentPromiseRate, FollowThrough};
 use crate::store::Dataset;
 
@@ -247,18 +247,22 @@ fn place_audio(
                 );
                 let target = out.join("audio").join(&name);
                 if !target.is_file() {
-                    match playable_wav(&call.audio_path).and_then(|mut bytes| {
-                        crate::redact::mute_wav_spans(&mut bytes, &muted).map(|()| bytes)
-                    }) {
-                        Ok(bytes) => {
-                            if let Err(error) = write_atomically(&target, &bytes) {
-                                problems.push(error.to_string());
-                                continue;
-                            }
-                            written += 1;
+                    let mut decode_error = None;
+                    let copied = write_atomically_with(&target, |file| {
+                        write_playable_wav(&call.audio_path, &muted, file).map_err(|error| {
+                            let message = error.to_string();
+                            decode_error = Some(error);
+                            std::io::Error::other(message)
+                        })
+                    });
+                    match (copied, decode_error) {
+                        (Ok(()), _) => written += 1,
+                        (Err(_), Some(error)) => {
+                            problems.push(format!("{}: {error}", call.audio_path.display()));
+                            continue;
                         }
-                        Err(message) => {
-                            problems.push(format!("{}: {message}", call.audio_path.display()));
+                        (Err(error), None) => {
+                            problems.push(error.to_string());
                             continue;
                         }
                     }
@@ -272,52 +276,110 @@ fn place_audio(
 }
 
 /// The recording decoded and written as 16-bit PCM WAV with its own
-/// channels, which every browser plays. Telephone recordings (8 kHz) go
-/// back to 8 kHz, halving the copy: the decoder's 16 kHz holds nothing
-/// above their 4 kHz band.
-fn playable_wav(path: &Path) -> Result<Vec<u8>, String> {
+/// channels, which every browser plays, with the `muted` spans (redacted
+/// speech, ms) silenced. Telephone recordings (8 kHz) go back to 8 kHz,
+/// halving the copy: the decoder's 16 kHz holds nothing above their 4 kHz
+/// band. Streamed block by block, so a recording of hours costs the memory
+/// of one block; the sizes in the header are written once the length is
+/// known.
+fn write_playable_wav(
+    path: &Path,
+    muted: &[(u64, u64)],
+    out: &mut fs::File,
+) -> Result<(), CopyError> {
+    use std::io::{BufWriter, Seek, SeekFrom};
     // Only scored calls reach the report, so a truncated recording here was
     // accepted by `run --accept-truncated`: play the part that was scored.
     let options = crate::audio::DecodeOptions {
         accept_truncated: true,
         ..Default::default()
     };
-    let audio = crate::audio::decode_file_with(path, &options).map_err(|e| e.to_string())?;
-    let channels = audio.channels.len().max(1);
-    let factor = if audio.source.rate > 0
-        && audio.source.rate < audio.sample_rate
-        && audio.sample_rate % audio.source.rate == 0
-    {
-        (audio.sample_rate / audio.source.rate) as usize
+    let mut stream = crate::audio::AudioStream::open_with(path, &options)?;
+    let decoded_rate = crate::audio::OUTPUT_SAMPLE_RATE;
+    let source_rate = stream.source().rate;
+    let factor = if source_rate > 0 && source_rate < decoded_rate && decoded_rate % source_rate == 0 {
+        (decoded_rate / source_rate) as usize
     } else {
         1
     };
-    let frames = audio.len() / factor;
-    let data_len = frames * channels * 2;
-    let mut bytes = Vec::with_capacity(44 + data_len);
-    let rate = audio.sample_rate / factor as u32;
-    let _ = bytes.write_all(b"RIFF");
-    let _ = bytes.write_all(&((36 + data_len) as u32).to_le_bytes());
-    let _ = bytes.write_all(b"WAVEfmt ");
-    let _ = bytes.write_all(&16u32.to_le_bytes());
-    let _ = bytes.write_all(&1u16.to_le_bytes());
-    let _ = bytes.write_all(&(channels as u16).to_le_bytes());
-    let _ = bytes.write_all(&rate.to_le_bytes());
-    let _ = bytes.write_all(&(rate * channels as u32 * 2).to_le_bytes());
-    let _ = bytes.write_all(&((channels * 2) as u16).to_le_bytes());
-    let _ = bytes.write_all(&16u16.to_le_bytes());
-    let _ = bytes.write_all(b"data");
-    let _ = bytes.write_all(&(data_len as u32).to_le_bytes());
-    for frame in 0..frames {
-        for channel in &audio.channels {
-            let window = channel
-                .get(frame * factor..(frame + 1) * factor)
-                .unwrap_or(&[]);
-            let sample = (window.iter().sum::<f32>() / factor as f32).clamp(-1.0, 1.0);
-            bytes.extend_from_slice(&((sample * 32767.0).round() as i16).to_le_bytes());
+    let rate = decoded_rate / factor as u32;
+    let muted = crate::redact::muted_frames(muted, rate);
+    let mut writer = BufWriter::new(out);
+    // Header first with the sizes left at zero; patched at the end.
+    let header = |channels: usize, data_len: u32| {
+        let mut bytes = Vec::with_capacity(44);
+        bytes.extend_from_slice(b"RIFF");
+        bytes.extend_from_slice(&36u32.saturating_add(data_len).to_le_bytes());
+        bytes.extend_from_slice(b"WAVEfmt ");
+        bytes.extend_from_slice(&16u32.to_le_bytes());
+        bytes.extend_from_slice(&1u16.to_le_bytes());
+        bytes.extend_from_slice(&(channels as u16).to_le_bytes());
+        bytes.extend_from_slice(&rate.to_le_bytes());
+        bytes.extend_from_slice(&(rate * channels as u32 * 2).to_le_bytes());
+        bytes.extend_from_slice(&((channels * 2) as u16).to_le_bytes());
+        bytes.extend_from_slice(&16u16.to_le_bytes());
+        bytes.extend_from_slice(b"data");
+        bytes.extend_from_slice(&data_len.to_le_bytes());
+        bytes
+    };
+    let mut channels = 0usize;
+    // Decoded samples not yet averaged into an output frame (a block's
+    // length need not be a multiple of `factor`).
+    let mut carry: Vec<Vec<f32>> = Vec::new();
+    let mut frame: u64 = 0;
+    let mut next_muted = 0usize;
+    let mut data_len: u64 = 0;
+    while let Some(block) = stream.next_block()? {
+        if channels == 0 {
+            channels = block.channels.len().max(1);
+            carry = vec![Vec::new(); block.channels.len()];
+            writer.write_all(&header(channels, 0))?;
         }
+        for (pending, samples) in carry.iter_mut().zip(&block.channels) {
+            pending.extend_from_slice(samples);
+        }
+        let frames = carry.first().map_or(0, Vec::len) / factor;
+        for i in 0..frames {
+            while next_muted < muted.len() && muted[next_muted].1 <= frame {
+                next_muted += 1;
+            }
+            let silent = muted.get(next_muted).is_some_and(|&(first, _)| first <= frame);
+            for pending in &carry {
+                let window = &pending[i * factor..(i + 1) * factor];
+                let sample = if silent {
+                    0.0
+                } else {
+                    (window.iter().sum::<f32>() / factor as f32).clamp(-1.0, 1.0)
+                };
+                writer.write_all(&((sample * 32767.0).round() as i16).to_le_bytes())?;
+            }
+            frame += 1;
+        }
+        for pending in &mut carry {
+            pending.drain(..frames * factor);
+        }
+        data_len += (frames * channels * 2) as u64;
     }
-    Ok(bytes)
+    if channels == 0 {
+        channels = 1;
+        writer.write_all(&header(channels, 0))?;
+    }
+    let data_len = u32::try_from(data_len).map_err(|_| CopyError::TooLong)?;
+    let out = writer.into_inner().map_err(|e| e.into_error())?;
+    out.seek(SeekFrom::Start(0))?;
+    out.write_all(&header(channels, data_len))?;
+    Ok(())
+}
+
+/// Why a recording could not be copied into the report.
+#[derive(Debug, thiserror::Error)]
+enum CopyError {
+    #[error(transparent)]
+    Decode(#[from] crate::audio::AudioError),
+    #[error("cannot write the copy: {0}")]
+    Write(#[from] std::io::Error),
+    #[error("the copy would exceed the 4 GiB a WAV file can hold; make the report with --audio link")]
+    TooLong,
 }
 
 /// A relative URL from folder `from` to file `to` (both absolute).

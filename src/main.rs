@@ -436,9 +436,9 @@ fn run(cli: Cli) -> Result<u8, String> {
             }
             let summary = check::run(&rubric, &files);
             if verbose {
-                print!("{}", check::render_items(&summary));
+                print!("{}", visible_lines(&check::render_items(&summary)));
             }
-            print!("{}", check::render(&summary, verbose));
+            print!("{}", visible_lines(&check::render(&summary, verbose)));
             if let Some(path) = junit {
                 callqa::pipeline::output::write_atomically(
                     &path,
@@ -489,13 +489,13 @@ fn run(cli: Cli) -> Result<u8, String> {
             }
             let rubric = load_rubric(&rubric)?;
             if all {
-                print!("{}", explain::explain_all(&rubric));
+                print!("{}", visible_lines(&explain::explain_all(&rubric)));
                 return Ok(0);
             }
             let id = item.unwrap_or_default();
             match rubric.item(&id) {
                 Some(item) => {
-                    print!("{}", explain::explain_item(&rubric, &item.def));
+                    print!("{}", visible_lines(&explain::explain_item(&rubric, &item.def)));
                     Ok(0)
                 }
                 None => Err(format!(
@@ -514,7 +514,7 @@ fn run(cli: Cli) -> Result<u8, String> {
             let rubric = load_rubric(&rubric)?;
             let transcript =
                 callqa::transcript::Transcript::from_path(&file).map_err(|e| e.to_string())?;
-            print!("{}", explain::trace_matches(&rubric, &transcript));
+            print!("{}", visible_lines(&explain::trace_matches(&rubric, &transcript)));
             Ok(0)
         }
         Command::Models { command } => run_models(command),

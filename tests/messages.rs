@@ -210,6 +210,21 @@ fn escape_codes_in_a_transcript_do_not_reach_the_terminal() {
     );
     assert!(stdout.contains("\\u{9b}2K"), "{stdout}");
 
+    // trace and check print the same ids and quotes.
+    for args in [vec!["trace"], vec!["check", "--verbose"]] {
+        let mut args = args.clone();
+        args.push(path.to_str().unwrap());
+        let output = callqa(&args);
+        assert_terminal_safe(&format!("{} stdout", args[0]), &output.stdout);
+        assert_terminal_safe(&format!("{} stderr", args[0]), &output.stderr);
+        assert!(
+            String::from_utf8_lossy(&output.stdout).contains("\\u{1b}"),
+            "{}: {}",
+            args[0],
+            String::from_utf8_lossy(&output.stdout)
+        );
+    }
+
     // The JSON keeps the data as it was.
     let json = callqa(&["score", "-f", "json", path.to_str().unwrap()]);
     let cards: Value = serde_json::from_slice(&json.stdout).unwrap();

@@ -240,6 +240,25 @@ fn a_missing_bin_path_says_the_file_does_not_exist() {
     assert!(!message.contains("import-ct2"), "{message}");
 }
 
+#[test]
+fn a_folder_given_as_the_model_is_named_a_folder() {
+    let dir = TempDir::new().unwrap();
+    let store = ModelStore::at(dir.path());
+    let plain = dir.path().join("models");
+    std::fs::create_dir(&plain).unwrap();
+    let message = store.resolve(plain.to_str().unwrap()).unwrap_err().to_string();
+    assert!(message.contains("is a folder, not a model file"), "{message}");
+    assert!(!message.contains("does not exist"), "{message}");
+    assert!(!message.contains("import-ct2"), "{message}");
+    // A faster-whisper folder: the conversion command, with its path.
+    std::fs::write(plain.join("model.bin"), b"ct2").unwrap();
+    let message = store.resolve(plain.to_str().unwrap()).unwrap_err().to_string();
+    assert!(
+        message.contains(&format!("callqa models import-ct2 {}", plain.display())),
+        "{message}"
+    );
+}
+
 // ---------------------------------------------------------------------------------------------
 // Through the binary: exit 2, the cause on stderr, no abort.
 

@@ -22,6 +22,9 @@ pub enum ModelError {
     #[error("model file {path} does not exist; fix: check the path, or run `{FETCH_BASE_COMMAND}` and use `--model base`")]
     PathNotFound { path: PathBuf },
 
+    #[error("{path} is a folder, not a model file; fix: {fix}")]
+    PathIsFolder { path: PathBuf, fix: String },
+
     #[error("model file {path} is corrupt or was changed: sha256 {actual}, expected {expected}; fix: run `{fix}` to replace it")]
     Corrupt {
         path: PathBuf,

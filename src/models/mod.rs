@@ -647,6 +647,21 @@ impl ModelStore {
     }
 
     fn resolve_path(&self, path: &Path) -> Result<ModelInfo> {
+        if path.is_dir() {
+            // A faster-whisper (CTranslate2) model is a folder with model.bin.
+            let fix = if path.join("model.bin").is_file() {
+                format!(
+                    "it looks like a faster-whisper model: convert it with `callqa models import-ct2 {}`",
+                    path.display()
+                )
+            } else {
+                format!("give a ggml file, or run `{FETCH_BASE_COMMAND}` and use `--model base`")
+            };
+            return Err(ModelError::PathIsFolder {
+                path: path.to_path_buf(),
+                fix,
+            });
+        }
         if !path.is_file() {
             return Err(ModelError::PathNotFound {
                 path: path.to_path_buf(),

@@ -121,18 +121,27 @@ pub fn is_usable_speech(text: &str) -> bool {
     const OPEN: &[char] = &['[', '【', '<', '(', '（'];
     const CLOSE: &[char] = &[']', '】', '>', ')', '）'];
     let chars: Vec<char> = crate::text::normalize(text).chars().collect();
+    // Only a bracket that closes is an annotation: an opener left open (a
+    // stray `(` or the `[` of a terminal escape) must not hide the words
+    // after it. The last closer is found once, so the scan stays linear
+    // however many openers there are.
+    let last_close = chars.iter().rposition(|c| CLOSE.contains(c));
     let mut i = 0;
     while i < chars.len() {
         let c = chars[i];
-        if OPEN.contains(&c) {
-            // Only a bracket that closes is an annotation: an opener left
-            // open (a stray `(` or the `[` of a terminal escape) must not
-            // hide the words after it.
-            if let Some(close) = chars[i + 1..].iter().position(|c| CLOSE.contains(c)) {
-                i += close + 2;
-                continue;
-            }
-        } else if !(CLOSE.contains(&c) || crate::text::is_punctuation(c) || FILLERS.contains(&c)) {
+        if OPEN.contains(&c) && last_close.is_some_and(|close| close > i) {
+            let close = chars[i + 1..]
+                .iter()
+                .position(|c| CLOSE.contains(c))
+                .map_or(chars.len(), |at| i + 1 + at);
+            i = close + 1;
+            continue;
+        }
+        if !(OPEN.contains(&c)
+            || CLOSE.contains(&c)
+            || crate::text::is_punctuation(c)
+            || FILLERS.contains(&c))
+        {
             return true;
         }
         i += 1;

@@ -1446,7 +1446,7 @@ impl CompiledRubric {
         for h in &sorted {
             sets_present[h.set as usize] = true;
         }
-        let times: Vec<TimeSpan> = if wanted.iter().any(|p| p.uses_time) {
+        let mut times: Vec<TimeSpan> = if wanted.iter().any(|p| p.uses_time) {
             let chars: Vec<char> = text.match_text.chars().collect();
             crate::promises::timexpr::find(&chars)
                 .into_iter()
@@ -1459,6 +1459,7 @@ impl CompiledRubric {
         } else {
             Vec::new()
         };
+        times.sort_by_key(|t| (t.start, t.end));
         let negated_before = |start: usize| self.cue_before(text, start);
         let is_cue = |start: usize, end: usize| self.is_cue(text.slice(start, end));
         let subject = Subject {

@@ -216,26 +216,11 @@ impl<'r, 't> Context<'r, 't> {
 
     /// True when the sentence around match-text position `start` of an
     /// utterance rules a hit out: it has a hit of one of the matcher's
-    /// `unless` sets or patterns, or matches its `exclude` regex.
+    /// `unless` sets or patterns, or matches its `exclude` regex. For many
+    /// hits of one utterance use [`SentenceVeto`], which answers each
+    /// sentence once.
     pub fn sentence_excluded(&self, utterance: usize, start: usize, m: &Matcher) -> bool {
-        let u = &self.call.utterances[utterance];
-        if !m.unless.is_empty() {
-            let sentence = u.text.sentence_of.get(start).copied();
-            if u.hits.iter().any(|h| {
-                m.unless.contains(&h.set)
-                    && u.text.sentence_of.get(h.start as usize).copied() == sentence
-            }) {
-                return true;
-            }
-        }
-        let Some(rx) = m.exclude else { return false };
-        if !self.rubric.regex_matches(u, rx) {
-            return false;
-        }
-        let sentence = u.text.sentence_of.get(start).copied().unwrap_or(0);
-        let (a, b) = sentence_range(&u.text, sentence);
-        let (na, nb) = u.text.normalized_byte_range(a, b);
-        self.rubric.regex(rx).is_match(&u.text.normalized[na..nb])
+        SentenceVeto::new(self, utterance, m).rules_out(start)
     }
 
     /// All hits of a matcher in its scope, in call order, and whether the
@@ -247,8 +232,9 @@ impl<'r, 't> Context<'r, 't> {
         let mut none_hit = false;
         for &i in &scope {
             let u = &self.call.utterances[i];
+            let veto = SentenceVeto::new(self, i, m);
             let push_phrase = |h: &PhraseHit, hits: &mut Vec<Located>| {
-                if self.sentence_excluded(i, h.start as usize, m) {
+                if veto.rules_out(h.start as usize) {
                     return false;
                 }
                 // Quote the text as said (您, not the 你 it is folded to for matching).
@@ -273,7 +259,7 @@ impl<'r, 't> Context<'r, 't> {
                 if wanted && push_phrase(h, &mut hits) && !sets_hit.contains(&h.set) {
                     sets_hit.push(h.set);
                 }
-                if m.none.contains(&h.set) && !self.sentence_excluded(i, h.start as usize, m) {
+                if m.none.contains(&h.set) && !veto.rules_out(h.start as usize) {
                     none_hit = true;
                 }
             }
@@ -281,7 +267,7 @@ impl<'r, 't> Context<'r, 't> {
                 if self.rubric.regex_matches(u, rx) {
                     for found in self.rubric.regex(rx).find_iter(&u.text.normalized) {
                         let (a, b) = normalized_to_match_range(&u.text, found.start(), found.end());
-                        if a >= b || self.sentence_excluded(i, a, m) {
+                        if a >= b || veto.rules_out(a) {
                             continue;
                         }
                         hits.push(Located {
@@ -450,19 +436,79 @@ pub fn dedup_join(parts: &[String]) -> String {
         .join(" ")
 }
 
+/// Which sentences of one utterance rule out a matcher's hits (its `unless`
+/// sets and patterns, its `exclude` regex), each sentence worked out once:
+/// asked hit by hit, a long unpunctuated utterance with thousands of hits in
+/// one sentence took time quadratic in its length.
+pub struct SentenceVeto<'a> {
+    text: &'a text::AnalyzedText,
+    /// Sentences holding a hit of an `unless` set, sorted.
+    unless: Vec<u16>,
+    /// The `exclude` regex, when it matches somewhere in the utterance.
+    exclude: Option<&'a regex::Regex>,
+    normalized: &'a str,
+    /// `exclude`'s answer per sentence asked so far.
+    excluded: std::cell::RefCell<std::collections::HashMap<u16, bool>>,
+}
+
+impl<'a> SentenceVeto<'a> {
+    pub fn new(ctx: &'a Context<'_, '_>, utterance: usize, m: &Matcher) -> Self {
+        let u = &ctx.call.utterances[utterance];
+        let mut unless: Vec<u16> = if m.unless.is_empty() {
+            Vec::new()
+        } else {
+            u.hits
+                .iter()
+                .filter(|h| m.unless.contains(&h.set))
+                .filter_map(|h| u.text.sentence_of.get(h.start as usize).copied())
+                .collect()
+        };
+        unless.sort_unstable();
+        unless.dedup();
+        let exclude = m
+            .exclude
+            .filter(|&rx| ctx.rubric.regex_matches(u, rx))
+            .map(|rx| ctx.rubric.regex(rx));
+        SentenceVeto {
+            text: &u.text,
+            unless,
+            exclude,
+            normalized: &u.text.normalized,
+            excluded: Default::default(),
+        }
+    }
+
+    /// Whether the sentence around match-text position `start` rules a hit out.
+    pub fn rules_out(&self, start: usize) -> bool {
+        let sentence = self.text.sentence_of.get(start).copied();
+        if let Some(sentence) = sentence {
+            if self.unless.binary_search(&sentence).is_ok() {
+                return true;
+            }
+        }
+        let Some(rx) = self.exclude else { return false };
+        let sentence = sentence.unwrap_or(0);
+        if let Some(&known) = self.excluded.borrow().get(&sentence) {
+            return known;
+        }
+        let (a, b) = sentence_range(self.text, sentence);
+        let (na, nb) = self.text.normalized_byte_range(a, b);
+        let answer = rx.is_match(&self.normalized[na..nb]);
+        self.excluded.borrow_mut().insert(sentence, answer);
+        answer
+    }
+}
+
 /// Character range of sentence `sentence` in match-text.
 pub fn sentence_range(t: &text::AnalyzedText, sentence: u16) -> (usize, usize) {
-    let start = t
-        .sentence_of
-        .iter()
-        .position(|&s| s == sentence)
-        .unwrap_or(0);
-    let end = t
-        .sentence_of
-        .iter()
-        .rposition(|&s| s == sentence)
-        .map(|p| p + 1)
-        .unwrap_or(t.len());
+    // `sentence_of` never decreases along the text: two binary searches.
+    let found = t.sentence_of.partition_point(|&s| s < sentence);
+    let start = if t.sentence_of.get(found) == Some(&sentence) { found } else { 0 };
+    let end = if t.sentence_of.get(found) == Some(&sentence) {
+        t.sentence_of.partition_point(|&s| s <= sentence)
+    } else {
+        t.len()
+    };
     (start, end.max(start + usize::from(t.len() > start)))
 }
 

@@ -274,6 +274,7 @@ pub struct TimeSpan {
 pub struct Subject<'a> {
     pub text: &'a crate::text::AnalyzedText,
     pub hits: &'a [crate::rubric::compile::PhraseHit],
+    /// Sorted by start.
     pub times: &'a [TimeSpan],
     /// Sets with at least one hit.
     pub sets_present: &'a [bool],
@@ -363,6 +364,14 @@ impl CompiledPattern {
     }
 }
 
+/// The time expressions starting at `pos` (`times` sorted by start): a
+/// binary search, as a scan per position made long utterances quadratic.
+fn times_at(times: &[TimeSpan], pos: usize) -> &[TimeSpan] {
+    let from = times.partition_point(|t| t.start < pos);
+    let to = from + times[from..].partition_point(|t| t.start == pos);
+    &times[from..to]
+}
+
 /// Whether some leading position of `elements` has a span starting at
 /// `pos`: a cheap test that spares the search at most positions.
 fn can_start(subject: &Subject, elements: &[Element], pos: usize) -> bool {
@@ -381,7 +390,7 @@ fn can_start(subject: &Subject, elements: &[Element], pos: usize) -> bool {
                 let from = words.partition_point(|w| (w.start as usize) < pos);
                 words.get(from).is_some_and(|w| w.start as usize == pos)
             }
-            Atom::Time { .. } => subject.times.iter().any(|t| t.start == pos),
+            Atom::Time { .. } => !times_at(subject.times, pos).is_empty(),
             Atom::AnyWord => true,
         };
         if starts {
@@ -480,7 +489,7 @@ impl Search<'_, '_> {
                 }
             }
             Atom::Time { specific } => {
-                for t in self.subject.times.iter().filter(|t| t.start == pos) {
+                for t in times_at(self.subject.times, pos) {
                     if (t.specific || !specific) && same_sentence(t.end) {
                         out.push((t.end, false));
                     }

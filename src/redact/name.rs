@@ -8,7 +8,9 @@ use super::Kind;
 /// The common surnames (about 95 % of the population).
 const SURNAMES: &str = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤欧常温康施文牛樊葛邢安齐易乔伍庞颜倪庄聂章鲁岳翟殷詹申耿关兰焦俞左柳甘祝包宁尚符舒阮柯纪梅童凌毕单季裴霍涂成苗谷盛曲翁冉骆蓝路游辛靳管柴蒙鲍华喻祁蒲房滕屈饶解牟艾尤阳时穆农司卓古吉缪简车项连芦麦褚娄窦戚岑景党宫费卜冷晏席卫米柏宗瞿桂全佟应臧闵苟邬边卞姬师和仇栾隋商刁沙荣巫寇桑郎甄丛仲虞敖巩明佘池查麻苑迟邝";
 /// Characters that end a given name: words that follow a name in speech.
-const NOT_IN_GIVEN: &str = "的是了啊呢吧吗呀哦嗯我你您他她它这那就在有和跟也都还要想说叫姓先女小手电号码身份证地址住给打请问对好不没一个";
+/// 小 is not here: it begins many given names (王小明); 小姐 after a
+/// surname is a title, checked where a given name is read.
+const NOT_IN_GIVEN: &str = "的是了啊呢吧吗呀哦嗯我你您他她它这那就在有和跟也都还要想说叫姓先女手电号码身份证地址住给打请问对好不没一个";
 const NAME_CUES: &[&str] = &[
     "我叫",
     "我的名字叫",
@@ -44,7 +46,11 @@ pub fn find_names(chars: &[char], found: &mut Vec<Found>) {
             && (at == 0 || crate::text::is_punctuation(chars[at - 1]) || "好是哦啊呀喂嗯您请问的".contains(chars[at - 1]));
         if after_name_cue {
             let mut end = at + 1;
-            while end < chars.len() && end - at < 3 && is_given_char(chars[end]) {
+            while end < chars.len()
+                && end - at < 3
+                && is_given_char(chars[end])
+                && !chars[end..].starts_with(&['小', '姐'])
+            {
                 end += 1;
             }
             found.push(Found {
@@ -79,6 +85,8 @@ mod tests {
     #[test]
     fn names_after_cues() {
         assert_eq!(spans("你好，我叫张伟，手机坏了"), vec!["张伟"]);
+        assert_eq!(spans("我叫王小明。"), vec!["王小明"]);
+        assert_eq!(spans("我叫李小姐就行"), vec!["李"]);
         assert_eq!(spans("免贵姓王"), vec!["王"]);
         assert_eq!(spans("好的李女士，我帮您查"), vec!["李"]);
     }

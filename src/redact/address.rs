@@ -139,7 +139,8 @@ fn locates_a_home(parts: &[Part]) -> bool {
     parts.windows(2).any(|w| {
         matches!(
             (w[0], w[1]),
-            (Part::Street, Part::HouseNo)
+            // 张江路123弄5号楼: a lane's building is as precise as a house number.
+            (Part::Street, Part::HouseNo | Part::Building)
                 | (Part::Estate, Part::HouseNo | Part::Building | Part::Unit)
                 | (Part::Building, Part::Unit | Part::Room)
                 | (Part::Unit, Part::Room | Part::Floor)
@@ -251,6 +252,10 @@ mod tests {
         assert_eq!(
             spans("锦绣家园十二号楼三单元，六零二。"),
             vec!["锦绣家园十二号楼三单元，六零二"]
+        );
+        assert_eq!(
+            spans("住在上海市浦东新区张江路123弄5号楼1201"),
+            vec!["上海市浦东新区张江路123弄5号楼1201"]
         );
     }
 

@@ -116,6 +116,13 @@ fn malformed_headers_are_reported() {
     wav[22] = 0;
     let (_, error) = decode_error(dir.path(), "no-channels.wav", &wav, &defaults());
     assert!(error.to_string().contains("0 channels"), "{error}");
+    // The message says what to do about it.
+    assert!(
+        error.to_string().contains("export the call again")
+            && error.to_string().contains("sox ")
+            && error.to_string().contains("no-channels.wav -r 8000 fixed.wav"),
+        "{error}"
+    );
     // garbage where a chunk header should be.
     let mut wav = good_wav().to_bytes();
     wav[36..40].copy_from_slice(&[0x00, 0x01, 0xFE, 0x80]);

@@ -31,7 +31,9 @@ pub enum AudioError {
         reading: &'static str,
     },
 
-    #[error("{}: malformed WAV header: {problem}", path.display())]
+    #[error("{}: malformed WAV header: {problem}; the file is damaged or not a real WAV: export \
+             the call again from the recorder, or rewrite it with `sox {} -r 8000 fixed.wav` if sox \
+             can read it", path.display(), path.display())]
     MalformedHeader { path: PathBuf, problem: String },
 
     #[error("{}: unsupported encoding {name} (format tag {tag:#06x}, {bits} bits per sample); \

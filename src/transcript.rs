@@ -150,7 +150,7 @@ impl Transcript {
 /// Why a transcript file could not be used.
 #[derive(Debug, thiserror::Error)]
 pub enum TranscriptError {
-    #[error("{}: cannot read: {source}", path.display())]
+    #[error("{}: cannot read: {source}; check that the path is right and the file is readable", path.display())]
     Io {
         path: PathBuf,
         #[source]

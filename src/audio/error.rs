@@ -12,7 +12,7 @@ G.711 A-law (0x0006), G.711 μ-law (0x0007), and WAVE_FORMAT_EXTENSIBLE (0xFFFE)
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum AudioError {
-    #[error("{}: cannot read the file: {source}", path.display())]
+    #[error("{}: cannot read the file: {source}; check that the path is right and the file is readable", path.display())]
     Io {
         path: PathBuf,
         #[source]
@@ -24,7 +24,7 @@ pub enum AudioError {
     NotWav { path: PathBuf, found: String },
 
     #[error("{}: truncated header: the file ends at byte {at} while reading {reading}; \
-             the file was cut short or is not a complete WAV", path.display())]
+             the file was cut short or is not a complete WAV; copy or export the call again", path.display())]
     TruncatedHeader {
         path: PathBuf,
         at: u64,
@@ -55,7 +55,7 @@ pub enum AudioError {
         found_ms: u64,
     },
 
-    #[error("{}: no audio: {detail}", path.display())]
+    #[error("{}: no audio: {detail}; export the call again from the recorder", path.display())]
     Empty { path: PathBuf, detail: String },
 
     #[error("{}: silent recording: the loudest sample on every channel is {peak_dbfs:.1} dBFS, \

@@ -29,7 +29,7 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
-pub use audio::{mute_wav_spans, muted_frames, PAD_MS};
+pub use audio::{muted_frames, PAD_MS};
 
 use crate::text::is_punctuation;
 use crate::transcript::{Transcript, Utterance};

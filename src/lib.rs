@@ -8,6 +8,8 @@
 //! - [`text`]: normalisation, segmentation, pinyin
 //! - [`rubric`]: the rubric file format and its compilation into matchers
 //! - [`score`]: evaluation of a compiled rubric on one call → scorecard
+//! - [`evidence`]: what was said, quoted from the original words of an utterance
+//! - [`i18n`]: the language of what a person reads (zh by default, en)
 //! - [`batch`]: parallel scoring of many files with per-file errors
 //! - [`report`]: exporters (text, json, jsonl, csv)
 //! - [`check`]: golden fixtures with expected verdicts
@@ -24,7 +26,9 @@ pub mod audio;
 pub mod batch;
 pub mod check;
 pub mod explain;
+pub mod evidence;
 pub mod hotspots;
+pub mod i18n;
 pub mod models;
 pub mod perturb;
 pub mod pipeline;

@@ -12,6 +12,8 @@ use serde::{Deserialize, Serialize};
 use crate::rubric::compile::{CallView, Rule};
 use crate::rubric::eval::{Context, Located, Tri};
 use crate::rubric::CompiledRubric;
+pub use crate::evidence::Evidence;
+use crate::evidence::collect_evidence;
 use crate::transcript::{Role, Transcript};
 
 /// An item's verdict.
@@ -43,18 +45,6 @@ impl Verdict {
             _ => return None,
         })
     }
-}
-
-/// One utterance cited as evidence.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Evidence {
-    pub speaker: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub start_ms: Option<u64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub end_ms: Option<u64>,
-    pub text: String,
-    pub matched: Vec<String>,
 }
 
 /// One item's result.
@@ -426,28 +416,4 @@ fn prefixed(prefix: Option<&str>, details: &[String], fallback: &str) -> String 
         (None, false) => detail,
         (None, true) => fallback.to_string(),
     }
-}
-
-fn collect_evidence(call: &CallView, hits: &[Located]) -> Vec<Evidence> {
-    let mut by_utterance: BTreeMap<usize, Vec<String>> = BTreeMap::new();
-    for h in hits {
-        let list = by_utterance.entry(h.utterance).or_default();
-        if !h.matched.is_empty() && !list.contains(&h.matched) {
-            list.push(h.matched.clone());
-        }
-    }
-    by_utterance
-        .into_iter()
-        .map(|(i, matched)| {
-            let u = &call.utterances[i];
-            let original = call.original(i);
-            Evidence {
-                speaker: original.speaker.clone(),
-                start_ms: u.start_ms,
-                end_ms: u.end_ms,
-                text: original.text.clone(),
-                matched,
-            }
-        })
-        .collect()
 }

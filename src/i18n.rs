@@ -108,6 +108,33 @@ impl Text {
     }
 }
 
+impl schemars::JsonSchema for Text {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Text".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "description": "Words a person reads: one string for both languages, or { zh = \"…\", en = \"…\" }.",
+            "anyOf": [
+                { "type": "string" },
+                {
+                    "type": "object",
+                    "properties": { "zh": { "type": "string" }, "en": { "type": "string" } },
+                    "additionalProperties": false
+                }
+            ]
+        })
+    }
+}
+
+impl std::fmt::Display for Text {
+    /// The Chinese side (the default language); use [`Text::get`] to choose.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.get(Lang::Zh))
+    }
+}
+
 #[derive(Deserialize)]
 #[serde(untagged)]
 enum TextRepr {

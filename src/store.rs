@@ -52,7 +52,7 @@ pub enum StoreError {
 pub struct ItemInfo {
     pub id: String,
     pub section: String,
-    pub title: String,
+    pub title: crate::i18n::Text,
     pub points: f64,
     pub critical: bool,
     pub what: String,
@@ -63,7 +63,7 @@ pub struct ItemInfo {
 pub struct RubricVersion {
     pub sha256: String,
     pub id: String,
-    pub title: String,
+    pub title: crate::i18n::Text,
     pub version: String,
     pub pass_score: f64,
     pub items: Vec<ItemInfo>,
@@ -183,7 +183,7 @@ pub fn begin_run(
         params![
             rubric.source.sha256,
             meta.id,
-            meta.title,
+            serde_json::to_string(&meta.title).expect("a title serialises"),
             meta.version,
             meta.pass_score,
             items_json,
@@ -473,7 +473,11 @@ fn rubric_versions_of(db: &CacheDb, out_dir_key: &str) -> Result<Vec<RubricVersi
             Ok(RubricVersion {
                 sha256: row.get(0)?,
                 id: row.get(1)?,
-                title: row.get(2)?,
+                title: {
+                    // A JSON {zh, en} since issue 11; a plain string before.
+                    let title: String = row.get(2)?;
+                    serde_json::from_str(&title).unwrap_or_else(|_| crate::i18n::Text::same(title))
+                },
                 version: row.get(3)?,
                 pass_score: row.get(4)?,
                 items: serde_json::from_str(&items_json).unwrap_or_default(),

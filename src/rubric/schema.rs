@@ -62,7 +62,7 @@ pub struct RubricMeta {
     /// Stable id stamped into every scorecard.
     pub id: String,
     #[serde(default)]
-    pub title: String,
+    pub title: crate::i18n::Text,
     #[serde(default)]
     pub version: String,
     #[serde(default)]
@@ -240,7 +240,7 @@ pub struct ItemDef {
     #[serde(default)]
     pub section: String,
     #[serde(default)]
-    pub title: String,
+    pub title: crate::i18n::Text,
     #[serde(default)]
     pub points: f64,
     /// A critical failure fails the call and sets its score to 0.

@@ -675,7 +675,7 @@ pub fn call_page(report: &Report<'_>, index: usize) -> String {
         .rubric
         .items
         .iter()
-        .map(|i| (i.id.as_str(), i.title.as_str()))
+        .map(|i| (i.id.as_str(), i.title.get(crate::i18n::Lang::Zh)))
         .collect();
     for item in &card.items {
         let _ = write!(

@@ -251,7 +251,7 @@ fn item_rates(rubric: &RubricVersion, dataset: &Dataset, calls: &[usize]) -> Vec
         .iter()
         .map(|item| ItemRate {
             id: item.id.clone(),
-            title: item.title.clone(),
+            title: item.title.to_string(),
             critical: item.critical,
             pass: 0,
             fail: 0,

@@ -57,7 +57,25 @@ pub struct ItemResult {
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub critical: bool,
     pub evidence: Vec<Evidence>,
+    /// Why, in Chinese (the default language); [`ItemResult::reason_in`]
+    /// chooses. A scorecard printed for a person carries one language
+    /// only ([`Scorecard::in_lang`]); the run database keeps both, so a
+    /// report can be written in either language from one run.
     pub reason: String,
+    /// Why, in English.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub reason_en: String,
+}
+
+impl ItemResult {
+    /// The reason in `lang` (a scorecard stored before reasons had two
+    /// languages has only `reason`).
+    pub fn reason_in(&self, lang: crate::i18n::Lang) -> &str {
+        match lang {
+            crate::i18n::Lang::En if !self.reason_en.is_empty() => &self.reason_en,
+            _ => &self.reason,
+        }
+    }
 }
 
 /// One call's scorecard (PRODUCT.md contract).
@@ -72,6 +90,19 @@ pub struct Scorecard {
     pub passed: bool,
     pub critical_failed: bool,
     pub items: Vec<ItemResult>,
+}
+
+impl Scorecard {
+    /// The scorecard as printed for a person reading `lang`: `reason` in
+    /// that language and no second language beside it.
+    pub fn in_lang(&self, lang: crate::i18n::Lang) -> Scorecard {
+        let mut card = self.clone();
+        for item in &mut card.items {
+            item.reason = item.reason_in(lang).to_string();
+            item.reason_en.clear();
+        }
+        card
+    }
 }
 
 fn round1(x: f64) -> f64 {
@@ -370,6 +401,7 @@ impl CompiledRubric {
                 critical: def.critical,
                 evidence: collect_evidence(call, &evidence_hits),
                 reason,
+                reason_en: String::new(),
             });
         }
         let critical_failed = items

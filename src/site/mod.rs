@@ -63,8 +63,9 @@ impl std::str::FromStr for AudioMode {
     }
 }
 
-/// What to build.
-#[derive(Debug, Clone)]
+/// What to build. `Default` so callers can write `..Default::default()`
+/// and keep compiling when an option is added.
+#[derive(Debug, Clone, Default)]
 pub struct SiteOptions {
     pub out_dir: PathBuf,
     pub audio: AudioMode,

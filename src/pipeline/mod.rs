@@ -104,6 +104,8 @@ pub struct RunOptions {
     pub wait: bool,
     /// Personal data replaced before anything is cached or written.
     pub redact: crate::redact::Policy,
+    /// The language of the summary line ([`RunSummary::one_line`]).
+    pub lang: crate::i18n::Lang,
 }
 
 impl RunOptions {
@@ -120,6 +122,7 @@ impl RunOptions {
             decode: DecodeOptions::default(),
             wait: false,
             redact: Default::default(),
+            lang: Default::default(),
         }
     }
 
@@ -143,6 +146,8 @@ pub struct RescoreOptions {
     /// Wait for another callqa holding the folder instead of stopping.
     pub wait: bool,
     pub redact: crate::redact::Policy,
+    /// The language of the summary line ([`RunSummary::one_line`]).
+    pub lang: crate::i18n::Lang,
 }
 
 impl RescoreOptions {
@@ -154,6 +159,7 @@ impl RescoreOptions {
             progress: ProgressMode::Auto,
             wait: false,
             redact: Default::default(),
+            lang: Default::default(),
         }
     }
 
@@ -359,6 +365,7 @@ fn run_with(
         started,
         jobs,
     )
+    .map(|summary| summary.in_lang(opts.lang))
 }
 
 /// Re-scores the last finished run of `opts.out_dir` with `rubric` from the
@@ -439,6 +446,7 @@ pub fn rescore(
         started,
         jobs,
     )
+    .map(|summary| summary.in_lang(opts.lang))
 }
 
 /// Fills in the call's metadata (from the manifest) on a transcript from ASR

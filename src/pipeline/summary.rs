@@ -3,13 +3,18 @@
 //! and the [`ErrorRow`]s of the inputs that could not be scored.
 //!
 //! Everything outside [`RunTiming`] depends only on the inputs, the rubric
-//! and the transcripts, so it is identical between re-runs.
+//! and the transcripts, so it is identical between re-runs. `summary.json`
+//! is for machines: its field names and values never change with the
+//! language; the line a person reads at the end of a run
+//! ([`RunSummary::one_line`]) is in the run's language.
 
 use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 
 use crate::asr::AsrInfo;
+use crate::batch::outcome_line;
+use crate::i18n::Lang;
 use crate::rubric::CompiledRubric;
 use crate::score::{Scorecard, Verdict};
 
@@ -114,6 +119,10 @@ pub struct RunSummary {
     /// The output folder (not written to the file).
     #[serde(skip)]
     pub out_dir: PathBuf,
+    /// The language of [`RunSummary::one_line`] (not written to the file,
+    /// whose fields are the same in every language).
+    #[serde(skip)]
+    pub lang: Lang,
 }
 
 impl RunSummary {
@@ -192,7 +201,14 @@ impl RunSummary {
             errors,
             timing,
             out_dir,
+            lang: Lang::default(),
         }
+    }
+
+    /// The summary with its line for a person in `lang`.
+    pub fn in_lang(mut self, lang: Lang) -> RunSummary {
+        self.lang = lang;
+        self
     }
 
     /// The process exit code of PRODUCT.md: 2 if any input hit an error,
@@ -207,23 +223,98 @@ impl RunSummary {
         }
     }
 
-    /// One line for the end of a run, e.g.
-    /// `4 calls: 2 passed, 1 failed, 1 error; 1 transcribed, 2 from cache; 3.2 s`.
+    /// One line for the end of a run, in the summary's language
+    /// ([`RunSummary::line`]).
     pub fn one_line(&self) -> String {
+        self.line(self.lang)
+    }
+
+    /// One line for the end of a run, e.g.
+    /// 「共 4 通电话：通过 2 通，未通过 1 通，出错 1 通；本次转写 1 通，用已缓存的转写重新评分 2 通，此前已完成 0 通；用时 3.2 秒」
+    /// or `4 calls: 2 passed, 1 failed, 1 error; 1 transcribed, 2 re-scored
+    /// from cached transcripts, none already finished; 3.2 s`.
+    pub fn line(&self, lang: Lang) -> String {
         let c = &self.counts;
         let t = &self.timing;
-        format!(
-            "{} calls: {} passed, {} failed, {} error{}; {} transcribed, {} re-scored from cached transcripts, \
-             {} already finished; {:.1} s",
-            c.calls,
-            c.passed,
-            c.failed,
-            c.errors,
-            if c.errors == 1 { "" } else { "s" },
-            t.transcribed,
-            t.transcript_cache_hits,
-            t.result_cache_hits,
-            t.wall_seconds
-        )
+        let outcome = outcome_line(c.calls, c.passed, c.failed, c.errors, lang);
+        match lang {
+            Lang::Zh => format!(
+                "{outcome}；本次转写 {} 通，用已缓存的转写重新评分 {} 通，此前已完成 {} 通；用时 {:.1} 秒",
+                t.transcribed, t.transcript_cache_hits, t.result_cache_hits, t.wall_seconds
+            ),
+            Lang::En => format!(
+                "{outcome}; {} transcribed, {} re-scored from cached transcripts, {} already finished; {:.1} s",
+                t.transcribed,
+                t.transcript_cache_hits,
+                none_for_zero(t.result_cache_hits),
+                t.wall_seconds
+            ),
+        }
+    }
+}
+
+/// `none` for 0 (`none already finished` reads; `0 already finished` is
+/// what a counter prints).
+fn none_for_zero(n: usize) -> String {
+    if n == 0 {
+        "none".into()
+    } else {
+        n.to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn summary(calls: usize, passed: usize, failed: usize, errors: usize) -> RunSummary {
+        RunSummary {
+            counts: RunCounts {
+                calls,
+                scored: passed + failed,
+                passed,
+                failed,
+                errors,
+            },
+            pass_rate: None,
+            mean_score: None,
+            rubric: RubricStamp {
+                id: "r".into(),
+                origin: "r.toml".into(),
+                sha256: "0".into(),
+            },
+            asr: None,
+            items: Vec::new(),
+            errors: Vec::new(),
+            timing: RunTiming {
+                wall_seconds: 3.24,
+                transcribed: 1,
+                transcript_cache_hits: 2,
+                ..RunTiming::default()
+            },
+            out_dir: PathBuf::new(),
+            lang: Lang::default(),
+        }
+    }
+
+    #[test]
+    fn the_line_is_chinese_by_default_and_english_on_request() {
+        let s = summary(4, 2, 1, 1);
+        assert_eq!(
+            s.one_line(),
+            "共 4 通电话：通过 2 通，未通过 1 通，出错 1 通；本次转写 1 通，用已缓存的转写重新评分 2 通，此前已完成 0 通；用时 3.2 秒"
+        );
+        assert_eq!(
+            s.clone().in_lang(Lang::En).one_line(),
+            "4 calls: 2 passed, 1 failed, 1 error; 1 transcribed, 2 re-scored from cached transcripts, none already finished; 3.2 s"
+        );
+        assert!(summary(1, 1, 0, 0)
+            .line(Lang::En)
+            .starts_with("1 call: 1 passed, 0 failed, no errors;"));
+        // The file is the same in both languages.
+        assert_eq!(
+            serde_json::to_string(&s).unwrap(),
+            serde_json::to_string(&s.clone().in_lang(Lang::En)).unwrap()
+        );
     }
 }

@@ -17,7 +17,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use rusqlite::{params, OptionalExtension};
+use rusqlite::params;
 use serde::{Deserialize, Serialize};
 
 use crate::pipeline::cache::{folder_key, unix_now, CacheDb, CacheError, DB_FILE_NAME};
@@ -91,25 +91,37 @@ impl RubricVersion {
     }
 }
 
-/// A run folder and the run whose calls a [`Dataset`] shows.
+/// A run that the shown calls come from: a [`Dataset`] shows, for every
+/// call, its latest scorecard of the shown rubric version in any run of the
+/// folder, so one report can mix runs (a folder run twice over different
+/// calls shows both runs' calls) and says which.
 #[derive(Debug, Clone, Serialize)]
 pub struct SourceRun {
+    /// The run folder as given to [`load`].
     pub out_dir: PathBuf,
     pub db: PathBuf,
+    /// The run's id in that database (`run_log.run_id`).
     pub run_id: i64,
+    /// `run` or `rescore`.
     pub command: String,
     pub callqa_version: String,
-    pub finished_unix: i64,
+    pub started_unix: i64,
+    /// `None` when the run was interrupted: the calls it finished are kept.
+    pub finished_unix: Option<i64>,
     pub rubric_sha256: String,
     /// The ASR stamp of the run, when it transcribed (JSON text).
     pub asr_json: Option<String>,
+    /// How many of the dataset's calls come from this run.
+    pub calls: usize,
 }
 
 /// One call with its transcript and its scorecard for the chosen rubric.
 #[derive(Debug, Clone)]
 pub struct StoredCall {
-    /// Index into [`Dataset::sources`].
+    /// Index into [`Dataset::sources`]: the run that wrote this scorecard.
     pub source: usize,
+    /// That run's id (`Dataset.sources[source].run_id`).
+    pub run_id: i64,
     pub transcript: Transcript,
     /// The recording (absolute when it could be resolved at run time).
     pub audio_path: PathBuf,
@@ -122,14 +134,16 @@ pub struct StoredCall {
 /// with one rubric version.
 #[derive(Debug, Clone)]
 pub struct Dataset {
+    /// Every run the shown calls come from, by folder (in the order given)
+    /// then run id; [`StoredCall::source`] indexes it.
     pub sources: Vec<SourceRun>,
     pub rubric: RubricVersion,
     /// Other rubric versions with scorecards in these folders (not shown).
     pub other_rubrics: Vec<RubricVersion>,
     /// Sorted by start time (undated last), then call id.
     pub calls: Vec<StoredCall>,
-    /// Calls of the shown runs without a scorecard of the shown rubric
-    /// version (run `callqa rescore` with it to include them).
+    /// Calls recorded in these folders without a scorecard of the shown
+    /// rubric version (run `callqa rescore` with it to include them).
     pub unscored: Vec<String>,
     /// Call ids met in more than one folder (the first folder's is kept).
     pub duplicates: Vec<String>,
@@ -314,7 +328,9 @@ pub enum RubricChoice {
 }
 
 /// Reads the calls of `run_dirs` (each the `--out` folder of `callqa run`,
-/// with its database inside) with the scorecards of the chosen rubric.
+/// with its database inside) with the scorecards of the chosen rubric: every
+/// call that has one in any run of the folder, the latest of them, and the
+/// runs they come from in [`Dataset::sources`].
 pub fn load(run_dirs: &[PathBuf], choice: &RubricChoice) -> Result<Dataset, StoreError> {
     let mut opened = Vec::new();
     for dir in run_dirs {
@@ -325,11 +341,14 @@ pub fn load(run_dirs: &[PathBuf], choice: &RubricChoice) -> Result<Dataset, Stor
         let db = CacheDb::open(&db_path)?;
         let key = folder_key(dir, &db_path)
             .map_err(|_| StoreError::NotARunFolder { path: dir.clone() })?;
-        let run = last_finished_run(&db, &key)?.ok_or_else(|| StoreError::NoRuns {
-            path: dir.clone(),
-            db: db_path.clone(),
-        })?;
-        opened.push((dir.clone(), db_path, key, db, run));
+        let runs = runs_of(&db, &key)?;
+        if !runs.iter().any(|run| run.finished_unix.is_some()) {
+            return Err(StoreError::NoRuns {
+                path: dir.clone(),
+                db: db_path.clone(),
+            });
+        }
+        opened.push((dir.clone(), db_path, key, db, runs));
     }
 
     let mut versions: BTreeMap<String, RubricVersion> = BTreeMap::new();
@@ -338,11 +357,20 @@ pub fn load(run_dirs: &[PathBuf], choice: &RubricChoice) -> Result<Dataset, Stor
             versions.entry(version.sha256.clone()).or_insert(version);
         }
     }
+    let available = || {
+        versions
+            .values()
+            .map(|v| v.label())
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
     let shown_sha = match choice {
         RubricChoice::Latest => opened
             .iter()
-            .max_by_key(|(_, _, _, _, run)| (run.finished_unix, run.run_id))
-            .map(|(_, _, _, _, run)| run.rubric_sha256.clone())
+            .flat_map(|(_, _, _, _, runs)| runs.iter())
+            .filter_map(|run| run.finished_unix.map(|finished| (finished, run)))
+            .max_by_key(|(finished, run)| (*finished, run.run_id))
+            .map(|(_, run)| run.rubric_sha256.clone())
             .unwrap_or_default(),
         RubricChoice::Sha256Prefix(prefix) => {
             let prefix = prefix.to_ascii_lowercase();
@@ -352,11 +380,7 @@ pub fn load(run_dirs: &[PathBuf], choice: &RubricChoice) -> Result<Dataset, Stor
                 _ => {
                     return Err(StoreError::NoSuchRubric {
                         wanted: prefix,
-                        available: versions
-                            .values()
-                            .map(|v| v.label())
-                            .collect::<Vec<_>>()
-                            .join(", "),
+                        available: available(),
                     })
                 }
             }
@@ -367,11 +391,7 @@ pub fn load(run_dirs: &[PathBuf], choice: &RubricChoice) -> Result<Dataset, Stor
         .cloned()
         .ok_or_else(|| StoreError::NoSuchRubric {
             wanted: shown_sha.clone(),
-            available: versions
-                .values()
-                .map(|v| v.label())
-                .collect::<Vec<_>>()
-                .join(", "),
+            available: available(),
         })?;
     let other_rubrics = versions
         .values()
@@ -383,30 +403,61 @@ pub fn load(run_dirs: &[PathBuf], choice: &RubricChoice) -> Result<Dataset, Stor
     let mut unscored = Vec::new();
     let mut duplicates = Vec::new();
     let mut seen = std::collections::HashSet::new();
-    let mut sources = Vec::new();
-    for (index, (dir, db_path, key, db, run)) in opened.into_iter().enumerate() {
-        for row in calls_of(&db, &db_path, &key, run.run_id, &shown_sha)? {
+    let mut sources: Vec<SourceRun> = Vec::new();
+    for (dir, db_path, key, db, runs) in opened {
+        // Index in `sources` of each run of this folder that contributes.
+        let mut index_of: BTreeMap<i64, usize> = BTreeMap::new();
+        let mut folder_calls = Vec::new();
+        for row in calls_of(&db, &db_path, &key, &shown_sha)? {
             if !seen.insert(row.transcript.call_id.clone()) {
                 duplicates.push(row.transcript.call_id.clone());
                 continue;
             }
-            match row.scorecard {
-                Some(scorecard) => calls.push(StoredCall {
-                    source: index,
-                    transcript: row.transcript,
-                    audio_path: row.audio_path,
-                    audio_sha256: row.audio_sha256,
-                    audio_ms: row.audio_ms,
-                    scorecard,
-                }),
-                None => unscored.push(row.transcript.call_id),
+            match (row.scorecard, row.run_id) {
+                (Some(scorecard), Some(run_id)) => folder_calls.push((
+                    run_id,
+                    StoredCall {
+                        source: 0,
+                        run_id,
+                        transcript: row.transcript,
+                        audio_path: row.audio_path,
+                        audio_sha256: row.audio_sha256,
+                        audio_ms: row.audio_ms,
+                        scorecard,
+                    },
+                )),
+                _ => unscored.push(row.transcript.call_id),
             }
         }
-        sources.push(SourceRun {
-            out_dir: dir,
-            db: db_path,
-            ..run
-        });
+        let mut counts: BTreeMap<i64, usize> = BTreeMap::new();
+        for (run_id, _) in &folder_calls {
+            *counts.entry(*run_id).or_default() += 1;
+        }
+        for run in runs {
+            if let Some(&n) = counts.get(&run.run_id) {
+                index_of.insert(run.run_id, sources.len());
+                sources.push(SourceRun {
+                    out_dir: dir.clone(),
+                    db: db_path.clone(),
+                    calls: n,
+                    ..run
+                });
+            }
+        }
+        for (run_id, mut call) in folder_calls {
+            // A scorecard always names a logged run (written in the run's
+            // lifetime); a database edited by hand could break that.
+            let Some(&index) = index_of.get(&run_id) else {
+                return Err(StoreError::Corrupt {
+                    db: db_path.clone(),
+                    call_id: call.transcript.call_id.clone(),
+                    what: "run",
+                    message: format!("run {run_id} is not in the run log"),
+                });
+            };
+            call.source = index;
+            calls.push(call);
+        }
     }
     calls.sort_by(|a, b| {
         let key = |c: &StoredCall| {
@@ -432,30 +483,35 @@ pub fn load(run_dirs: &[PathBuf], choice: &RubricChoice) -> Result<Dataset, Stor
     })
 }
 
-/// The last finished run of a folder, if any.
-fn last_finished_run(db: &CacheDb, out_dir_key: &str) -> Result<Option<SourceRun>, CacheError> {
+/// Every run logged for a folder (finished or not), oldest first.
+fn runs_of(db: &CacheDb, out_dir_key: &str) -> Result<Vec<SourceRun>, CacheError> {
     let conn = db.lock();
-    conn.query_row(
-        "SELECT run_id, command, callqa_version, finished_unix, rubric_sha256, asr_json FROM run_log \
-         WHERE out_dir = ?1 AND finished_unix IS NOT NULL ORDER BY run_id DESC LIMIT 1",
-        [out_dir_key],
-        |row| {
+    let action = "reading the run log";
+    let mut statement = conn
+        .prepare(
+            "SELECT run_id, command, callqa_version, started_unix, finished_unix, rubric_sha256, asr_json \
+             FROM run_log WHERE out_dir = ?1 ORDER BY run_id",
+        )
+        .map_err(|e| db.sql(action, e))?;
+    let rows = statement
+        .query_map([out_dir_key], |row| {
             Ok(SourceRun {
                 out_dir: PathBuf::from(out_dir_key),
                 db: db.path().to_path_buf(),
                 run_id: row.get(0)?,
                 command: row.get(1)?,
                 callqa_version: row.get(2)?,
-                finished_unix: row.get(3)?,
-                rubric_sha256: row.get(4)?,
-                asr_json: row.get(5)?,
+                started_unix: row.get(3)?,
+                finished_unix: row.get(4)?,
+                rubric_sha256: row.get(5)?,
+                asr_json: row.get(6)?,
+                calls: 0,
             })
-        },
-    )
-    .optional()
-    .map_err(|e| db.sql("reading the run log", e))
+        })
+        .and_then(|rows| rows.collect::<Result<Vec<_>, _>>())
+        .map_err(|e| db.sql(action, e))?;
+    Ok(rows)
 }
-
 /// Rubric versions with scorecards (or runs) in this folder.
 fn rubric_versions_of(db: &CacheDb, out_dir_key: &str) -> Result<Vec<RubricVersion>, CacheError> {
     let conn = db.lock();
@@ -496,49 +552,65 @@ struct CallRow {
     audio_sha256: String,
     audio_ms: u64,
     scorecard: Option<Scorecard>,
+    /// The run that wrote the scorecard.
+    run_id: Option<i64>,
 }
 
-/// The calls the folder's last finished run covered (and any a later,
-/// interrupted run added), with their scorecard of `rubric_sha256`.
+/// Every call recorded for the folder, with its latest scorecard of
+/// `rubric_sha256` and the run that wrote it.
 fn calls_of(
     db: &CacheDb,
     db_path: &Path,
     out_dir_key: &str,
-    last_finished_run: i64,
     rubric_sha256: &str,
 ) -> Result<Vec<CallRow>, StoreError> {
-    let raw: Vec<(String, String, String, String, i64, Option<String>)> = {
+    type Raw = (
+        String,
+        String,
+        String,
+        String,
+        i64,
+        Option<String>,
+        Option<i64>,
+    );
+    let raw: Vec<Raw> = {
         let conn = db.lock();
         let action = "reading calls";
         let mut statement = conn
             .prepare(
-                "SELECT c.call_id, c.transcript_json, c.audio_path, c.audio_sha256, c.audio_ms, s.scorecard_json \
+                "SELECT c.call_id, c.transcript_json, c.audio_path, c.audio_sha256, c.audio_ms, s.scorecard_json, s.run_id \
                  FROM calls c LEFT JOIN scorecards s \
                    ON s.out_dir = c.out_dir AND s.call_id = c.call_id AND s.rubric_sha256 = ?2 \
-                 WHERE c.out_dir = ?1 AND c.run_id >= ?3 ORDER BY c.call_id",
+                 WHERE c.out_dir = ?1 ORDER BY c.call_id",
             )
             .map_err(|e| db.sql(action, e))?;
         let rows = statement
-            .query_map(
-                params![out_dir_key, rubric_sha256, last_finished_run],
-                |row| {
-                    Ok((
-                        row.get(0)?,
-                        row.get(1)?,
-                        row.get(2)?,
-                        row.get(3)?,
-                        row.get(4)?,
-                        row.get(5)?,
-                    ))
-                },
-            )
+            .query_map(params![out_dir_key, rubric_sha256], |row| {
+                Ok((
+                    row.get(0)?,
+                    row.get(1)?,
+                    row.get(2)?,
+                    row.get(3)?,
+                    row.get(4)?,
+                    row.get(5)?,
+                    row.get(6)?,
+                ))
+            })
             .and_then(|rows| rows.collect::<Result<Vec<_>, _>>())
             .map_err(|e| db.sql(action, e))?;
         rows
     };
     raw.into_iter()
         .map(
-            |(call_id, transcript_json, audio_path, audio_sha256, audio_ms, scorecard_json)| {
+            |(
+                call_id,
+                transcript_json,
+                audio_path,
+                audio_sha256,
+                audio_ms,
+                scorecard_json,
+                run_id,
+            )| {
                 let corrupt = |what, message: String| StoreError::Corrupt {
                     db: db_path.to_path_buf(),
                     call_id: call_id.clone(),
@@ -557,6 +629,7 @@ fn calls_of(
                     audio_sha256,
                     audio_ms: audio_ms.max(0) as u64,
                     scorecard,
+                    run_id,
                 })
             },
         )

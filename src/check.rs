@@ -2,6 +2,10 @@
 //! verdicts (see `fixtures/README.md`). `callqa check` scores each one and
 //! reports every item whose verdict differs, with the evidence, so a rubric
 //! change shows exactly which calls it flips.
+//!
+//! The report a person reads ([`render`], [`render_items`]) is in the
+//! chosen language. What CI systems parse never changes with it: the last
+//! line `N passed, N failed`, and the JUnit XML ([`junit`]).
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -9,6 +13,9 @@ use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 
+use crate::evidence::Evidence;
+use crate::i18n::Lang;
+use crate::report::{display_width, evidence_line, pad, verdict_word, visible, ItemTitles};
 use crate::rubric::CompiledRubric;
 use crate::score::{Scorecard, Verdict};
 use crate::transcript::Transcript;
@@ -19,8 +26,19 @@ pub struct Mismatch {
     pub item: String,
     pub expected: Verdict,
     pub got: Verdict,
+    /// Why the scorer said `got`, in Chinese and in English.
     pub reason: String,
-    pub evidence: Vec<String>,
+    pub reason_en: String,
+    pub evidence: Vec<Evidence>,
+}
+
+impl Mismatch {
+    fn reason_in(&self, lang: Lang) -> &str {
+        match lang {
+            Lang::En if !self.reason_en.is_empty() => &self.reason_en,
+            _ => &self.reason,
+        }
+    }
 }
 
 /// The result of one fixture.
@@ -48,6 +66,8 @@ impl FixtureResult {
 #[derive(Debug, Clone, Default)]
 pub struct CheckSummary {
     pub results: Vec<FixtureResult>,
+    /// The rubric's item titles, for the report a person reads.
+    pub titles: ItemTitles,
 }
 
 impl CheckSummary {
@@ -90,7 +110,10 @@ impl CheckSummary {
 /// Runs every fixture file (folders expanded to their `*.json`, sorted).
 pub fn run(rubric: &CompiledRubric, files: &[PathBuf]) -> CheckSummary {
     let results = files.par_iter().map(|f| check_fixture(rubric, f)).collect();
-    CheckSummary { results }
+    CheckSummary {
+        results,
+        titles: ItemTitles::of(rubric),
+    }
 }
 
 fn check_fixture(rubric: &CompiledRubric, file: &Path) -> FixtureResult {
@@ -149,24 +172,8 @@ fn check_fixture(rubric: &CompiledRubric, file: &Path) -> FixtureResult {
                 expected,
                 got: item.verdict,
                 reason: item.reason.clone(),
-                evidence: item
-                    .evidence
-                    .iter()
-                    .map(|e| {
-                        let when = match (e.start_ms, e.end_ms) {
-                            (Some(s), Some(t)) => {
-                                format!("{:.1}-{:.1}s ", s as f64 / 1000.0, t as f64 / 1000.0)
-                            }
-                            _ => String::new(),
-                        };
-                        let matched = if e.matched.is_empty() {
-                            String::new()
-                        } else {
-                            format!(" [{}]", e.matched.join("、"))
-                        };
-                        format!("{when}{}: {}{matched}", e.speaker, e.text)
-                    })
-                    .collect(),
+                reason_en: item.reason_en.clone(),
+                evidence: item.evidence.clone(),
             });
         }
     }
@@ -188,64 +195,141 @@ fn check_fixture(rubric: &CompiledRubric, file: &Path) -> FixtureResult {
     result
 }
 
-/// The human report: a block per failing fixture, then the totals.
-pub fn render(summary: &CheckSummary, verbose: bool) -> String {
+/// The human report in `lang`: a block per failing fixture, then the
+/// totals. Its last line, `N passed, N failed`, is the same in every
+/// language (CI scripts read it).
+pub fn render_in(summary: &CheckSummary, verbose: bool, lang: Lang) -> String {
     let mut out = String::new();
+    // Mismatch lines put the item in a column as wide as the widest label.
+    let labels: BTreeMap<&str, String> = summary
+        .results
+        .iter()
+        .flat_map(|r| &r.mismatches)
+        .map(|m| {
+            let label = visible(&summary.titles.label(&m.item, lang)).into_owned();
+            (m.item.as_str(), label)
+        })
+        .collect();
+    let columns = labels
+        .values()
+        .map(|l| display_width(l))
+        .max()
+        .unwrap_or(0)
+        .max(20);
     for r in &summary.results {
+        let file = r.file.display().to_string();
+        let file = visible(&file);
         if r.passed() {
             if verbose {
-                let _ = writeln!(out, "ok    {} ({} items)", r.file.display(), r.checked);
+                let _ = match lang {
+                    Lang::Zh => writeln!(out, "通过    {file}（{} 项）", r.checked),
+                    Lang::En => writeln!(
+                        out,
+                        "ok      {file} ({})",
+                        crate::batch::count_en(r.checked, "item", "items")
+                    ),
+                };
             }
             continue;
         }
-        let _ = writeln!(out, "FAIL  {} ({})", r.file.display(), r.call_id);
+        let call = visible(&r.call_id);
+        let _ = match (lang, call.is_empty()) {
+            (Lang::Zh, false) => writeln!(out, "未通过  {file}（通话 {call}）"),
+            (Lang::Zh, true) => writeln!(out, "未通过  {file}"),
+            (Lang::En, false) => writeln!(out, "FAIL    {file} (call {call})"),
+            (Lang::En, true) => writeln!(out, "FAIL    {file}"),
+        };
         if let Some(e) = &r.error {
-            let _ = writeln!(out, "      error: {e}");
-        }
-        for m in &r.mismatches {
             let _ = writeln!(
                 out,
-                "      {:<20} expected {:<6} got {:<6} {}",
-                m.item,
-                m.expected.as_str(),
-                m.got.as_str(),
-                m.reason
+                "        {}{}",
+                lang.pick("出错：", "error: "),
+                visible(e)
             );
+        }
+        for m in &r.mismatches {
+            let label = pad(&labels[m.item.as_str()], columns);
+            let expected = verdict_word(m.expected, lang);
+            let got = verdict_word(m.got, lang);
+            let reason = visible(m.reason_in(lang));
+            let _ = match lang {
+                Lang::Zh => writeln!(out, "        {label}  应为{expected}，实为{got}：{reason}"),
+                Lang::En => writeln!(
+                    out,
+                    "        {label}  expected {} got {}: {reason}",
+                    m.expected.as_str(),
+                    m.got.as_str()
+                ),
+            };
             for e in &m.evidence {
-                let _ = writeln!(out, "      {:<20} │ {e}", "");
+                let _ = writeln!(
+                    out,
+                    "        {}  │ {}",
+                    pad("", columns),
+                    evidence_line(e, lang)
+                );
             }
         }
     }
     let checked = summary.items_checked();
     if checked > 0 {
-        let _ = writeln!(
-            out,
-            "items: {} of {} verdicts agree ({:.1}%)",
-            summary.items_agreeing(),
-            checked,
-            100.0 * summary.items_agreeing() as f64 / checked as f64
-        );
+        let agreeing = summary.items_agreeing();
+        let percent = 100.0 * agreeing as f64 / checked as f64;
+        let _ = match lang {
+            Lang::Zh => writeln!(
+                out,
+                "条目判定：{checked} 条中 {agreeing} 条与预期一致（{percent:.1}%）"
+            ),
+            Lang::En => writeln!(
+                out,
+                "items: {agreeing} of {} agree ({percent:.1}%)",
+                crate::batch::count_en(checked, "verdict", "verdicts")
+            ),
+        };
     }
-    let _ = writeln!(
-        out,
-        "{} passed, {} failed",
-        summary.passed(),
-        summary.failed()
-    );
+    let _ = writeln!(out, "{}", totals_line(summary));
     out
 }
 
-/// Per-item agreement table.
-pub fn render_items(summary: &CheckSummary) -> String {
+/// The human report in the default language (Chinese); see [`render_in`].
+pub fn render(summary: &CheckSummary, verbose: bool) -> String {
+    render_in(summary, verbose, Lang::default())
+}
+
+/// `N passed, N failed`: the last line of `callqa check`, identical in
+/// every language because CI scripts parse it.
+pub fn totals_line(summary: &CheckSummary) -> String {
+    format!("{} passed, {} failed", summary.passed(), summary.failed())
+}
+
+/// Per-item agreement table in `lang` (item titles with their ids).
+pub fn render_items_in(summary: &CheckSummary, lang: Lang) -> String {
+    let per_item = summary.per_item();
+    let labels: Vec<String> = per_item
+        .keys()
+        .map(|item| visible(&summary.titles.label(item, lang)).into_owned())
+        .collect();
+    let columns = labels
+        .iter()
+        .map(|l| display_width(l))
+        .max()
+        .unwrap_or(0)
+        .max(20);
     let mut out = String::new();
-    for (item, (ok, n)) in summary.per_item() {
+    for ((ok, n), label) in per_item.values().zip(&labels) {
         let _ = writeln!(
             out,
-            "  {item:<20} {ok:>3}/{n:<3} {:>5.1}%",
-            100.0 * ok as f64 / n.max(1) as f64
+            "  {} {ok:>3}/{n:<3} {:>5.1}%",
+            pad(label, columns),
+            100.0 * *ok as f64 / (*n).max(1) as f64
         );
     }
     out
+}
+
+/// [`render_items_in`] in the default language (Chinese).
+pub fn render_items(summary: &CheckSummary) -> String {
+    render_items_in(summary, Lang::default())
 }
 
 fn xml_escape(s: &str) -> String {
@@ -256,7 +340,19 @@ fn xml_escape(s: &str) -> String {
         .replace('\'', "&apos;")
 }
 
-/// JUnit XML: one test suite, one test case per fixture and item.
+/// A JUnit failure's text: the reason and evidence in the default language
+/// (Chinese) whatever `--lang` says, so the XML is the same in every run.
+fn junit_detail(m: &Mismatch) -> String {
+    let mut detail = m.reason.clone();
+    for e in &m.evidence {
+        detail.push('\n');
+        detail.push_str(&evidence_line(e, Lang::default()));
+    }
+    detail
+}
+
+/// JUnit XML: one test suite, one test case per fixture and item; the
+/// same in every language.
 pub fn junit(summary: &CheckSummary) -> String {
     let mut cases = String::new();
     let mut tests = 0;
@@ -292,7 +388,7 @@ pub fn junit(summary: &CheckSummary) -> String {
                         xml_escape(item_id),
                         m.expected.as_str(),
                         m.got.as_str(),
-                        xml_escape(&format!("{}\n{}", m.reason, m.evidence.join("\n")))
+                        xml_escape(&junit_detail(m))
                     );
                 }
             }

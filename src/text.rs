@@ -20,6 +20,91 @@ use pinyin::ToPinyin;
 /// Normalises text: Traditional→Simplified, width, punctuation, case, emoji,
 /// and Chinese numerals in front of units.
 pub fn normalize(raw: &str) -> String {
+    normalize_with(raw, &mut NoTrace).0
+}
+
+/// A normalised text and, for each of its characters, the characters of the
+/// raw text it came from: what turns a hit in the normalised text back into
+/// the words as said (see `crate::evidence`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Traced {
+    /// Exactly [`normalize`]`(raw)`.
+    pub normalized: String,
+    /// Per character of `normalized`: the raw character range `[start, end)`
+    /// it stands for. One raw character for most; a whole numeral run for
+    /// each digit written for it (`二十四` → `2`, `4` both map to all three);
+    /// the space a `，` was put in for.
+    pub source: Vec<[u32; 2]>,
+    /// The raw text with only the one-for-one steps applied (width folding,
+    /// Traditional→Simplified): character `i` here is raw character `i`, so
+    /// a segmenter run on it gives word boundaries in raw characters, with
+    /// numerals still as written (`一个`, `两个`).
+    pub simplified: String,
+}
+
+/// [`normalize`] that also records where each character came from. Costs a
+/// vector per call, so the scoring hot path uses [`normalize`] and this runs
+/// only for utterances cited as evidence. Both are the same code
+/// ([`normalize_with`]); only the bookkeeping differs.
+pub fn normalize_traced(raw: &str) -> Traced {
+    let mut source: Vec<[u32; 2]> = Vec::new();
+    let (normalized, simplified) = normalize_with(raw, &mut source);
+    Traced {
+        normalized,
+        source,
+        simplified,
+    }
+}
+
+/// Bookkeeping of where the characters of a normalisation step's output came
+/// from. `NoTrace` compiles to nothing, so [`normalize`] pays nothing for it.
+trait Trace {
+    /// Raw range of character `i` of the step's input.
+    fn get(&self, i: usize) -> [u32; 2];
+    /// The step wrote one character standing for raw range `r`.
+    fn push(&mut self, r: [u32; 2]);
+    /// The step took back its last character.
+    fn pop(&mut self);
+    /// A fresh, empty trace for the next step's output.
+    fn fresh(&self) -> Self;
+}
+
+struct NoTrace;
+
+impl Trace for NoTrace {
+    #[inline(always)]
+    fn get(&self, _: usize) -> [u32; 2] {
+        [0, 0]
+    }
+    #[inline(always)]
+    fn push(&mut self, _: [u32; 2]) {}
+    #[inline(always)]
+    fn pop(&mut self) {}
+    #[inline(always)]
+    fn fresh(&self) -> Self {
+        NoTrace
+    }
+}
+
+impl Trace for Vec<[u32; 2]> {
+    fn get(&self, i: usize) -> [u32; 2] {
+        self[i]
+    }
+    fn push(&mut self, r: [u32; 2]) {
+        Vec::push(self, r)
+    }
+    fn pop(&mut self) {
+        Vec::pop(self);
+    }
+    fn fresh(&self) -> Self {
+        Vec::with_capacity(self.capacity().max(16))
+    }
+}
+
+/// The one definition of normalisation. Returns the normalised text and the
+/// one-for-one simplified form of the raw text (see [`Traced::simplified`]);
+/// `trace` ends up holding the raw range of every normalised character.
+fn normalize_with<T: Trace>(raw: &str, trace: &mut T) -> (String, String) {
     let mut halfwidth = String::with_capacity(raw.len());
     for c in raw.chars() {
         halfwidth.push(match c {
@@ -41,12 +126,17 @@ pub fn normalize(raw: &str) -> String {
             _ => c,
         });
     }
+    // fast2s writes exactly one character per input character, so up to here
+    // character i is still raw character i.
     let simplified = fast2s::convert(&halfwidth);
 
     let chars: Vec<char> = simplified.chars().collect();
     let mut out = String::with_capacity(simplified.len());
+    let mut marks = trace.fresh();
     let mut last_was_space = false;
+    let mut space_at = 0u32;
     for (i, &c) in chars.iter().enumerate() {
+        let at = [i as u32, i as u32 + 1];
         let prev = if i > 0 { chars[i - 1] } else { ' ' };
         let next = chars.get(i + 1).copied().unwrap_or(' ');
         let mapped = match c {
@@ -75,37 +165,46 @@ pub fn normalize(raw: &str) -> String {
                 continue;
             }
             last_was_space = true;
+            space_at = i as u32;
             out.push(' ');
+            marks.push(at);
             continue;
         }
         if last_was_space && (is_cjk(mapped) || is_cjk(out.chars().rev().nth(1).unwrap_or(' '))) {
             out.pop();
+            marks.pop();
             // In ASR output a space between Chinese words is a pause: keep it
             // as a clause break so clause scopes still work without punctuation.
             let before = out.chars().last().unwrap_or(' ');
             if is_cjk(mapped) && is_cjk(before) {
                 out.push('，');
+                marks.push([space_at, space_at + 1]);
             }
         }
         last_was_space = false;
         out.push(mapped);
+        marks.push(at);
     }
     if out.ends_with(' ') {
         out.pop();
+        marks.pop();
     }
     // Collapse runs of the same ellipsis / clause mark.
-    let out = collapse_repeats(&out, &['。', '…', '，', '！', '？']);
-    numerals_to_digits(&out)
+    let mut collapsed = marks.fresh();
+    let out = collapse_repeats(&out, &['。', '…', '，', '！', '？'], &marks, &mut collapsed);
+    let normalized = numerals_with(&out, &collapsed, trace);
+    (normalized, simplified)
 }
 
-fn collapse_repeats(s: &str, marks: &[char]) -> String {
+fn collapse_repeats<T: Trace>(s: &str, marks: &[char], from: &T, to: &mut T) -> String {
     let mut out = String::with_capacity(s.len());
     let mut prev = '\0';
-    for c in s.chars() {
+    for (i, c) in s.chars().enumerate() {
         if c == prev && marks.contains(&c) {
             continue;
         }
         out.push(c);
+        to.push(from.get(i));
         prev = c;
     }
     out
@@ -265,7 +364,15 @@ fn parse_chinese_number(run: &[char]) -> Option<u64> {
 /// `下午五点`, `一百元`, `百分之五十`) as Arabic digits, leaving idioms such as
 /// `一定`, `一下`, `十分` alone.
 pub fn numerals_to_digits(text: &str) -> String {
+    numerals_with(text, &NoTrace, &mut NoTrace)
+}
+
+/// [`numerals_to_digits`] with bookkeeping: every character written for a
+/// numeral run (digits, and `%` for 百分之…) stands for the whole run.
+fn numerals_with<T: Trace>(text: &str, from: &T, to: &mut T) -> String {
     let chars: Vec<char> = text.chars().collect();
+    // Raw range of input characters [a, b).
+    let span = |a: usize, b: usize| [from.get(a)[0], from.get(b - 1)[1]];
     let mut out = String::with_capacity(text.len());
     let mut i = 0;
     while i < chars.len() {
@@ -277,7 +384,12 @@ pub fn numerals_to_digits(text: &str) -> String {
                 end += 1;
             }
             if let Some(v) = parse_chinese_number(&chars[start..end]) {
-                out.push_str(&v.to_string());
+                let digits = v.to_string();
+                let r = span(i, end);
+                for _ in 0..digits.len() + 1 {
+                    to.push(r);
+                }
+                out.push_str(&digits);
                 out.push('%');
                 i = end;
                 continue;
@@ -303,16 +415,25 @@ pub fn numerals_to_digits(text: &str) -> String {
                 || (run == ['一'] && rest.starts_with('次') && chars.get(end + 1) == Some(&'性'));
             if unit_follows && !idiom {
                 if let Some(v) = parse_chinese_number(run) {
-                    out.push_str(&v.to_string());
+                    let digits = v.to_string();
+                    let r = span(start, end);
+                    for _ in 0..digits.len() {
+                        to.push(r);
+                    }
+                    out.push_str(&digits);
                     i = end;
                     continue;
                 }
             }
             out.extend(run.iter());
+            for k in start..end {
+                to.push(from.get(k));
+            }
             i = end;
             continue;
         }
         out.push(chars[i]);
+        to.push(from.get(i));
         i += 1;
     }
     out
@@ -465,6 +586,26 @@ impl Segmenter {
             .collect()
     }
 
+    /// Word boundaries of `text` (any text, not only normalised): entry `i`
+    /// of the result (`0..=` character count) is true when no word runs
+    /// across the point before character `i`. Words are cut the way
+    /// [`Segmenter::analyze`] cuts them (a pronoun jieba glues onto a verb
+    /// is a word of its own).
+    pub fn word_boundaries(&self, text: &str) -> Vec<bool> {
+        let chars: Vec<char> = text.chars().collect();
+        let mut at = vec![false; chars.len() + 1];
+        at[0] = true;
+        at[chars.len()] = true;
+        for (start, end) in self.token_ranges(text) {
+            at[start] = true;
+            at[end] = true;
+            if pronoun_glued(&chars[start..end]) {
+                at[end - 1] = true;
+            }
+        }
+        at
+    }
+
     /// Normalises, segments and encodes one utterance.
     pub fn analyze(&self, raw: &str) -> AnalyzedText {
         let normalized = normalize(raw);
@@ -482,9 +623,7 @@ impl Segmenter {
         let mut mark = |start: usize, end: usize, tag: Option<&str>| {
             token_start[start] = true;
             token_start[end] = true;
-            // jieba glues the object pronoun onto verbs (谢谢您, 帮您, 给您);
-            // split it off so 谢谢 and 帮 still end on a boundary.
-            let split = end - start >= 2 && matches!(norm_chars[end - 1], '您' | '你');
+            let split = pronoun_glued(&norm_chars[start..end]);
             if split {
                 token_start[end - 1] = true;
             }
@@ -583,6 +722,24 @@ impl Segmenter {
             words,
         }
     }
+}
+
+/// jieba glues the object pronoun onto verbs (谢谢您, 帮您, 给您): such a
+/// token is split before the pronoun so 谢谢 and 帮 still end on a boundary.
+fn pronoun_glued(token: &[char]) -> bool {
+    token.len() >= 2 && matches!(token[token.len() - 1], '您' | '你')
+}
+
+/// A segmenter with jieba's own dictionary only, built on first use and
+/// shared: for word boundaries where no rubric's segmenter is at hand (the
+/// quotes of evidence).
+pub fn plain_segmenter() -> &'static Segmenter {
+    static PLAIN: OnceLock<Segmenter> = OnceLock::new();
+    PLAIN.get_or_init(|| Segmenter {
+        jieba: Jieba::new(),
+        hmm: false,
+        tagging: false,
+    })
 }
 
 /// A user dictionary line that cannot be read.

@@ -294,3 +294,23 @@ pub fn file_names(dir: &Path) -> Vec<String> {
     names.sort();
     names
 }
+
+/// The rubric versions in `fixtures/db/v4-two-runs` (see its README): the
+/// built-in rubric of then (dev-01, dev-02 by run 1; dev-03 by runs 2 and 3)
+/// and a copy with pass_score 60 (dev-03 by run 4, the latest).
+pub const OLD_FIXTURE_RUBRIC_A: &str =
+    "6cfc6aafc55e1164a6f938bf7b0fe55a149f44993f07a39a41272e4ad4024c99";
+pub const OLD_FIXTURE_RUBRIC_B: &str =
+    "3891b5b960796607b98ef5e6388a07d0e99b98bc6c8c81c1bdfde4e49e05cf01";
+
+/// Copies the schema-4 database made by callqa before schema 5
+/// (`fixtures/db/v4-two-runs/callqa.sqlite`) into `dir` (created) as its run
+/// database; returns its path. The fixture itself is never opened, so it
+/// stays at schema 4.
+pub fn old_database_fixture(dir: &Path) -> PathBuf {
+    let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/db/v4-two-runs/callqa.sqlite");
+    fs::create_dir_all(dir).unwrap();
+    let path = dir.join("callqa.sqlite");
+    fs::copy(&fixture, &path).unwrap();
+    path
+}

@@ -1,29 +1,124 @@
-//! The results store: what every `callqa run` and `callqa rescore` leaves
-//! for supervisors' reports, in the run database (`DIR/callqa.sqlite`).
-//!
-//! Writing ([`begin_run`], [`record_call`], [`finish_run`]) happens inside
-//! the pipeline, one transaction per finished call, so a run killed at any
-//! moment leaves every finished call recorded and nothing half-written.
-//! Every row is keyed (output folder, call id, rubric sha256), the folder
-//! by [`folder_key`] (`.` for the folder holding the database, so a moved or
-//! copied run folder keeps its results), so running
-//! again replaces rows instead of adding them twice, and scorecards of
-//! different rubric versions live side by side.
-//!
-//! Reading ([`load`]) gathers the calls of one or more output folders with
-//! the scorecards of one rubric version (the latest by default) into a
+//! Everything read from the run database: the lookups a run makes (a
+//! transcript, a scorecard by its key), the plan `rescore` replays, and
+//! [`load`], which gathers the calls of one or more output folders with the
+//! scorecards of one rubric version (the latest by default) into a
 //! [`Dataset`], plain data for the report, promise and hotspot stages.
+//!
+//! A report shows, for every call finished in any run of a folder, its
+//! latest scorecard of the shown rubric version, and says which run each
+//! comes from ([`Dataset::sources`], [`StoredCall::source`]): a folder run
+//! twice over different calls shows both runs' calls. A call's transcript
+//! is the stored one (`transcripts`) with the call metadata its run read.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use rusqlite::params;
+use rusqlite::{params, OptionalExtension};
 use serde::{Deserialize, Serialize};
 
-use crate::pipeline::cache::{folder_key, unix_now, CacheDb, CacheError, DB_FILE_NAME};
-use crate::rubric::CompiledRubric;
+use super::keys::{folder_key, ResultKey, TranscriptKey};
+use super::{DbError, RunDb, DB_FILE_NAME};
 use crate::score::Scorecard;
 use crate::transcript::Transcript;
+
+/// A transcript from the database.
+#[derive(Debug, Clone)]
+pub struct CachedTranscript {
+    pub transcript: Transcript,
+    pub audio_ms: u64,
+}
+
+/// A scorecard found by its key: its row id and JSON.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredResult {
+    pub scorecard_id: i64,
+    pub scorecard_json: String,
+}
+
+/// What [`RunDb::load_run`] returns: the plan of a finished run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecordedRun {
+    /// The ASR stamp ([`crate::asr::AsrInfo`] as JSON), if the run had one.
+    pub asr_json: Option<String>,
+    /// One JSON document per call, in input order.
+    pub calls: Vec<String>,
+}
+
+impl RunDb {
+    /// The stored transcript for this audio and ASR key, if any.
+    pub fn transcript(&self, key: &TranscriptKey) -> Result<Option<CachedTranscript>, DbError> {
+        let row: Option<(String, i64)> = self
+            .lock()
+            .query_row(
+                "SELECT transcript_json, audio_ms FROM transcripts WHERE audio_sha256 = ?1 AND asr_key = ?2",
+                params![key.audio_sha256, key.asr_key],
+                |row| Ok((row.get(0)?, row.get(1)?)),
+            )
+            .optional()
+            .map_err(|e| self.sql("reading a cached transcript", e))?;
+        let Some((json, audio_ms)) = row else {
+            return Ok(None);
+        };
+        // A row this code cannot read (written by a different version) is a
+        // cache miss: the call is transcribed again and the row replaced.
+        Ok(serde_json::from_str(&json)
+            .ok()
+            .map(|transcript| CachedTranscript {
+                transcript,
+                audio_ms: audio_ms.max(0) as u64,
+            }))
+    }
+
+    /// The stored scorecard with this key, if any.
+    pub fn result(&self, key: &ResultKey) -> Result<Option<StoredResult>, DbError> {
+        self.lock()
+            .query_row(
+                "SELECT scorecard_id, scorecard_json FROM scorecards WHERE call_id = ?1 AND audio_sha256 = ?2 \
+                 AND asr_key = ?3 AND rubric_key = ?4 AND metadata_sha256 = ?5",
+                params![
+                    key.call_id,
+                    key.transcript.audio_sha256,
+                    key.transcript.asr_key,
+                    key.rubric_key,
+                    key.metadata_sha256
+                ],
+                |row| {
+                    Ok(StoredResult {
+                        scorecard_id: row.get(0)?,
+                        scorecard_json: row.get(1)?,
+                    })
+                },
+            )
+            .optional()
+            .map_err(|e| self.sql("reading a finished result", e))
+    }
+
+    /// The recorded plan of `out_dir`'s last finished run; `None` when no
+    /// run of that folder finished.
+    pub fn load_run(&self, out_dir: &str) -> Result<Option<RecordedRun>, DbError> {
+        let conn = self.lock();
+        let action = "reading the run plan";
+        let asr_json: Option<Option<String>> = conn
+            .query_row(
+                "SELECT asr_json FROM runs WHERE out_dir = ?1",
+                [out_dir],
+                |row| row.get(0),
+            )
+            .optional()
+            .map_err(|e| self.sql(action, e))?;
+        let Some(asr_json) = asr_json else {
+            return Ok(None);
+        };
+        let mut statement = conn
+            .prepare("SELECT recorded_json FROM run_calls WHERE out_dir = ?1 ORDER BY position")
+            .map_err(|e| self.sql(action, e))?;
+        let calls = statement
+            .query_map([out_dir], |row| row.get(0))
+            .and_then(|rows| rows.collect::<Result<Vec<String>, _>>())
+            .map_err(|e| self.sql(action, e))?;
+        Ok(Some(RecordedRun { asr_json, calls }))
+    }
+}
 
 /// A problem reading the results of a run folder, naming it and the fix.
 #[derive(Debug, thiserror::Error)]
@@ -35,8 +130,8 @@ pub enum StoreError {
     NoRuns { path: PathBuf, db: PathBuf },
     #[error("no rubric version starting with `{wanted}` in the given run folders; available: {available}")]
     NoSuchRubric { wanted: String, available: String },
-    #[error("{}: stored {what} of call {call_id} is unreadable ({message}); run `callqa rescore` on the folder to rewrite it",
-            db.display())]
+    #[error("{}: stored {what} of call {call_id} is unreadable ({message}); run `callqa run` again on its \
+             recording to rewrite it (or `callqa rescore` on the folder, for a scorecard)", db.display())]
     Corrupt {
         db: PathBuf,
         call_id: String,
@@ -44,7 +139,7 @@ pub enum StoreError {
         message: String,
     },
     #[error(transparent)]
-    Database(#[from] CacheError),
+    Database(#[from] DbError),
 }
 
 /// One rubric item's labels, as stored with the rubric version.
@@ -155,168 +250,6 @@ impl Dataset {
     }
 }
 
-/// What is known about one call when it is recorded.
-pub struct CallRecord<'a> {
-    pub transcript: &'a Transcript,
-    pub audio_path: &'a Path,
-    pub audio_sha256: &'a str,
-    pub asr_key: &'a str,
-    pub audio_ms: u64,
-}
-
-/// Records the start of a run (and its rubric version); returns its id.
-pub fn begin_run(
-    db: &CacheDb,
-    out_dir_key: &str,
-    command: &str,
-    rubric: &CompiledRubric,
-    asr_json: Option<&str>,
-) -> Result<i64, CacheError> {
-    let meta = &rubric.source.file.rubric;
-    let items: Vec<ItemInfo> = rubric
-        .items
-        .iter()
-        .map(|item| ItemInfo {
-            id: item.def.id.clone(),
-            section: item.def.section.clone(),
-            title: item.def.title.clone(),
-            points: item.def.points,
-            critical: item.def.critical,
-            what: item.def.what.clone(),
-        })
-        .collect();
-    let items_json = serde_json::to_string(&items).expect("item labels serialise");
-    let mut conn = db.lock();
-    let action = "recording the start of the run";
-    let tx = conn
-        .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
-        .map_err(|e| db.sql(action, e))?;
-    tx.execute(
-        "INSERT OR IGNORE INTO rubric_versions (rubric_sha256, rubric_id, title, version, pass_score, \
-         items_json, source_text, first_seen_unix) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-        params![
-            rubric.source.sha256,
-            meta.id,
-            serde_json::to_string(&meta.title).expect("a title serialises"),
-            meta.version,
-            meta.pass_score,
-            items_json,
-            rubric.source.text,
-            unix_now()
-        ],
-    )
-    .map_err(|e| db.sql(action, e))?;
-    tx.execute(
-        "INSERT INTO run_log (out_dir, command, rubric_sha256, asr_json, callqa_version, started_unix) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-        params![
-            out_dir_key,
-            command,
-            rubric.source.sha256,
-            asr_json,
-            env!("CARGO_PKG_VERSION"),
-            unix_now()
-        ],
-    )
-    .map_err(|e| db.sql(action, e))?;
-    let run_id = tx.last_insert_rowid();
-    tx.commit().map_err(|e| db.sql(action, e))?;
-    Ok(run_id)
-}
-
-/// Records one finished call (replacing what an earlier run recorded for
-/// the same folder, call and rubric version), in one transaction.
-pub fn record_call(
-    db: &CacheDb,
-    out_dir_key: &str,
-    run_id: i64,
-    call: &CallRecord<'_>,
-    scorecard: &Scorecard,
-) -> Result<(), CacheError> {
-    let transcript = call.transcript;
-    let transcript_json = serde_json::to_string(transcript).expect("transcripts serialise");
-    let scorecard_json = serde_json::to_string(scorecard).expect("scorecards serialise");
-    let mut conn = db.lock();
-    let action = "recording a call in the results store";
-    let tx = conn
-        .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
-        .map_err(|e| db.sql(action, e))?;
-    tx.execute(
-        "INSERT OR REPLACE INTO calls (out_dir, call_id, agent_id, customer_id, started_at, direction, \
-         audio_path, audio_sha256, asr_key, audio_ms, transcript_json, run_id) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
-        params![
-            out_dir_key,
-            transcript.call_id,
-            transcript.agent_id,
-            transcript.customer_id,
-            transcript.started_at,
-            transcript.direction,
-            call.audio_path.to_string_lossy(),
-            call.audio_sha256,
-            call.asr_key,
-            call.audio_ms as i64,
-            transcript_json,
-            run_id
-        ],
-    )
-    .map_err(|e| db.sql(action, e))?;
-    tx.execute(
-        "INSERT OR REPLACE INTO scorecards (out_dir, call_id, rubric_sha256, score, passed, \
-         critical_failed, scorecard_json, run_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-        params![
-            out_dir_key,
-            scorecard.call_id,
-            scorecard.rubric_sha256,
-            scorecard.score,
-            scorecard.passed,
-            scorecard.critical_failed,
-            scorecard_json,
-            run_id
-        ],
-    )
-    .map_err(|e| db.sql(action, e))?;
-    tx.execute(
-        "DELETE FROM item_results WHERE out_dir = ?1 AND call_id = ?2 AND rubric_sha256 = ?3",
-        params![out_dir_key, scorecard.call_id, scorecard.rubric_sha256],
-    )
-    .map_err(|e| db.sql(action, e))?;
-    {
-        let mut insert = tx
-            .prepare(
-                "INSERT INTO item_results (out_dir, call_id, rubric_sha256, item_id, verdict, points, \
-                 max_points, reason) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-            )
-            .map_err(|e| db.sql(action, e))?;
-        for item in &scorecard.items {
-            insert
-                .execute(params![
-                    out_dir_key,
-                    scorecard.call_id,
-                    scorecard.rubric_sha256,
-                    item.id,
-                    item.verdict.as_str(),
-                    item.points,
-                    item.max_points,
-                    item.reason
-                ])
-                .map_err(|e| db.sql(action, e))?;
-        }
-    }
-    tx.commit().map_err(|e| db.sql(action, e))
-}
-
-/// Marks a run finished, with its summary (JSON text).
-pub fn finish_run(db: &CacheDb, run_id: i64, summary_json: &str) -> Result<(), CacheError> {
-    db.lock()
-        .execute(
-            "UPDATE run_log SET finished_unix = ?1, summary_json = ?2 WHERE run_id = ?3",
-            params![unix_now(), summary_json, run_id],
-        )
-        .map_err(|e| db.sql("recording the end of the run", e))?;
-    Ok(())
-}
-
 /// Which rubric version a report shows.
 #[derive(Debug, Clone, Default)]
 pub enum RubricChoice {
@@ -338,7 +271,7 @@ pub fn load(run_dirs: &[PathBuf], choice: &RubricChoice) -> Result<Dataset, Stor
         if !db_path.is_file() {
             return Err(StoreError::NotARunFolder { path: dir.clone() });
         }
-        let db = CacheDb::open(&db_path)?;
+        let db = RunDb::open(&db_path)?;
         let key = folder_key(dir, &db_path)
             .map_err(|_| StoreError::NotARunFolder { path: dir.clone() })?;
         let runs = runs_of(&db, &key)?;
@@ -409,24 +342,24 @@ pub fn load(run_dirs: &[PathBuf], choice: &RubricChoice) -> Result<Dataset, Stor
         let mut index_of: BTreeMap<i64, usize> = BTreeMap::new();
         let mut folder_calls = Vec::new();
         for row in calls_of(&db, &db_path, &key, &shown_sha)? {
-            if !seen.insert(row.transcript.call_id.clone()) {
-                duplicates.push(row.transcript.call_id.clone());
+            if !seen.insert(row.call_id.clone()) {
+                duplicates.push(row.call_id);
                 continue;
             }
-            match (row.scorecard, row.run_id) {
-                (Some(scorecard), Some(run_id)) => folder_calls.push((
-                    run_id,
+            match row.shown {
+                Some(shown) => folder_calls.push((
+                    shown.run_id,
                     StoredCall {
                         source: 0,
-                        run_id,
-                        transcript: row.transcript,
-                        audio_path: row.audio_path,
-                        audio_sha256: row.audio_sha256,
-                        audio_ms: row.audio_ms,
-                        scorecard,
+                        run_id: shown.run_id,
+                        transcript: shown.transcript,
+                        audio_path: shown.audio_path,
+                        audio_sha256: shown.audio_sha256,
+                        audio_ms: shown.audio_ms,
+                        scorecard: shown.scorecard,
                     },
                 )),
-                _ => unscored.push(row.transcript.call_id),
+                None => unscored.push(row.call_id),
             }
         }
         let mut counts: BTreeMap<i64, usize> = BTreeMap::new();
@@ -445,8 +378,8 @@ pub fn load(run_dirs: &[PathBuf], choice: &RubricChoice) -> Result<Dataset, Stor
             }
         }
         for (run_id, mut call) in folder_calls {
-            // A scorecard always names a logged run (written in the run's
-            // lifetime); a database edited by hand could break that.
+            // `calls_of` joins the run log, so every run is listed; kept as
+            // an error rather than a panic for a database edited by hand.
             let Some(&index) = index_of.get(&run_id) else {
                 return Err(StoreError::Corrupt {
                     db: db_path.clone(),
@@ -484,7 +417,7 @@ pub fn load(run_dirs: &[PathBuf], choice: &RubricChoice) -> Result<Dataset, Stor
 }
 
 /// Every run logged for a folder (finished or not), oldest first.
-fn runs_of(db: &CacheDb, out_dir_key: &str) -> Result<Vec<SourceRun>, CacheError> {
+fn runs_of(db: &RunDb, out_dir_key: &str) -> Result<Vec<SourceRun>, DbError> {
     let conn = db.lock();
     let action = "reading the run log";
     let mut statement = conn
@@ -513,7 +446,7 @@ fn runs_of(db: &CacheDb, out_dir_key: &str) -> Result<Vec<SourceRun>, CacheError
     Ok(rows)
 }
 /// Rubric versions with scorecards (or runs) in this folder.
-fn rubric_versions_of(db: &CacheDb, out_dir_key: &str) -> Result<Vec<RubricVersion>, CacheError> {
+fn rubric_versions_of(db: &RunDb, out_dir_key: &str) -> Result<Vec<RubricVersion>, DbError> {
     let conn = db.lock();
     let action = "reading rubric versions";
     let mut statement = conn
@@ -547,91 +480,125 @@ fn rubric_versions_of(db: &CacheDb, out_dir_key: &str) -> Result<Vec<RubricVersi
 }
 
 struct CallRow {
+    call_id: String,
+    /// `None`: the call has no scorecard of the shown rubric version.
+    shown: Option<ShownCall>,
+}
+
+struct ShownCall {
     transcript: Transcript,
     audio_path: PathBuf,
     audio_sha256: String,
     audio_ms: u64,
-    scorecard: Option<Scorecard>,
-    /// The run that wrote the scorecard.
-    run_id: Option<i64>,
+    scorecard: Scorecard,
+    /// The run that finished the call with that scorecard.
+    run_id: i64,
 }
 
-/// Every call recorded for the folder, with its latest scorecard of
-/// `rubric_sha256` and the run that wrote it.
+/// Every call finished in any run of the folder, each with its latest
+/// scorecard of `rubric_sha256` and the run that recorded it, or (for a call
+/// without one) its latest record of any rubric, to list it as unscored.
 fn calls_of(
-    db: &CacheDb,
+    db: &RunDb,
     db_path: &Path,
     out_dir_key: &str,
     rubric_sha256: &str,
 ) -> Result<Vec<CallRow>, StoreError> {
-    type Raw = (
-        String,
-        String,
-        String,
-        String,
-        i64,
-        Option<String>,
-        Option<i64>,
-    );
+    struct Raw {
+        call_id: String,
+        run_id: i64,
+        shown: bool,
+        metadata: [Option<String>; 5],
+        audio_path: String,
+        audio_ms: i64,
+        audio_sha256: String,
+        transcript_json: Option<String>,
+        scorecard_json: String,
+    }
     let raw: Vec<Raw> = {
         let conn = db.lock();
         let action = "reading calls";
+        // Latest first: a call's scorecard of the shown rubric wins over any
+        // other, a later run over an earlier one.
         let mut statement = conn
             .prepare(
-                "SELECT c.call_id, c.transcript_json, c.audio_path, c.audio_sha256, c.audio_ms, s.scorecard_json, s.run_id \
-                 FROM calls c LEFT JOIN scorecards s \
-                   ON s.out_dir = c.out_dir AND s.call_id = c.call_id AND s.rubric_sha256 = ?2 \
-                 WHERE c.out_dir = ?1 ORDER BY c.call_id",
+                "SELECT call_id, run_id, shown, agent_id, customer_id, started_at, direction, audio, \
+                        audio_path, audio_ms, audio_sha256, transcript_json, scorecard_json \
+                 FROM (SELECT f.call_id, f.run_id, s.rubric_sha256 = ?2 AS shown, f.agent_id, f.customer_id, \
+                              f.started_at, f.direction, f.audio, f.audio_path, f.audio_ms, s.audio_sha256, \
+                              t.transcript_json, s.scorecard_json, \
+                              ROW_NUMBER() OVER (PARTITION BY f.call_id \
+                                                 ORDER BY s.rubric_sha256 = ?2 DESC, f.run_id DESC) AS latest \
+                       FROM finished_calls f \
+                       JOIN run_log r ON r.run_id = f.run_id \
+                       JOIN scorecards s ON s.scorecard_id = f.scorecard_id \
+                       LEFT JOIN transcripts t ON t.audio_sha256 = s.audio_sha256 AND t.asr_key = s.asr_key \
+                       WHERE r.out_dir = ?1) \
+                 WHERE latest = 1 ORDER BY call_id",
             )
             .map_err(|e| db.sql(action, e))?;
         let rows = statement
             .query_map(params![out_dir_key, rubric_sha256], |row| {
-                Ok((
-                    row.get(0)?,
-                    row.get(1)?,
-                    row.get(2)?,
-                    row.get(3)?,
-                    row.get(4)?,
-                    row.get(5)?,
-                    row.get(6)?,
-                ))
+                Ok(Raw {
+                    call_id: row.get(0)?,
+                    run_id: row.get(1)?,
+                    shown: row.get(2)?,
+                    metadata: [row.get(3)?, row.get(4)?, row.get(5)?, row.get(6)?, row.get(7)?],
+                    audio_path: row.get(8)?,
+                    audio_ms: row.get(9)?,
+                    audio_sha256: row.get(10)?,
+                    transcript_json: row.get(11)?,
+                    scorecard_json: row.get(12)?,
+                })
             })
             .and_then(|rows| rows.collect::<Result<Vec<_>, _>>())
             .map_err(|e| db.sql(action, e))?;
         rows
     };
     raw.into_iter()
-        .map(
-            |(
-                call_id,
-                transcript_json,
-                audio_path,
-                audio_sha256,
-                audio_ms,
-                scorecard_json,
-                run_id,
-            )| {
-                let corrupt = |what, message: String| StoreError::Corrupt {
-                    db: db_path.to_path_buf(),
-                    call_id: call_id.clone(),
-                    what,
-                    message,
-                };
-                let transcript: Transcript = serde_json::from_str(&transcript_json)
-                    .map_err(|e| corrupt("transcript", e.to_string()))?;
-                let scorecard = scorecard_json
-                    .map(|json| serde_json::from_str::<Scorecard>(&json))
-                    .transpose()
-                    .map_err(|e| corrupt("scorecard", e.to_string()))?;
-                Ok(CallRow {
+        .map(|raw| {
+            let corrupt = |what, message: String| StoreError::Corrupt {
+                db: db_path.to_path_buf(),
+                call_id: raw.call_id.clone(),
+                what,
+                message,
+            };
+            if !raw.shown {
+                return Ok(CallRow {
+                    call_id: raw.call_id.clone(),
+                    shown: None,
+                });
+            }
+            let json = raw.transcript_json.as_deref().ok_or_else(|| {
+                corrupt(
+                    "transcript",
+                    "it is missing from the transcripts table".to_string(),
+                )
+            })?;
+            let mut transcript: Transcript =
+                serde_json::from_str(json).map_err(|e| corrupt("transcript", e.to_string()))?;
+            // The stored transcript is the recording's; the call's metadata
+            // is the run's (as `pipeline::with_call_metadata` applied it).
+            let [agent_id, customer_id, started_at, direction, audio] = raw.metadata;
+            transcript.call_id = raw.call_id.clone();
+            transcript.agent_id = agent_id;
+            transcript.customer_id = customer_id;
+            transcript.started_at = started_at;
+            transcript.direction = direction;
+            transcript.audio = audio;
+            let scorecard = serde_json::from_str::<Scorecard>(&raw.scorecard_json)
+                .map_err(|e| corrupt("scorecard", e.to_string()))?;
+            Ok(CallRow {
+                call_id: raw.call_id.clone(),
+                shown: Some(ShownCall {
                     transcript,
-                    audio_path: PathBuf::from(audio_path),
-                    audio_sha256,
-                    audio_ms: audio_ms.max(0) as u64,
+                    audio_path: PathBuf::from(raw.audio_path),
+                    audio_sha256: raw.audio_sha256,
+                    audio_ms: raw.audio_ms.max(0) as u64,
                     scorecard,
-                    run_id,
-                })
-            },
-        )
+                    run_id: raw.run_id,
+                }),
+            })
+        })
         .collect()
 }

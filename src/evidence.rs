@@ -150,23 +150,28 @@ pub fn spoken_span(call: &CallView, hit: &Located) -> Option<[usize; 2]> {
 /// so a hit is always the same answer [`Spoken::new`] would give.
 fn spoken(raw: &str, analyzed: &AnalyzedText) -> Option<Rc<Spoken>> {
     const KEEP: usize = 16;
+    /// (original text, its normalised text and word boundaries as analysed, the way back)
+    type Entry = (String, String, Vec<bool>, Rc<Spoken>);
     thread_local! {
-        static RECENT: RefCell<VecDeque<(String, Vec<bool>, Rc<Spoken>)>> =
-            const { RefCell::new(VecDeque::new()) };
+        static RECENT: RefCell<VecDeque<Entry>> = const { RefCell::new(VecDeque::new()) };
     }
     RECENT.with(|recent| {
         let mut recent = recent.borrow_mut();
-        if let Some((_, _, s)) = recent
-            .iter()
-            .find(|(text, cuts, _)| text == raw && *cuts == analyzed.boundary)
-        {
+        if let Some((.., s)) = recent.iter().find(|(text, normalized, cuts, _)| {
+            text == raw && *normalized == analyzed.normalized && *cuts == analyzed.boundary
+        }) {
             return Some(Rc::clone(s));
         }
         let s = Rc::new(Spoken::new(raw, analyzed)?);
         if recent.len() == KEEP {
             recent.pop_back();
         }
-        recent.push_front((raw.to_string(), analyzed.boundary.clone(), Rc::clone(&s)));
+        recent.push_front((
+            raw.to_string(),
+            analyzed.normalized.clone(),
+            analyzed.boundary.clone(),
+            Rc::clone(&s),
+        ));
         Some(s)
     })
 }

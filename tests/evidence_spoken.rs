@@ -126,6 +126,22 @@ fn nin_is_kept_as_said() {
 }
 
 #[test]
+fn homophone_slips_are_quoted_as_the_asr_wrote_them() {
+    // The rubric says 理解你的心情; Whisper wrote 心請 (xīn qǐng) and 新情.
+    let r = rubric(
+        "[phrases.p]\nphrases = [\"理解你的心情\"]\nhomophones = \"exact\"\n[[item]]\nid = \"x\"\npoints = 10\npass = { say = { role = \"agent\", any = [\"p\"] } }\n",
+    );
+    assert_eq!(
+        quoted(&r, "我理解您的心請 是我們出餐把關沒做好"),
+        vec![pair("理解您的心請", "理解您的心請")]
+    );
+    assert_eq!(
+        quoted(&r, "我理解你的新情 備用機可以到門店借"),
+        vec![pair("理解你的新情", "理解你的新情")]
+    );
+}
+
+#[test]
 fn numerals_are_quoted_as_said() {
     // Matching sees 1个 / 2个 / 3个工作日 / 24小时; the quote is what was said.
     let r = regex_item("免费[给您]*换[0-9]");

@@ -400,3 +400,162 @@ fn schema_command_prints_the_committed_schema() {
     assert_eq!(stdout(&o).trim(), committed.trim());
     assert!(Path::new(&root().join("rubrics/cs-dict.txt")).exists());
 }
+
+/// `callqa ARGS` with `--lang LANG` placed before or after the subcommand.
+fn run_in(lang: &str, before: bool, args: &[&str], env: &[(&str, &str)]) -> Output {
+    let mut all: Vec<&str> = Vec::new();
+    if before {
+        all.extend(["--lang", lang]);
+        all.extend(args);
+    } else {
+        all.extend(args);
+        all.extend(["--lang", lang]);
+    }
+    let mut c = bin();
+    c.env_remove("CALLQA_LANG");
+    for (k, v) in env {
+        c.env(k, v);
+    }
+    c.args(&all).output().expect("callqa runs")
+}
+
+/// `--lang zh` and `--lang en` are taken by every subcommand, before or
+/// after it; each command then does its job (exit 0, or 1 where a call
+/// fails its rubric) — never a usage error.
+#[test]
+fn every_subcommand_takes_lang_zh_and_en() {
+    let tmp = tempfile::tempdir().unwrap();
+    let t = |p: &str| tmp.path().join(p).to_str().unwrap().to_owned();
+    let (models, out, site) = (t("models"), t("out"), t("site"));
+    fs::create_dir_all(&models).unwrap();
+    let fixture = "fixtures/golden/asr-empathy-3x-garbled-food.json";
+    let env = [("CALLQA_MODEL_DIR", models.as_str())];
+
+    // A run folder for run, rescore, report, promises and hotspots.
+    let made = run_in(
+        "zh",
+        false,
+        &[
+            "run",
+            "--quiet",
+            "--transcripts",
+            "fixtures/audio",
+            "-o",
+            &out,
+            "fixtures/audio/call-01.wav",
+        ],
+        &[],
+    );
+    assert!(
+        matches!(made.status.code(), Some(0 | 1)),
+        "{}",
+        stderr(&made)
+    );
+
+    let commands: Vec<Vec<&str>> = vec![
+        vec!["score", fixture],
+        vec!["check", fixture],
+        vec!["explain", "greeting"],
+        vec!["explain", "--operators"],
+        vec!["trace", fixture],
+        vec!["schema"],
+        vec!["lint", "rubrics/cs-standard.toml"],
+        vec!["models", "list"],
+        vec![
+            "run",
+            "--quiet",
+            "--transcripts",
+            "fixtures/audio",
+            "-o",
+            &out,
+            "fixtures/audio/call-01.wav",
+        ],
+        vec!["rescore", &out],
+        vec!["report", "--audio", "none", "-o", &site, &out],
+        vec!["promises", &out],
+        vec!["hotspots", &out],
+    ];
+    for args in &commands {
+        for (lang, before) in [("zh", true), ("en", false), ("en", true), ("zh", false)] {
+            let o = run_in(lang, before, args, &env);
+            assert!(
+                matches!(o.status.code(), Some(0 | 1)),
+                "callqa {args:?} with --lang {lang} (before the subcommand: {before}): {:?}\n{}",
+                o.status.code(),
+                stderr(&o)
+            );
+        }
+    }
+
+    // Commands that need the network or a model folder: the flag is taken
+    // (the error is the tool's, not a usage error).
+    let missing = t("no-such-ct2-folder");
+    for lang in ["zh", "en"] {
+        let o = run_in(lang, false, &["models", "import-ct2", &missing], &env);
+        assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+        assert!(stderr(&o).starts_with("callqa: error: "), "{}", stderr(&o));
+        assert!(stderr(&o).contains("no-such-ct2-folder"), "{}", stderr(&o));
+    }
+}
+
+/// A language callqa does not write is refused, naming the two it does —
+/// on the command line and in CALLQA_LANG.
+#[test]
+fn an_unknown_language_is_refused_naming_zh_and_en() {
+    for args in [
+        vec!["--lang", "fr", "schema"],
+        vec!["score", "--lang", "fr", "x.json"],
+    ] {
+        let o = bin()
+            .env_remove("CALLQA_LANG")
+            .args(&args)
+            .output()
+            .unwrap();
+        assert_eq!(o.status.code(), Some(2), "{args:?}");
+        let err = stderr(&o);
+        assert!(err.contains("fr"), "{err}");
+        assert!(err.contains("zh") && err.contains("en"), "{err}");
+        assert!(stdout(&o).is_empty());
+    }
+    let o = bin()
+        .env("CALLQA_LANG", "fr")
+        .arg("schema")
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    let err = stderr(&o);
+    assert!(err.contains("CALLQA_LANG") && err.contains("fr"), "{err}");
+    assert!(err.contains("zh") && err.contains("en"), "{err}");
+    assert!(stdout(&o).is_empty());
+}
+
+/// CALLQA_LANG chooses the language when --lang is not given, and --lang
+/// wins over it.
+#[test]
+fn callqa_lang_is_read_and_the_flag_wins() {
+    let fixture = "fixtures/golden/asr-empathy-3x-garbled-food.json";
+    let with = |env: Option<&str>, flag: Option<&str>| {
+        let mut c = bin();
+        c.env_remove("CALLQA_LANG");
+        if let Some(v) = env {
+            c.env("CALLQA_LANG", v);
+        }
+        if let Some(f) = flag {
+            c.args(["--lang", f]);
+        }
+        let o = c.args(["score", fixture]).output().unwrap();
+        assert!(matches!(o.status.code(), Some(0 | 1)), "{}", stderr(&o));
+        (stdout(&o), stderr(&o))
+    };
+    let zh = with(None, None);
+    assert_eq!(zh, with(None, Some("zh")), "zh is the default");
+    let en = with(None, Some("en"));
+    assert_ne!(zh, en, "the two languages read differently");
+    assert_eq!(with(Some("en"), None), en, "CALLQA_LANG=en");
+    assert_eq!(
+        with(Some("en"), Some("zh")),
+        zh,
+        "--lang wins over CALLQA_LANG"
+    );
+    assert_eq!(with(Some(""), None), zh, "an empty CALLQA_LANG is unset");
+}

@@ -277,3 +277,79 @@ fn escape_codes_in_a_run_do_not_reach_the_terminal() {
     assert_terminal_safe("score of a run transcript", &output.stdout);
     assert!(String::from_utf8_lossy(&output.stdout).contains("A\\u{202e}9102\\u{1b}[31m"));
 }
+
+/// A rubric that cannot be used because a dictionary it names is missing:
+/// the message names the flag and the rubric and says the fix, and the
+/// cause below it names the dictionary file and why.
+#[test]
+fn an_unusable_rubric_shows_its_cause() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let rubric = tmp.path().join("mine.toml");
+    // The dictionary cs-standard names (cs-dict.txt) is not copied beside it.
+    fs::copy(root.join("rubrics/cs-standard.toml"), &rubric).unwrap();
+    let fixture = root.join("fixtures/golden/asr-empathy-3x-garbled-food.json");
+    let output = callqa(&[
+        "score",
+        "--rubric",
+        rubric.to_str().unwrap(),
+        fixture.to_str().unwrap(),
+    ]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(output.stdout.is_empty());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let lines: Vec<&str> = stderr.lines().collect();
+    assert!(
+        lines[0].starts_with("callqa: error: --rubric ")
+            && lines[0].contains("mine.toml")
+            && lines[0].contains("callqa lint"),
+        "the message names the flag, the file and the fix: {stderr}"
+    );
+    let cause = lines
+        .iter()
+        .find(|l| l.trim_start().starts_with("caused by: "))
+        .unwrap_or_else(|| panic!("no cause line: {stderr}"));
+    assert!(
+        cause.contains("mine.toml:")
+            && cause.contains("cs-dict.txt")
+            && cause.contains("no such file"),
+        "the cause names the rubric's line, the dictionary and why: {stderr}"
+    );
+}
+
+/// `--model` naming a folder: the run stops (exit 2) with a message naming
+/// the flag, and the model cache's own message (a folder, not a model file,
+/// and the fix) as its cause.
+#[test]
+fn a_model_that_is_a_folder_shows_its_cause() {
+    let tmp = tempfile::tempdir().unwrap();
+    let folder = tmp.path().join("some-model");
+    fs::create_dir_all(&folder).unwrap();
+    let audio = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/audio/call-01.wav");
+    let output = Command::new(CALLQA)
+        .env("CALLQA_MODEL_DIR", tmp.path().join("cache"))
+        .args(["run", "--quiet", "-j", "1", "--model"])
+        .arg(&folder)
+        .arg("-o")
+        .arg(tmp.path().join("out"))
+        .arg(&audio)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let lines: Vec<&str> = stderr.lines().collect();
+    assert!(
+        lines[0].starts_with("callqa: error: --model ") && lines[0].contains("some-model"),
+        "{stderr}"
+    );
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.trim_start().starts_with("caused by: ")
+                && l.contains("some-model is a folder, not a model file")
+                && l.contains("fix:")),
+        "{stderr}"
+    );
+    // Said once: the cause is not repeated in the message above it.
+    assert_eq!(stderr.matches("is a folder").count(), 1, "{stderr}");
+}

@@ -17,8 +17,10 @@
 //! - [`voice`]: voice pitch per segment, two-voice clustering (mono attribution)
 //! - [`merge`]: segments → turns on one timeline → transcript utterances
 //! - [`recording`]: [`transcribe_recording`], a decoded recording → a transcript
+//! - [`choose`]: [`choose::choose_transcriber`], the recogniser a run asks for
 
 pub mod chars;
+pub mod choose;
 pub mod hallucination;
 pub mod merge;
 pub mod pack;

@@ -1,0 +1,57 @@
+//! `callqa check`: golden fixtures (transcripts with expected verdicts) against
+//! a rubric; exit 1 when a fixture regressed, 2 when one could not be read.
+
+use std::path::PathBuf;
+
+use anyhow::{bail, Context as _};
+use clap::Args;
+
+use callqa::check;
+use callqa::report::visible_lines;
+use callqa::transcript::collect_inputs;
+
+use super::args::RubricArg;
+use super::{display_paths, Context, Outcome};
+
+#[derive(Args, Debug)]
+pub struct CheckArgs {
+    #[command(flatten)]
+    pub rubric: RubricArg,
+    /// Write a JUnit XML report here as well.
+    #[arg(long, value_name = "FILE")]
+    pub junit: Option<PathBuf>,
+    /// List passing fixtures too, and per-item agreement.
+    #[arg(long, short = 'v')]
+    pub verbose: bool,
+    /// Fixture files or folders (default: fixtures/golden).
+    #[arg(value_name = "FIXTURES")]
+    pub paths: Vec<PathBuf>,
+}
+
+pub fn run(args: CheckArgs, ctx: &Context) -> anyhow::Result<Outcome> {
+    // lang: wired when check takes it (H8); `N passed, N failed` stays as is.
+    let _ = ctx.lang;
+    let rubric = args.rubric.load()?;
+    let paths = if args.paths.is_empty() {
+        vec![PathBuf::from("fixtures/golden")]
+    } else {
+        args.paths
+    };
+    let files = collect_inputs(&paths, "json")?;
+    if files.is_empty() {
+        bail!("no fixtures (*.json) found in {}", display_paths(&paths));
+    }
+    let summary = check::run(&rubric, &files);
+    if args.verbose {
+        print!("{}", visible_lines(&check::render_items(&summary)));
+    }
+    print!("{}", visible_lines(&check::render(&summary, args.verbose)));
+    if let Some(path) = args.junit {
+        callqa::pipeline::output::write_atomically(&path, check::junit(&summary).as_bytes())
+            .with_context(|| {
+                format!("--junit {}: cannot write the JUnit report", path.display())
+            })?;
+    }
+    let errors = summary.results.iter().any(|r| r.error.is_some());
+    Ok(Outcome::of(errors, summary.failed() > 0))
+}

@@ -1,0 +1,41 @@
+//! `callqa promises`: promises in the agents' speech, as the rubric's promise
+//! act finds them, with their deadlines and whether they were kept.
+
+use anyhow::Context as _;
+use clap::Args;
+
+use super::args::{DataArgs, RubricArg, TableFormat};
+use super::{write_stdout, Context, Outcome};
+
+#[derive(Args, Debug)]
+pub struct PromisesArgs {
+    #[command(flatten)]
+    pub rubric: RubricArg,
+    #[command(flatten)]
+    pub data: DataArgs,
+    /// Output format.
+    #[arg(long, short = 'f', value_enum, default_value = "text")]
+    pub format: TableFormat,
+}
+
+pub fn run(args: PromisesArgs, ctx: &Context) -> anyhow::Result<Outcome> {
+    // What a promise is comes from the rubric's promise act, the same one
+    // `promise_specific` scores.
+    let rubric = args.rubric.load()?;
+    callqa::promises::check_rubric(&rubric)
+        .with_context(|| format!("rubric `{}` cannot find promises", rubric.id()))?;
+    let follow = callqa::promises::follow_through_with(
+        &rubric,
+        &args.data.transcripts()?,
+        args.data.as_of()?,
+    );
+    // lang: wired when promises' renderers take it (H7).
+    let _ = ctx.lang;
+    let text = match args.format {
+        TableFormat::Text => callqa::promises::render_text(&follow),
+        TableFormat::Json => callqa::promises::render_json(&follow),
+        TableFormat::Csv => callqa::promises::render_csv(&follow),
+    };
+    write_stdout(&text)?;
+    Ok(Outcome::Clean)
+}

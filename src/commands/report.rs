@@ -1,0 +1,76 @@
+//! `callqa report`: the supervisors' static HTML report and its CSVs, from the
+//! results database of one or more `callqa run` output folders.
+
+use std::path::PathBuf;
+
+use anyhow::{anyhow, bail};
+use clap::Args;
+
+use callqa::report::{visible, visible_lines};
+use callqa::site::{self, AudioMode, SiteOptions};
+
+use super::args::DataArgs;
+use super::{Context, Outcome};
+
+#[derive(Args, Debug)]
+pub struct ReportArgs {
+    /// Folder to write the report into (created if needed).
+    #[arg(long, short = 'o', value_name = "DIR")]
+    pub out: PathBuf,
+    #[command(flatten)]
+    pub data: DataArgs,
+    /// Recordings: `copy` (browser-playable WAV beside the report), `link`
+    /// (relative links to the originals) or `none`.
+    #[arg(long, default_value = "copy", value_name = "copy|link|none")]
+    pub audio: String,
+    /// Page title.
+    #[arg(long, default_value = "通话质检报告 Call QA report")]
+    pub title: String,
+    /// Replace customers' phone, 身份证 and card numbers, addresses and names
+    /// with placeholders ([手机号]…) in every output and silence them in the copied recordings.
+    #[arg(long)]
+    pub redact: bool,
+}
+
+pub fn run(args: ReportArgs, ctx: &Context) -> anyhow::Result<Outcome> {
+    let audio: AudioMode = args.audio.parse().map_err(|e| anyhow!("--audio: {e}"))?;
+    if args.redact && audio == AudioMode::Link {
+        bail!(
+            "--redact with --audio link: the links would play the unredacted recordings; \
+             use --audio copy (silenced copies) or --audio none"
+        );
+    }
+    let mut dataset = args.data.load()?;
+    if args.redact {
+        callqa::redact::Policy::all().dataset(&mut dataset);
+    }
+    // lang: wired when site::SiteOptions has its `lang` field (H3).
+    let _ = ctx.lang;
+    let options = SiteOptions {
+        out_dir: args.out,
+        audio,
+        as_of: args.data.as_of()?,
+        title: args.title,
+        ..Default::default()
+    };
+    let summary = site::build(&dataset, &options)?;
+    for problem in &summary.audio_problems {
+        eprintln!("callqa: warning: {}", visible_lines(problem));
+    }
+    for id in &dataset.duplicates {
+        eprintln!(
+            "callqa: warning: call {} is in more than one run folder; the first folder's is shown",
+            visible(id)
+        );
+    }
+    eprintln!(
+        "callqa: report of {} call(s), {} agent(s), rubric {}: {} pages, {} recording(s) copied → {}",
+        summary.calls,
+        summary.agents,
+        dataset.rubric.label(),
+        summary.pages,
+        summary.audio_files,
+        summary.index.display()
+    );
+    Ok(Outcome::Clean)
+}

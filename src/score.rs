@@ -9,11 +9,13 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
+use crate::evidence::collect_evidence;
+pub use crate::evidence::Evidence;
+use crate::i18n::Lang;
 use crate::rubric::compile::{CallView, Rule};
 use crate::rubric::eval::{Context, Located, Tri};
+use crate::rubric::reason::compose;
 use crate::rubric::CompiledRubric;
-pub use crate::evidence::Evidence;
-use crate::evidence::collect_evidence;
 use crate::transcript::{Role, Transcript};
 
 /// An item's verdict.
@@ -107,18 +109,6 @@ impl Scorecard {
 
 fn round1(x: f64) -> f64 {
     (x * 10.0).round() / 10.0
-}
-
-fn one_line(parts: &[String]) -> String {
-    let mut seen: Vec<&str> = Vec::new();
-    for p in parts {
-        if !p.is_empty() && !seen.contains(&p.as_str()) {
-            seen.push(p);
-        }
-    }
-    let mut s = seen.into_iter().take(4).collect::<Vec<_>>().join("; ");
-    s = s.replace('\n', " ");
-    s
 }
 
 pub use crate::rubric::eval::ActHit;
@@ -291,31 +281,19 @@ impl CompiledRubric {
         for item in &self.items {
             let def = &item.def;
             let mut evidence_hits: Vec<Located> = Vec::new();
-            let (mut verdict, mut reason) = 'verdict: {
+            // The verdict, the item's prefix for it, and what was found or
+            // missed; the reason is written from these once per language.
+            let (mut verdict, prefix, parts) = 'verdict: {
                 if let Some(applies) = &item.applies {
                     let r = ev.eval(applies);
                     match r.value {
                         Tri::True => {}
                         Tri::False => {
-                            break 'verdict (
-                                Verdict::Na,
-                                prefixed(
-                                    def.reasons.na.as_deref(),
-                                    &r.out.missing,
-                                    "not applicable",
-                                ),
-                            );
+                            break 'verdict (Verdict::Na, def.reasons.na.as_ref(), r.out.missing);
                         }
                         Tri::Unknown => {
                             let v = untimed(def.without_timestamps);
-                            break 'verdict (
-                                v,
-                                prefixed(
-                                    def.reasons.na.as_deref(),
-                                    &r.out.missing,
-                                    "not applicable",
-                                ),
-                            );
+                            break 'verdict (v, def.reasons.na.as_ref(), r.out.missing);
                         }
                     }
                 }
@@ -324,40 +302,29 @@ impl CompiledRubric {
                     Rule::FailWhen(c) => (c, false),
                 };
                 let r = ev.eval(cond);
+                if r.value != Tri::Unknown {
+                    evidence_hits = r.out.evidence;
+                }
                 match (r.value, pass_when_true) {
-                    (Tri::Unknown, _) => {
-                        (untimed(def.without_timestamps), one_line(&r.out.missing))
-                    }
-                    (Tri::True, true) => {
-                        evidence_hits = r.out.evidence;
-                        (
-                            Verdict::Pass,
-                            prefixed(def.reasons.pass.as_deref(), &r.out.found, ""),
-                        )
-                    }
-                    (Tri::False, true) => {
-                        evidence_hits = r.out.evidence;
-                        (
-                            Verdict::Fail,
-                            prefixed(def.reasons.fail.as_deref(), &r.out.missing, ""),
-                        )
-                    }
-                    (Tri::True, false) => {
-                        evidence_hits = r.out.evidence;
-                        (
-                            Verdict::Fail,
-                            prefixed(def.reasons.fail.as_deref(), &r.out.found, ""),
-                        )
-                    }
+                    // Says why it could not be judged; no verdict prefix fits.
+                    (Tri::Unknown, _) => (untimed(def.without_timestamps), None, r.out.missing),
+                    (Tri::True, true) => (Verdict::Pass, def.reasons.pass.as_ref(), r.out.found),
+                    (Tri::False, true) => (Verdict::Fail, def.reasons.fail.as_ref(), r.out.missing),
+                    (Tri::True, false) => (Verdict::Fail, def.reasons.fail.as_ref(), r.out.found),
                     (Tri::False, false) => {
-                        evidence_hits = r.out.evidence;
-                        (
-                            Verdict::Pass,
-                            prefixed(def.reasons.pass.as_deref(), &r.out.missing, ""),
-                        )
+                        (Verdict::Pass, def.reasons.pass.as_ref(), r.out.missing)
                     }
                 }
             };
+            let fallback = match verdict {
+                Verdict::Pass => ["通过", "passed"],
+                Verdict::Fail => ["未通过", "failed"],
+                Verdict::Na => ["不适用", "not applicable"],
+                Verdict::Review => ["需人工复核", "needs review"],
+            };
+            let na = verdict == Verdict::Na;
+            let mut reason = compose(prefix, &parts, na, Lang::Zh, fallback[0]);
+            let mut reason_en = compose(prefix, &parts, na, Lang::En, fallback[1]);
             if verdict == Verdict::Fail {
                 let low_confidence = evidence_hits.iter().find(|h| {
                     call.utterances[h.utterance]
@@ -371,18 +338,19 @@ impl CompiledRubric {
                 });
                 if let Some(h) = low_confidence {
                     verdict = Verdict::Review;
-                    reason = format!(
-                        "low ASR confidence ({:.2}) on the evidence: {reason}",
-                        call.utterances[h.utterance].confidence.unwrap_or_default()
-                    );
+                    let c = call.utterances[h.utterance].confidence.unwrap_or_default();
+                    reason =
+                        format!("证据所在语句的语音识别置信度低（{c:.2}），需人工复核：{reason}");
+                    reason_en = format!("low ASR confidence ({c:.2}) on the evidence: {reason_en}");
                 } else if let Some(h) = low_role {
                     verdict = Verdict::Review;
-                    reason = format!(
-                        "speaker role guessed with low confidence ({:.2}): {reason}",
-                        call.utterances[h.utterance]
-                            .role_confidence
-                            .unwrap_or_default()
-                    );
+                    let c = call.utterances[h.utterance]
+                        .role_confidence
+                        .unwrap_or_default();
+                    reason =
+                        format!("说话人角色是推测的，置信度低（{c:.2}），需人工复核：{reason}");
+                    reason_en =
+                        format!("speaker role guessed with low confidence ({c:.2}): {reason_en}");
                 }
             }
             if def.flag && verdict == Verdict::Fail {
@@ -401,7 +369,7 @@ impl CompiledRubric {
                 critical: def.critical,
                 evidence: collect_evidence(call, &evidence_hits),
                 reason,
-                reason_en: String::new(),
+                reason_en,
             });
         }
         let critical_failed = items
@@ -437,15 +405,5 @@ fn untimed(v: crate::rubric::schema::UntimedVerdict) -> Verdict {
     match v {
         crate::rubric::schema::UntimedVerdict::Na => Verdict::Na,
         crate::rubric::schema::UntimedVerdict::Review => Verdict::Review,
-    }
-}
-
-fn prefixed(prefix: Option<&str>, details: &[String], fallback: &str) -> String {
-    let detail = one_line(details);
-    match (prefix, detail.is_empty()) {
-        (Some(p), false) => format!("{p}: {detail}"),
-        (Some(p), true) => p.to_string(),
-        (None, false) => detail,
-        (None, true) => fallback.to_string(),
     }
 }

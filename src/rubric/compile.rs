@@ -24,7 +24,8 @@ use crate::transcript::{Role, Transcript};
 #[derive(Debug, Clone)]
 pub struct SetInfo {
     pub name: String,
-    pub label: String,
+    /// What reasons call its hits (its name when the rubric gave no label).
+    pub label: crate::i18n::Text,
     pub homophones: Homophones,
     pub negation: NegationMode,
     pub boundary: Boundary,
@@ -93,7 +94,8 @@ pub enum Rule {
 
 /// A compiled [`MatchSpec`].
 pub struct Matcher {
-    pub label: String,
+    /// What reasons call its hits, shared by every part that names them.
+    pub label: std::sync::Arc<super::reason::Label>,
     pub role: RoleScope,
     pub any: Vec<u16>,
     pub all: Vec<u16>,
@@ -230,6 +232,9 @@ pub struct Builder<'a> {
     inline_count: usize,
     /// Problems that do not stop scoring but that `callqa lint` rejects.
     lint: Vec<String>,
+    /// The title of the item being compiled: what reasons call a set or
+    /// pattern the rubric gave no label (never its internal name).
+    item_title: Option<crate::i18n::Text>,
     /// Per set: the roles (bits of [`role_mask`]) of the conditions that
     /// name it; a set no condition names only feeds patterns.
     roles_of_set: HashMap<u16, u8>,
@@ -376,12 +381,13 @@ impl<'a> Builder<'a> {
             self.set_index.insert(name.clone(), id);
             self.sets.push(SetInfo {
                 name,
-                label: spec
-                    .words
-                    .iter()
-                    .map(|w| format!("「{}」", w.get_ref()))
-                    .collect::<Vec<_>>()
-                    .join("/"),
+                label: crate::i18n::Text::same(
+                    spec.words
+                        .iter()
+                        .map(|w| format!("「{}」", w.get_ref()))
+                        .collect::<Vec<_>>()
+                        .join("/"),
+                ),
                 homophones: Homophones::Off,
                 negation: NegationMode::Ignore,
                 boundary: Boundary::Token,
@@ -496,22 +502,54 @@ impl<'a> Builder<'a> {
                 }
             }
         }
-        let label = spec.label.clone().unwrap_or_else(|| {
-            let mut parts: Vec<String> = any
-                .iter()
-                .chain(all.iter())
-                .map(|s| self.sets[*s as usize].label.clone())
-                .collect();
-            if spec.regex.is_some() {
-                // Never the regex itself: a person reads this (lint rejects it).
-                parts.push("a rule of the rubric".to_string());
+        let label = match &spec.label {
+            Some(text) => super::reason::Label::new(text.clone(), true),
+            None => {
+                let mut zh: Vec<&str> = Vec::new();
+                let mut en: Vec<&str> = Vec::new();
+                // An unlabelled set is named by the item's title, or not at
+                // all; lint asks for a label.
+                let generic =
+                    crate::i18n::Text::new("评分标准所列的说法", "a phrase the rubric lists");
+                for s in any.iter().chain(all.iter()) {
+                    let info = &self.sets[*s as usize];
+                    let label = if info.labelled {
+                        &info.label
+                    } else {
+                        self.item_title.as_ref().unwrap_or(&generic)
+                    };
+                    for (list, lang) in [
+                        (&mut zh, crate::i18n::Lang::Zh),
+                        (&mut en, crate::i18n::Lang::En),
+                    ] {
+                        let text = label.get(lang);
+                        if !list.contains(&text) {
+                            list.push(text);
+                        }
+                    }
+                }
+                if spec.regex.is_some() {
+                    // Never the regex itself: a person reads this (lint rejects it).
+                    let t = self.item_title.as_ref().unwrap_or(&generic);
+                    for (list, lang) in [
+                        (&mut zh, crate::i18n::Lang::Zh),
+                        (&mut en, crate::i18n::Lang::En),
+                    ] {
+                        if !list.contains(&t.get(lang)) {
+                            list.push(t.get(lang));
+                        }
+                    }
+                }
+                if zh.is_empty() {
+                    super::reason::Label::new(crate::i18n::Text::new("发言", "an utterance"), false)
+                } else {
+                    super::reason::Label::new(
+                        crate::i18n::Text::new(zh.join("或"), en.join(" or ")),
+                        true,
+                    )
+                }
             }
-            if parts.is_empty() {
-                "an utterance".to_string()
-            } else {
-                parts.join(" or ")
-            }
-        });
+        };
         Ok(Matcher {
             label,
             role: spec.role,
@@ -585,7 +623,10 @@ impl Builder<'_> {
             self.set_index.insert(name.clone(), id);
             self.sets.push(SetInfo {
                 name: name.clone(),
-                label: def.label.clone().unwrap_or_else(|| name.clone()),
+                label: def
+                    .label
+                    .clone()
+                    .unwrap_or_else(|| crate::i18n::Text::same(name.clone())),
                 homophones: Homophones::Off,
                 negation: NegationMode::Ignore,
                 boundary: Boundary::Token,
@@ -651,7 +692,7 @@ impl Builder<'_> {
                         }
                         AtomSpec::Literals(words) => Atom::Set(self.part_set(
                             format!("@{name}#{k}.{j}"),
-                            words.join("/"),
+                            crate::i18n::Text::same(words.join("/")),
                             def.homophones,
                             Boundary::Edge,
                             words,
@@ -703,7 +744,7 @@ impl Builder<'_> {
     fn part_set(
         &mut self,
         name: String,
-        label: String,
+        label: crate::i18n::Text,
         homophones: Homophones,
         boundary: Boundary,
         words: Vec<String>,
@@ -1040,13 +1081,17 @@ impl CompiledRubric {
             inline_count: 0,
             lint: Vec::new(),
             roles_of_set: HashMap::new(),
+            item_title: None,
         };
         for (name, set) in &file.phrases {
             let id = builder.sets.len() as u16;
             builder.set_index.insert(name.clone(), id);
             builder.sets.push(SetInfo {
                 name: name.clone(),
-                label: set.label.clone().unwrap_or_else(|| name.clone()),
+                label: set
+                    .label
+                    .clone()
+                    .unwrap_or_else(|| crate::i18n::Text::same(name.clone())),
                 homophones: set.homophones,
                 negation: set.negation,
                 boundary: set.boundary,
@@ -1077,6 +1122,16 @@ impl CompiledRubric {
 
         let mut items = Vec::new();
         for def in &file.items {
+            // Inside a sentence: "no opening greeting", not "no Opening greeting".
+            builder.item_title = Some(def.title.clone())
+                .filter(|t| !t.is_empty())
+                .map(|mut t| {
+                    let mut chars = t.en.chars();
+                    if let Some(first) = chars.next() {
+                        t.en = first.to_lowercase().chain(chars).collect();
+                    }
+                    t
+                });
             let rule = match (&def.pass, &def.fail) {
                 (Some(c), _) => Rule::PassWhen(c.compile(&mut builder)?),
                 (None, Some(c)) => Rule::FailWhen(c.compile(&mut builder)?),

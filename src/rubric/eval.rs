@@ -8,7 +8,8 @@
 
 use crate::rubric::compile::{CallView, Matcher, PhraseHit};
 use crate::rubric::operators::Cond;
-use crate::rubric::schema::{RoleScope, Window};
+use crate::rubric::reason::Part;
+use crate::rubric::schema::RoleScope;
 use crate::rubric::CompiledRubric;
 use crate::text;
 use crate::transcript::Role;
@@ -34,10 +35,10 @@ pub struct Located {
 #[derive(Debug, Clone, Default)]
 pub struct Outcome {
     pub evidence: Vec<Located>,
-    /// What was found, in words.
-    pub found: Vec<String>,
-    /// What was looked for and not found, in words.
-    pub missing: Vec<String>,
+    /// What was found ([`reason`](crate::rubric::reason) writes it in words).
+    pub found: Vec<Part>,
+    /// What was looked for and not found.
+    pub missing: Vec<Part>,
 }
 
 /// A condition's value and what it found or missed.
@@ -58,50 +59,6 @@ pub fn role_matches(scope: RoleScope, role: Role) -> bool {
         RoleScope::Agent => role == Role::Agent,
         RoleScope::Customer => role == Role::Customer,
     }
-}
-
-pub fn role_word(scope: RoleScope) -> &'static str {
-    match scope {
-        RoleScope::Any => "anyone",
-        RoleScope::Agent => "the agent",
-        RoleScope::Customer => "the customer",
-    }
-}
-
-pub fn window_words(w: &Option<Window>) -> String {
-    let Some(w) = w else { return "the call".into() };
-    let mut parts = Vec::new();
-    if let Some(k) = w.first_turns {
-        parts.push(if k == 1 {
-            "the first turn".to_string()
-        } else {
-            format!("the first {k} turns")
-        });
-    }
-    if let Some(k) = w.last_turns {
-        parts.push(if k == 1 {
-            "the last turn".to_string()
-        } else {
-            format!("the last {k} turns")
-        });
-    }
-    if let Some(ms) = w.first_ms {
-        parts.push(format!("the first {} s", ms as f64 / 1000.0));
-    }
-    if let Some(ms) = w.last_ms {
-        parts.push(format!("the last {} s", ms as f64 / 1000.0));
-    }
-    if let Some(p) = w.first_percent {
-        parts.push(format!("the first {p}% of the call"));
-    }
-    if let Some(p) = w.last_percent {
-        parts.push(format!("the last {p}% of the call"));
-    }
-    parts.join(" and ")
-}
-
-pub fn ms(v: u64) -> String {
-    format!("{:.1} s", v as f64 / 1000.0)
 }
 
 /// One call under evaluation: what every operator's `eval` receives.
@@ -311,39 +268,6 @@ impl<'r, 't> Context<'r, 't> {
         Some((hits, ok))
     }
 
-    pub fn describe_found(&self, m: &Matcher, hits: &[Located]) -> String {
-        let quotes: Vec<String> = hits
-            .iter()
-            .filter(|h| !h.matched.is_empty())
-            .map(|h| format!("「{}」", h.matched))
-            .take(3)
-            .collect();
-        let when = self.when(hits.first().map(|h| h.utterance));
-        if quotes.is_empty() {
-            format!("{} by {}{when}", m.label, role_word(m.role))
-        } else {
-            format!(
-                "{} by {}{when}: {}",
-                m.label,
-                role_word(m.role),
-                dedup_join(&quotes)
-            )
-        }
-    }
-
-    pub fn describe_missing(&self, m: &Matcher) -> String {
-        let label = m
-            .label
-            .strip_prefix("a ")
-            .or_else(|| m.label.strip_prefix("an "))
-            .unwrap_or(&m.label);
-        format!(
-            "no {label} by {} in {}",
-            role_word(m.role),
-            window_words(&m.window)
-        )
-    }
-
     /// Where a windowed matcher looked, as evidence for a missing part
     /// (the agent's first turn for an incomplete greeting).
     pub fn looked_at(&self, m: &Matcher) -> Vec<Located> {
@@ -356,52 +280,6 @@ impl<'r, 't> Context<'r, 't> {
             .map(|i| whole(self.call, i))
             .collect()
     }
-
-    pub fn when(&self, utterance: Option<usize>) -> String {
-        match utterance.and_then(|i| self.call.utterances[i].start_ms) {
-            Some(s) => format!(" at {}", ms(s)),
-            None => String::new(),
-        }
-    }
-}
-
-pub fn bound_outcome(value: f64, above: Option<f64>, below: Option<f64>, words: &str) -> Evaluated {
-    let over = above.is_some_and(|a| value > a);
-    let under = below.is_some_and(|b| value < b);
-    if over || under {
-        let bound = if over {
-            format!("above {}", above.unwrap_or_default())
-        } else {
-            format!("below {}", below.unwrap_or_default())
-        };
-        Evaluated::new(
-            Tri::True,
-            Outcome {
-                evidence: vec![],
-                found: vec![format!("{words}, {bound}")],
-                missing: vec![],
-            },
-        )
-    } else {
-        Evaluated::new(
-            Tri::False,
-            Outcome {
-                evidence: vec![],
-                found: vec![],
-                missing: vec![format!("{words}, within bounds")],
-            },
-        )
-    }
-}
-
-pub fn unknown(why: &str) -> Evaluated {
-    Evaluated::new(
-        Tri::Unknown,
-        Outcome {
-            missing: vec![why.to_string()],
-            ..Default::default()
-        },
-    )
 }
 
 pub fn whole(call: &CallView, i: usize) -> Located {
@@ -412,28 +290,6 @@ pub fn whole(call: &CallView, i: usize) -> Located {
         matched: String::new(),
         phrase: u32::MAX,
     }
-}
-
-pub fn short(s: &str) -> String {
-    let chars: Vec<char> = s.chars().collect();
-    if chars.len() <= 24 {
-        s.to_string()
-    } else {
-        format!("{}…", chars[..24].iter().collect::<String>())
-    }
-}
-
-pub fn dedup_join(parts: &[String]) -> String {
-    let mut seen: Vec<&String> = Vec::new();
-    for p in parts {
-        if !seen.contains(&p) {
-            seen.push(p);
-        }
-    }
-    seen.iter()
-        .map(|s| s.as_str())
-        .collect::<Vec<_>>()
-        .join(" ")
 }
 
 /// Which sentences of one utterance rule out a matcher's hits (its `unless`
@@ -503,7 +359,11 @@ impl<'a> SentenceVeto<'a> {
 pub fn sentence_range(t: &text::AnalyzedText, sentence: u16) -> (usize, usize) {
     // `sentence_of` never decreases along the text: two binary searches.
     let found = t.sentence_of.partition_point(|&s| s < sentence);
-    let start = if t.sentence_of.get(found) == Some(&sentence) { found } else { 0 };
+    let start = if t.sentence_of.get(found) == Some(&sentence) {
+        found
+    } else {
+        0
+    };
     let end = if t.sentence_of.get(found) == Some(&sentence) {
         t.sentence_of.partition_point(|&s| s <= sentence)
     } else {

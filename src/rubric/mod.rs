@@ -8,6 +8,7 @@ pub mod compile;
 pub mod eval;
 pub mod operators;
 pub mod pattern;
+pub mod reason;
 pub mod schema;
 
 use std::fs;

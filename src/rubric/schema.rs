@@ -142,9 +142,11 @@ fn default_negation_scope() -> usize {
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PhraseSet {
-    /// Human name used in reasons ("an offer to help").
+    /// Human name used in reasons, in both languages: a noun phrase
+    /// (`{ zh = "主动提供帮助", en = "an offer to help" }`, the English with
+    /// its article: reasons write "no offer to help" and "an offer to help").
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub label: Option<String>,
+    pub label: Option<crate::i18n::Text>,
     pub phrases: Vec<String>,
     /// Tolerance for ASR errors: `exact` also matches characters with the
     /// same toneless pinyin (制电 for 致电), `fuzzy` also merges zh/z, ch/c,
@@ -167,9 +169,10 @@ pub struct PhraseSet {
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PatternDef {
-    /// Human name used in reasons ("a commitment to act").
+    /// Human name used in reasons, in both languages
+    /// (`{ zh = "担当表态", en = "a commitment to act" }`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub label: Option<String>,
+    pub label: Option<crate::i18n::Text>,
     /// Alternative token sequences; a hit of any one is a hit of the pattern.
     #[serde(rename = "match")]
     #[schemars(with = "Vec<String>")]
@@ -286,15 +289,18 @@ pub enum UntimedVerdict {
     Review,
 }
 
+/// What the reason of each verdict opens with, in both languages
+/// (`pass = { zh = "开场完整", en = "full opening" }`); what was found or
+/// missed follows it, unless it only says the same again.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Reasons {
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub pass: Option<String>,
+    pub pass: Option<crate::i18n::Text>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub fail: Option<String>,
+    pub fail: Option<crate::i18n::Text>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub na: Option<String>,
+    pub na: Option<crate::i18n::Text>,
 }
 
 /// Which utterances to look in and what to look for.
@@ -305,9 +311,10 @@ pub struct MatchSpec {
     #[serde(default, rename = "use", skip_serializing_if = "Option::is_none")]
     #[schemars(with = "Option<String>")]
     pub use_: Option<Spanned<String>>,
-    /// Human name used in reasons.
+    /// Human name used in reasons, in both languages (a noun phrase; the
+    /// English with its article). Without one, the labels of its sets.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub label: Option<String>,
+    pub label: Option<crate::i18n::Text>,
     /// Whose utterances: `agent`, `customer` or `any` (default).
     #[serde(default)]
     pub role: RoleScope,

@@ -77,7 +77,16 @@ impl Operator for AtLeast {
             out.missing.extend(r.out.missing);
         }
         if value == Tri::False {
-            out.missing.insert(0, format!("only {yes} of {} needed", n));
+            out.missing.insert(
+                0,
+                crate::rubric::reason::Part::Note(crate::i18n::Text::new(
+                    format!("{} 项条件中只满足了 {yes} 项，需要 {n} 项", children.len()),
+                    format!(
+                        "only {yes} of the {} conditions held, {n} needed",
+                        children.len()
+                    ),
+                )),
+            );
         }
         Evaluated::new(value, out)
     }

@@ -6,7 +6,8 @@ use serde::{Deserialize, Serialize};
 
 use super::Operator;
 use crate::rubric::compile::{Builder, Matcher};
-use crate::rubric::eval::{role_word, unknown, Context, Evaluated, Located, Outcome, Tri};
+use crate::rubric::eval::{Context, Evaluated, Located, Outcome, Tri};
+use crate::rubric::reason::{self, Said};
 use crate::rubric::schema::MatchSpec;
 use crate::rubric::RubricError;
 
@@ -76,13 +77,13 @@ impl Operator for Before {
 pub(super) fn order(c: &CompiledOrder, before: bool, cx: &Context) -> Evaluated {
     let CompiledOrder { first, then, nth } = c;
     let (Some((firsts, _)), Some((thens, then_ok))) = (cx.hits(first), cx.hits(then)) else {
-        return unknown("order needs timestamps");
+        return reason::unknown("先后顺序", "the order");
     };
     let Some(anchor) = (if then_ok { thens.get(nth - 1) } else { None }) else {
         return Evaluated::new(
             Tri::False,
             Outcome {
-                missing: vec![cx.describe_missing(then)],
+                missing: vec![reason::absent(then)],
                 ..Default::default()
             },
         );
@@ -99,19 +100,14 @@ pub(super) fn order(c: &CompiledOrder, before: bool, cx: &Context) -> Evaluated 
         })
         .cloned()
         .collect();
-    let word = if before { "before" } else { "after" };
+    let anchor_said = Said::of(cx, then, std::slice::from_ref(anchor));
     if candidates.is_empty() {
         Evaluated::new(
             Tri::False,
             Outcome {
                 evidence: vec![anchor.clone()],
                 found: vec![],
-                missing: vec![format!(
-                    "no {} by {} {word} {}",
-                    first.label,
-                    role_word(first.role),
-                    cx.describe_found(then, std::slice::from_ref(anchor))
-                )],
+                missing: vec![reason::order_missing(first, &anchor_said, before)],
             },
         )
     } else {
@@ -121,10 +117,10 @@ pub(super) fn order(c: &CompiledOrder, before: bool, cx: &Context) -> Evaluated 
             Tri::True,
             Outcome {
                 evidence,
-                found: vec![format!(
-                    "{} {word} {}",
-                    cx.describe_found(first, &candidates[..1]),
-                    cx.describe_found(then, std::slice::from_ref(anchor))
+                found: vec![reason::order_found(
+                    &Said::of(cx, first, &candidates[..1]),
+                    &anchor_said,
+                    before,
                 )],
                 missing: vec![],
             },

@@ -6,9 +6,8 @@ use serde::{Deserialize, Serialize};
 
 use super::Operator;
 use crate::rubric::compile::{Builder, Matcher};
-use crate::rubric::eval::{
-    role_matches, role_word, unknown, Context, Evaluated, Located, Outcome, Tri,
-};
+use crate::rubric::eval::{role_matches, Context, Evaluated, Located, Outcome, Tri};
+use crate::rubric::reason::{self, Said};
 use crate::rubric::schema::{MatchSpec, RoleScope};
 use crate::rubric::RubricError;
 
@@ -76,13 +75,13 @@ impl Operator for Between {
             nth,
         } = c;
         let (Some((froms, _)), Some((tos, to_ok))) = (cx.hits(from), cx.hits(to)) else {
-            return unknown("order needs timestamps");
+            return reason::unknown("先后顺序", "the order");
         };
         let Some(anchor) = (if to_ok { tos.get(nth - 1) } else { None }) else {
             return Evaluated::new(
                 Tri::False,
                 Outcome {
-                    missing: vec![cx.describe_missing(to)],
+                    missing: vec![reason::absent(to)],
                     ..Default::default()
                 },
             );
@@ -113,12 +112,11 @@ impl Operator for Between {
                     Tri::True,
                     Outcome {
                         evidence: vec![(*f).clone(), reply, anchor.clone()],
-                        found: vec![format!(
-                            "{}, then {} replied{}, then {}",
-                            cx.describe_found(from, std::slice::from_ref(*f)),
-                            role_word(*speaker),
-                            cx.when(Some(b)),
-                            cx.describe_found(to, std::slice::from_ref(anchor))
+                        found: vec![reason::between_found(
+                            &Said::of(cx, from, std::slice::from_ref(*f)),
+                            cx.call.utterances[b].role,
+                            cx.call.utterances[b].start_ms,
+                            &Said::of(cx, to, std::slice::from_ref(anchor)),
                         )],
                         missing: vec![],
                     },
@@ -131,28 +129,13 @@ impl Operator for Between {
             .map(|h| (*h).clone())
             .collect();
         evidence.push(anchor.clone());
+        let to_said = Said::of(cx, to, std::slice::from_ref(anchor));
         let missing = if earlier.is_empty() && !same_breath.is_empty() {
-            format!(
-                "{} in the same breath as {} (no reply from {} in between)",
-                cx.describe_found(to, std::slice::from_ref(anchor)),
-                from.label,
-                role_word(*speaker)
-            )
+            reason::same_breath(&to_said, from, *speaker)
         } else if earlier.is_empty() {
-            format!(
-                "no {} by {} before {}",
-                from.label,
-                role_word(from.role),
-                cx.describe_found(to, std::slice::from_ref(anchor))
-            )
+            reason::order_missing(from, &to_said, true)
         } else {
-            format!(
-                "{} spoke no{} utterance between {} and {}",
-                role_word(*speaker),
-                if *complete { " complete" } else { "" },
-                from.label,
-                cx.describe_found(to, std::slice::from_ref(anchor))
-            )
+            reason::no_reply_between(&to_said, from, *speaker, *complete)
         };
         Evaluated::new(
             Tri::False,

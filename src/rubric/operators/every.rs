@@ -6,9 +6,8 @@ use serde::{Deserialize, Serialize};
 
 use super::Operator;
 use crate::rubric::compile::{Builder, Matcher};
-use crate::rubric::eval::{
-    dedup_join, role_word, unknown, Context, Evaluated, Located, Outcome, Tri,
-};
+use crate::rubric::eval::{Context, Evaluated, Located, Outcome, Tri};
+use crate::rubric::reason::{self, Said};
 use crate::rubric::schema::MatchSpec;
 use crate::rubric::RubricError;
 
@@ -81,13 +80,16 @@ impl Operator for Every {
             first_only,
         } = c;
         let (Some((mut hits, ok)), Some((supports, _))) = (cx.hits(of), cx.hits(has)) else {
-            return unknown("needs timestamps");
+            return reason::unknown(
+                "是否都带有所需内容",
+                "whether each one comes with what it needs",
+            );
         };
         if !ok || hits.is_empty() {
             return Evaluated::new(
                 Tri::True,
                 Outcome {
-                    found: vec![format!("no {} by {}", of.label, role_word(of.role))],
+                    found: vec![reason::absent(of)],
                     ..Default::default()
                 },
             );
@@ -111,18 +113,7 @@ impl Operator for Every {
         }
         if unsupported.is_empty() {
             supported.sort_by_key(|h| (h.utterance, h.start));
-            let found = format!(
-                "every {} by {} comes with {}: {}",
-                of.label,
-                role_word(of.role),
-                has.label,
-                dedup_join(
-                    &supported
-                        .iter()
-                        .map(|h| format!("「{}」", h.matched))
-                        .collect::<Vec<_>>()
-                )
-            );
+            let found = reason::every_found(cx, of, has, &supported);
             Evaluated::new(
                 Tri::True,
                 Outcome {
@@ -132,11 +123,7 @@ impl Operator for Every {
                 },
             )
         } else {
-            let missing = format!(
-                "{} without {}",
-                cx.describe_found(of, &unsupported),
-                has.label
-            );
+            let missing = reason::every_missing(&Said::of(cx, of, &unsupported), has);
             Evaluated::new(
                 Tri::False,
                 Outcome {

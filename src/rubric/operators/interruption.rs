@@ -6,9 +6,8 @@ use toml::Spanned;
 
 use super::Operator;
 use crate::rubric::compile::Builder;
-use crate::rubric::eval::{
-    ms, role_matches, role_word, short, unknown, whole, Context, Evaluated, Outcome, Tri,
-};
+use crate::rubric::eval::{role_matches, whole, Context, Evaluated, Outcome, Tri};
+use crate::rubric::reason;
 use crate::rubric::schema::RoleScope;
 use crate::rubric::RubricError;
 
@@ -84,7 +83,7 @@ impl Operator for Interruption {
             max_chars,
         } = c;
         if !cx.call.timed {
-            return unknown("interruptions need timestamps");
+            return reason::unknown("是否打断", "interruptions");
         }
         let us = &cx.call.utterances;
         let mut found = Vec::new();
@@ -119,13 +118,12 @@ impl Operator for Interruption {
                     continue;
                 };
                 if os < s && s < oe && oe - s > *grace_ms {
-                    found.push(format!(
-                        "{} started 「{}」 at {}, {} before {} finished",
-                        role_word(*by),
-                        short(&cx.call.transcript_text(i)),
-                        ms(s),
-                        ms(oe - s),
-                        role_word(*of)
+                    found.push(reason::interrupted(
+                        u.role,
+                        o.role,
+                        &reason::short(&cx.call.original(i).text),
+                        s,
+                        oe - s,
                     ));
                     evidence.push(whole(cx.call, j));
                     evidence.push(whole(cx.call, i));
@@ -137,12 +135,7 @@ impl Operator for Interruption {
             Evaluated::new(
                 Tri::False,
                 Outcome {
-                    missing: vec![format!(
-                        "{} never started speaking more than {} ms before {} finished",
-                        role_word(*by),
-                        grace_ms,
-                        role_word(*of)
-                    )],
+                    missing: vec![reason::no_interruption(*by, *of, *grace_ms)],
                     ..Default::default()
                 },
             )

@@ -7,7 +7,8 @@ use serde::{Deserialize, Serialize};
 
 use super::Operator;
 use crate::rubric::compile::{Builder, Matcher};
-use crate::rubric::eval::{role_word, unknown, Context, Evaluated, Located, Outcome, Tri};
+use crate::rubric::eval::{Context, Evaluated, Located, Outcome, Tri};
+use crate::rubric::reason;
 use crate::rubric::schema::MatchSpec;
 use crate::rubric::RubricError;
 use crate::text;
@@ -51,7 +52,7 @@ impl Operator for Repeated {
     fn eval(c: &CompiledRepeated, cx: &Context) -> Evaluated {
         let CompiledRepeated { of, times } = c;
         let Some((hits, _)) = cx.hits(of) else {
-            return unknown("needs timestamps");
+            return reason::unknown("是否重复", "repetition");
         };
         let mut by_phrase: BTreeMap<String, Vec<Located>> = BTreeMap::new();
         for h in hits {
@@ -65,29 +66,20 @@ impl Operator for Repeated {
         let worst = by_phrase.iter().max_by_key(|(_, v)| v.len());
         match worst {
             Some((_, v)) if v.len() >= *times => {
-                let times_at: Vec<String> = v.iter().map(|h| cx.when(Some(h.utterance))).collect();
+                let at: Vec<Option<u64>> = v
+                    .iter()
+                    .map(|h| cx.call.utterances[h.utterance].start_ms)
+                    .collect();
+                let found = reason::repeated_found(
+                    cx.call.utterances[v[0].utterance].role,
+                    &reason::quote(cx.call, &v[0]),
+                    &at,
+                );
                 Evaluated::new(
                     Tri::True,
                     Outcome {
                         evidence: v.clone(),
-                        found: vec![format!(
-                            "{} repeats 「{}」 {} times{}",
-                            role_word(of.role),
-                            v[0].matched,
-                            v.len(),
-                            if times_at.iter().all(|t| t.is_empty()) {
-                                String::new()
-                            } else {
-                                format!(
-                                    " ({})",
-                                    times_at
-                                        .iter()
-                                        .map(|t| t.trim_start_matches(" at "))
-                                        .collect::<Vec<_>>()
-                                        .join(", ")
-                                )
-                            }
-                        )],
+                        found: vec![found],
                         missing: vec![],
                     },
                 )
@@ -97,17 +89,18 @@ impl Operator for Repeated {
                 Outcome {
                     evidence: vec![],
                     found: vec![],
-                    missing: vec![format!(
-                        "no {} repeated {times} times (at most {})",
-                        of.label,
-                        v.len()
+                    missing: vec![reason::repeated_missing(
+                        of,
+                        &reason::quote(cx.call, &v[0]),
+                        v.len(),
+                        *times,
                     )],
                 },
             ),
             None => Evaluated::new(
                 Tri::False,
                 Outcome {
-                    missing: vec![format!("no {} by {}", of.label, role_word(of.role))],
+                    missing: vec![reason::absent(of)],
                     ..Default::default()
                 },
             ),

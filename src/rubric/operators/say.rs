@@ -4,8 +4,10 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::Operator;
+use crate::i18n::{Lang, Text};
 use crate::rubric::compile::{Builder, Matcher};
-use crate::rubric::eval::{role_word, Context, Evaluated, Outcome, Tri};
+use crate::rubric::eval::{Context, Evaluated, Outcome, Tri};
+use crate::rubric::reason::{self, bare_en, scope_en, scope_zh, times_en, Part};
 use crate::rubric::schema::MatchSpec;
 use crate::rubric::RubricError;
 
@@ -48,20 +50,16 @@ impl Operator for Say {
 
     fn eval(m: &Matcher, cx: &Context) -> Evaluated {
         let Some((hits, ok)) = cx.hits(m) else {
-            return Evaluated::new(
-                Tri::Unknown,
-                Outcome {
-                    missing: vec![format!("{} needs timestamps", m.label)],
-                    ..Default::default()
-                },
-            );
+            let label = &m.label.text;
+            return reason::unknown(label.get(Lang::Zh), bare_en(label.get(Lang::En)));
         };
         let enough = ok && (hits.len() >= m.min_hits || (!m.has_criteria() && !m.none.is_empty()));
         if enough {
+            // Without hits only a `none` held: nothing forbidden was said.
             let found = if hits.is_empty() {
-                vec![format!("no {} by {}", m.label, role_word(m.role))]
+                vec![reason::absent(m)]
             } else {
-                vec![cx.describe_found(m, &hits)]
+                vec![reason::said(cx, m, &hits)]
             };
             Evaluated::new(
                 Tri::True,
@@ -73,15 +71,25 @@ impl Operator for Say {
             )
         } else {
             let missing = if hits.is_empty() || m.min_hits <= 1 {
-                vec![cx.describe_missing(m)]
+                vec![reason::absent(m)]
             } else {
-                vec![format!(
-                    "{} by {} only {} time(s), {} needed",
-                    m.label,
-                    role_word(m.role),
-                    hits.len(),
-                    m.min_hits
-                )]
+                let label = &m.label.text;
+                vec![Part::Note(Text::new(
+                    format!(
+                        "{}只说了 {} 次{}，需要 {} 次",
+                        scope_zh(m.role),
+                        hits.len(),
+                        label.get(Lang::Zh),
+                        m.min_hits
+                    ),
+                    format!(
+                        "{} by {} only {}, {} needed",
+                        label.get(Lang::En),
+                        scope_en(m.role),
+                        times_en(hits.len()),
+                        m.min_hits
+                    ),
+                ))]
             };
             let evidence = if hits.is_empty() {
                 cx.looked_at(m)

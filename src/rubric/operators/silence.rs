@@ -5,7 +5,8 @@ use serde::{Deserialize, Serialize};
 
 use super::Operator;
 use crate::rubric::compile::{Builder, Matcher};
-use crate::rubric::eval::{ms, short, unknown, whole, Context, Evaluated, Outcome, Tri};
+use crate::rubric::eval::{whole, Context, Evaluated, Outcome, Tri};
+use crate::rubric::reason;
 use crate::rubric::schema::MatchSpec;
 use crate::rubric::RubricError;
 
@@ -65,12 +66,14 @@ impl Operator for Silence {
             lookback,
         } = c;
         if !cx.call.timed {
-            return unknown("silences need timestamps");
+            return reason::unknown("静音", "silences");
         }
         let announcements = match announced {
             Some(m) => match cx.hits(m) {
                 Some((h, _)) => h,
-                None => return unknown("needs timestamps"),
+                None => {
+                    return reason::unknown("静音是否已提示", "whether silences were announced")
+                }
             },
             None => Vec::new(),
         };
@@ -95,20 +98,18 @@ impl Operator for Silence {
                         .find(|h| h.utterance >= first_before && h.utterance <= prev);
                     match announcement {
                         Some(a) => {
-                            allowed.push(format!(
-                                "{} silence from {} announced by 「{}」",
-                                ms(gap),
-                                ms(reach),
-                                a.matched
+                            allowed.push(reason::silence_announced(
+                                gap,
+                                reach,
+                                &reason::quote(cx.call, a),
                             ));
                         }
                         None => {
-                            found.push(format!(
-                                "{} silence from {} to {} not announced (last words: 「{}」)",
-                                ms(gap),
-                                ms(reach),
-                                ms(s),
-                                short(&cx.call.transcript_text(prev))
+                            found.push(reason::silence(
+                                gap,
+                                reach,
+                                s,
+                                &reason::short(&cx.call.original(prev).text),
                             ));
                             evidence.push(whole(cx.call, prev));
                             evidence.push(whole(cx.call, i));
@@ -122,7 +123,7 @@ impl Operator for Silence {
             }
         }
         if found.is_empty() {
-            let mut missing = vec![format!("no unannounced silence of {} or more", ms(*min_ms))];
+            let mut missing = vec![reason::no_silence(*min_ms)];
             missing.extend(allowed);
             Evaluated::new(
                 Tri::False,

@@ -5,9 +5,8 @@ use serde::{Deserialize, Serialize};
 
 use super::Operator;
 use crate::rubric::compile::Builder;
-use crate::rubric::eval::{
-    bound_outcome, role_matches, role_word, unknown, Context, Evaluated, Outcome, Tri,
-};
+use crate::rubric::eval::{role_matches, Context, Evaluated, Outcome, Tri};
+use crate::rubric::reason::{self, scope_en, scope_zh, Part};
 use crate::rubric::schema::RoleScope;
 use crate::rubric::RubricError;
 
@@ -47,7 +46,7 @@ impl Operator for SpeechRate {
     fn eval(c: &SpeechRate, cx: &Context) -> Evaluated {
         let SpeechRate { role, above, below } = c;
         if !cx.call.timed {
-            return unknown("speech rate needs timestamps");
+            return reason::unknown("语速", "the speech rate");
         }
         let (chars, millis) = cx
             .call
@@ -67,21 +66,27 @@ impl Operator for SpeechRate {
             return Evaluated::new(
                 Tri::False,
                 Outcome {
-                    missing: vec![format!("{} did not speak", role_word(*role))],
+                    missing: vec![Part::Note(crate::i18n::Text::new(
+                        format!("{}没有说话", scope_zh(*role)),
+                        format!("{} did not speak", scope_en(*role)),
+                    ))],
                     ..Default::default()
                 },
             );
         }
         let rate = chars as f64 / (millis as f64 / 60_000.0);
-        bound_outcome(
+        reason::bounded(
             rate,
             *above,
             *below,
-            &format!(
+            format!("{}语速每分钟 {:.0} 字", scope_zh(*role), rate),
+            format!(
                 "{} spoke {:.0} characters per minute",
-                role_word(*role),
+                scope_en(*role),
                 rate
             ),
+            " 字",
+            "",
         )
     }
 }

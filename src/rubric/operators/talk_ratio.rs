@@ -5,7 +5,8 @@ use serde::{Deserialize, Serialize};
 
 use super::Operator;
 use crate::rubric::compile::Builder;
-use crate::rubric::eval::{bound_outcome, role_matches, role_word, Context, Evaluated};
+use crate::rubric::eval::{role_matches, Context, Evaluated};
+use crate::rubric::reason::{self, scope_en, scope_zh};
 use crate::rubric::schema::RoleScope;
 use crate::rubric::RubricError;
 
@@ -67,20 +68,27 @@ impl Operator for TalkRatio {
         } else {
             mine as f64 / theirs as f64
         };
-        let ratio_text = if ratio.is_finite() {
-            format!("{ratio:.1}×")
+        let (ratio_zh, ratio_en) = if ratio.is_finite() {
+            (format!("{ratio:.1} 倍"), format!("{ratio:.1}×"))
         } else {
-            "∞×".to_string()
+            ("无穷大".to_string(), "∞×".to_string())
         };
-        bound_outcome(
+        reason::bounded(
             ratio,
             *above,
             *below,
-            &format!(
-                "{} {mine} vs {} {theirs} characters ({ratio_text})",
-                role_word(*role),
-                role_word(*other)
+            format!(
+                "{}说了 {mine} 字，{} {theirs} 字（{ratio_zh}）",
+                scope_zh(*role),
+                scope_zh(*other)
             ),
+            format!(
+                "{} said {mine} characters, {} {theirs} ({ratio_en})",
+                scope_en(*role),
+                scope_en(*other)
+            ),
+            " 倍",
+            "×",
         )
     }
 }

@@ -1,48 +1,71 @@
-//! `callqa explain`: an item's documentation and its rule, both read from the
-//! rubric file itself, so the explanation can never drift from what runs.
+//! `callqa explain` and `callqa trace`: an item's documentation and its
+//! rule, both read from the rubric file itself, so the explanation can never
+//! drift from what runs; and every hit of every utterance of one call.
+//!
+//! The frame (headings, field names, scoring) is written in the reader's
+//! language ([`Lang`], Chinese by default); item titles and labels come from
+//! the rubric in that language; the documentation prose (what, why,
+//! example, source) and the rule are shown as the rubric author wrote them.
 
 use std::fmt::Write as _;
 
+use crate::i18n::Lang;
 use crate::rubric::schema::ItemDef;
 use crate::rubric::CompiledRubric;
+use crate::transcript::Role;
 
-/// Renders one item: what, why, example, source, scoring and the rule as TOML.
+/// [`explain_item_in`] in English (kept while callers pass no language).
 pub fn explain_item(rubric: &CompiledRubric, def: &ItemDef) -> String {
+    explain_item_in(rubric, def, Lang::En)
+}
+
+/// Renders one item for a reader of `lang`: what, why, example, source,
+/// scoring, the rule as TOML, and the definitions the rule uses.
+pub fn explain_item_in(rubric: &CompiledRubric, def: &ItemDef, lang: Lang) -> String {
     let mut out = String::new();
-    let title = if def.title.is_empty() {
+    let title = def.title.get(lang);
+    let title = if title.is_empty() {
         String::new()
     } else {
-        format!(" — {}", def.title)
+        format!(" — {title}")
     };
     let _ = writeln!(out, "{}{title}  [{}]", def.id, def.section);
-    let scoring = if def.critical {
-        "critical: a failure fails the whole call and sets its score to 0".to_string()
-    } else if def.flag {
-        "flag: no points; answers `review` when the condition holds".to_string()
-    } else {
-        format!("{} points", def.points)
+    let points = format_points(def.points);
+    let scoring = match lang {
+        Lang::Zh if def.critical => "关键项：不通过则整通通话不合格，得分记为 0".to_string(),
+        Lang::Zh if def.flag => "提示项：不计分；条件成立时判为“待复核”".to_string(),
+        Lang::Zh => format!("{points} 分"),
+        Lang::En if def.critical => {
+            "critical: a failure fails the whole call and sets its score to 0".to_string()
+        }
+        Lang::En if def.flag => {
+            "flag: no points; answers `review` when the condition holds".to_string()
+        }
+        Lang::En if points == "1" => "1 point".to_string(),
+        Lang::En => format!("{points} points"),
     };
     let _ = writeln!(
         out,
-        "rubric {} {}  ·  {scoring}",
+        "{} {} {}  ·  {scoring}",
+        lang.pick("评分标准", "rubric"),
         rubric.id(),
         rubric.source.file.rubric.version
     );
     for (heading, body) in [
-        ("What", &def.what),
-        ("Why", &def.why),
-        ("Example", &def.example),
-        ("Source", &def.source),
+        (lang.pick("检查什么", "What"), &def.what),
+        (lang.pick("为什么", "Why"), &def.why),
+        (lang.pick("示例", "Example"), &def.example),
+        (lang.pick("出处", "Source"), &def.source),
     ] {
         if body.trim().is_empty() {
             continue;
         }
-        let _ = writeln!(out, "\n{heading}:");
+        let _ = writeln!(out, "\n{heading}{}", colon(lang));
         for line in body.trim().lines() {
             let _ = writeln!(out, "  {}", line.trim_end());
         }
     }
-    let _ = writeln!(out, "\nRule:");
+    let _ = writeln!(out, "\n{}{}", lang.pick("规则", "Rule"), colon(lang));
     let mut rule = toml::Table::new();
     if let Some(c) = &def.applies {
         rule.insert(
@@ -66,18 +89,37 @@ pub fn explain_item(rubric: &CompiledRubric, def: &ItemDef) -> String {
     for line in rendered.lines() {
         let _ = writeln!(out, "  {line}");
     }
-    let definitions = definitions_used(rubric, &toml::Value::Table(rule));
+    let definitions = definitions_used(rubric, &toml::Value::Table(rule), lang);
     if !definitions.is_empty() {
-        let _ = writeln!(out, "\nDefined in this rubric:");
+        let _ = writeln!(
+            out,
+            "\n{}{}",
+            lang.pick("本评分标准中的定义", "Defined in this rubric"),
+            colon(lang)
+        );
         out.push_str(&definitions);
     }
     out
 }
 
+/// A heading's colon: full-width after Chinese.
+fn colon(lang: Lang) -> &'static str {
+    lang.pick("：", ":")
+}
+
+/// `5`, `2.5`: points as a person writes them.
+fn format_points(points: f64) -> String {
+    if points.fract() == 0.0 {
+        format!("{points:.0}")
+    } else {
+        format!("{points}")
+    }
+}
+
 /// The named matches, patterns and phrase sets a rule refers to (and those
 /// they refer to in turn), each with its label and what it matches, so an
 /// analyst can read the whole rule without opening the rubric file.
-fn definitions_used(rubric: &CompiledRubric, rule: &toml::Value) -> String {
+fn definitions_used(rubric: &CompiledRubric, rule: &toml::Value, lang: Lang) -> String {
     use std::collections::BTreeSet;
     let file = &rubric.source.file;
     let (mut matches, mut names) = (BTreeSet::new(), BTreeSet::new());
@@ -103,37 +145,81 @@ fn definitions_used(rubric: &CompiledRubric, rule: &toml::Value) -> String {
     }
     let mut out = String::new();
     for m in &matches {
-        let Some(spec) = file.matches.get(m) else { continue };
-        let label = spec.label.as_deref().unwrap_or(m);
+        let Some(spec) = file.matches.get(m) else {
+            continue;
+        };
+        let label = spec
+            .label
+            .as_ref()
+            .map(|l| l.get(lang))
+            .filter(|l| !l.is_empty())
+            .unwrap_or(m);
         let sets: Vec<&str> = spec.any.iter().map(|s| s.get_ref().as_str()).collect();
-        let _ = writeln!(out, "  match {m} — {label}: any of {}", sets.join(", "));
+        let _ = match lang {
+            Lang::Zh => writeln!(
+                out,
+                "  匹配 {m} — {label}：命中其一即可 {}",
+                sets.join(", ")
+            ),
+            Lang::En => writeln!(out, "  match {m} — {label}: any of {}", sets.join(", ")),
+        };
         if !spec.unless.is_empty() {
             let unless: Vec<&str> = spec.unless.iter().map(|s| s.get_ref().as_str()).collect();
-            let _ = writeln!(out, "      unless the sentence has {}", unless.join(", "));
+            let _ = match lang {
+                Lang::Zh => writeln!(out, "      句中出现 {} 时不算", unless.join(", ")),
+                Lang::En => writeln!(out, "      unless the sentence has {}", unless.join(", ")),
+            };
         }
         if let Some(r) = &spec.regex {
-            let _ = writeln!(out, "      or the regex {}", r.get_ref());
+            let _ = match lang {
+                Lang::Zh => writeln!(out, "      或符合正则 {}", r.get_ref()),
+                Lang::En => writeln!(out, "      or the regex {}", r.get_ref()),
+            };
         }
         if let Some(r) = &spec.exclude {
-            let _ = writeln!(out, "      except in a sentence matching {}", r.get_ref());
+            let _ = match lang {
+                Lang::Zh => writeln!(out, "      句子符合 {} 时除外", r.get_ref()),
+                Lang::En => writeln!(out, "      except in a sentence matching {}", r.get_ref()),
+            };
         }
     }
     for name in &names {
         if let Some(p) = file.patterns.get(name) {
-            let label = p.label.as_deref().unwrap_or(name);
-            let _ = writeln!(out, "  pattern {name} — {label}:");
+            let label = p
+                .label
+                .as_ref()
+                .map(|l| l.get(lang))
+                .filter(|l| !l.is_empty())
+                .unwrap_or(name);
+            let _ = match lang {
+                Lang::Zh => writeln!(out, "  句式 {name} — {label}："),
+                Lang::En => writeln!(out, "  pattern {name} — {label}:"),
+            };
             for alt in &p.alternatives {
                 let _ = writeln!(out, "      {}", alt.get_ref());
             }
         } else if let Some(set) = file.phrases.get(name) {
-            let label = set.label.as_deref().unwrap_or(name);
+            let label = set
+                .label
+                .as_ref()
+                .map(|l| l.get(lang))
+                .filter(|l| !l.is_empty())
+                .unwrap_or(name);
             let shown: Vec<&str> = set.phrases.iter().take(12).map(String::as_str).collect();
-            let more = if set.phrases.len() > shown.len() {
-                format!(" … ({} in all)", set.phrases.len())
-            } else {
-                String::new()
+            let total = set.phrases.len();
+            let more = match lang {
+                _ if total <= shown.len() => String::new(),
+                Lang::Zh => format!(" …（共 {total} 个）"),
+                Lang::En => format!(" … ({total} in all)"),
             };
-            let _ = writeln!(out, "  phrases {name} — {label}: {}{more}", shown.join("、"));
+            let _ = match lang {
+                Lang::Zh => writeln!(out, "  短语集 {name} — {label}：{}{more}", shown.join("、")),
+                Lang::En => writeln!(
+                    out,
+                    "  phrases {name} — {label}: {}{more}",
+                    shown.join("、")
+                ),
+            };
         }
     }
     out
@@ -151,9 +237,10 @@ fn collect_references(
                     ("use", toml::Value::String(s)) => {
                         matches.insert(s.clone());
                     }
-                    ("any" | "all" | "none" | "of" | "unless" | "backchannel", toml::Value::Array(a))
-                        if a.iter().all(toml::Value::is_str) =>
-                    {
+                    (
+                        "any" | "all" | "none" | "of" | "unless" | "backchannel",
+                        toml::Value::Array(a),
+                    ) if a.iter().all(toml::Value::is_str) => {
                         names.extend(a.iter().filter_map(|x| x.as_str().map(str::to_string)));
                     }
                     _ => collect_references(v, matches, names),
@@ -165,24 +252,40 @@ fn collect_references(
     }
 }
 
-/// Every item, separated by a rule line.
+/// [`explain_all_in`] in English (kept while callers pass no language).
 pub fn explain_all(rubric: &CompiledRubric) -> String {
+    explain_all_in(rubric, Lang::En)
+}
+
+/// Every item for a reader of `lang`, separated by a rule line.
+pub fn explain_all_in(rubric: &CompiledRubric, lang: Lang) -> String {
     let mut out = String::new();
     for (i, item) in rubric.items.iter().enumerate() {
         if i > 0 {
             out.push_str(&"─".repeat(72));
             out.push('\n');
         }
-        out.push_str(&explain_item(rubric, &item.def));
+        out.push_str(&explain_item_in(rubric, &item.def, lang));
     }
     out
 }
 
-/// Every phrase and regex hit of every utterance, with the jieba tokens:
-/// what a rubric author needs to see why a phrase did or did not match.
+/// [`trace_matches_in`] in English (kept while callers pass no language).
 pub fn trace_matches(
     rubric: &CompiledRubric,
     transcript: &crate::transcript::Transcript,
+) -> String {
+    trace_matches_in(rubric, transcript, Lang::En)
+}
+
+/// Every phrase and regex hit of every utterance, with the jieba tokens:
+/// what a rubric author needs to see why a phrase did or did not match.
+/// The frame is in `lang`; set names and the text are as in the rubric and
+/// the call.
+pub fn trace_matches_in(
+    rubric: &CompiledRubric,
+    transcript: &crate::transcript::Transcript,
+    lang: Lang,
 ) -> String {
     let view = rubric.analyze(transcript);
     let mut out = String::new();
@@ -191,34 +294,56 @@ pub fn trace_matches(
             (Some(s), Some(e)) => format!("{:.1}-{:.1}s ", s as f64 / 1000.0, e as f64 / 1000.0),
             _ => String::new(),
         };
-        let _ = writeln!(
-            out,
-            "[{i}] {when}{} (turn {}): {}",
-            u.role.as_str(),
-            u.turn,
-            u.text.normalized
-        );
+        let _ = match lang {
+            Lang::Zh => writeln!(
+                out,
+                "[{i}] {when}{}（第 {} 轮）：{}",
+                match u.role {
+                    Role::Agent => "坐席",
+                    Role::Customer => "客户",
+                    Role::Other => "其他",
+                },
+                u.turn,
+                u.text.normalized
+            ),
+            Lang::En => writeln!(
+                out,
+                "[{i}] {when}{} (turn {}): {}",
+                u.role.as_str(),
+                u.turn,
+                u.text.normalized
+            ),
+        };
         let tokens: Vec<String> = rubric
             .segmenter
             .token_ranges(&u.text.normalized)
             .iter()
             .map(|(a, b)| u.text.normalized.chars().skip(*a).take(b - a).collect())
             .collect();
-        let _ = writeln!(out, "    tokens: {}", tokens.join("/"));
+        let _ = writeln!(
+            out,
+            "    {}{}",
+            lang.pick("分词：", "tokens: "),
+            tokens.join("/")
+        );
         for h in &u.hits {
             let set = &rubric.sets[h.set as usize];
+            let note = match lang {
+                _ if !h.homophone => String::new(),
+                Lang::Zh if h.phrase != u32::MAX => {
+                    format!("（“{}”的同音字）", rubric.phrases[h.phrase as usize])
+                }
+                Lang::Zh => "（同音匹配）".to_string(),
+                Lang::En if h.phrase != u32::MAX => {
+                    format!(" (homophone of {})", rubric.phrases[h.phrase as usize])
+                }
+                Lang::En => " (through a homophone)".to_string(),
+            };
             let _ = writeln!(
                 out,
-                "    {:<22} 「{}」{}",
+                "    {:<22} 「{}」{note}",
                 set.name,
                 u.text.slice(h.start as usize, h.end as usize),
-                if h.homophone && h.phrase != u32::MAX {
-                    format!(" (homophone of {})", rubric.phrases[h.phrase as usize])
-                } else if h.homophone {
-                    " (through a homophone)".to_string()
-                } else {
-                    String::new()
-                }
             );
         }
         for r in (0..u.regex_matched.len()).filter(|&r| rubric.regex_matches(u, r)) {
@@ -226,7 +351,12 @@ pub fn trace_matches(
             for m in rx.find_iter(&u.text.normalized) {
                 let src = rx.as_str();
                 let short: String = src.chars().take(40).collect();
-                let _ = writeln!(out, "    regex /{short}…/ 「{}」", m.as_str());
+                let _ = writeln!(
+                    out,
+                    "    {} /{short}…/ 「{}」",
+                    lang.pick("正则", "regex"),
+                    m.as_str()
+                );
             }
         }
     }
@@ -245,14 +375,23 @@ pub fn list_operators() -> String {
     out
 }
 
-/// An operator's reference documentation (the doc comment of its schema
-/// struct, as the JSON schema carries it) and its fields; `None` for an
-/// unknown name.
+/// [`explain_operator_in`] in English (kept while callers pass no language).
 pub fn explain_operator(name: &str) -> Option<String> {
+    explain_operator_in(name, Lang::En)
+}
+
+/// An operator's reference documentation (the doc comment of its schema
+/// struct, as the JSON schema carries it: English prose, kept as written)
+/// and its fields, framed in `lang`; `None` for an unknown name.
+pub fn explain_operator_in(name: &str, lang: Lang) -> Option<String> {
     let op = crate::rubric::operators::find(name)?;
     let schema = op.schema();
     let mut out = String::new();
-    let _ = writeln!(out, "{name} — condition operator\n");
+    let _ = writeln!(
+        out,
+        "{name} — {}\n",
+        lang.pick("条件运算符", "condition operator")
+    );
     let mut in_code = false;
     for line in op.doc().lines() {
         if line.trim_start().starts_with("```") {
@@ -283,22 +422,22 @@ pub fn explain_operator(name: &str) -> Option<String> {
             .and_then(|r| r.as_array())
             .map(|r| r.iter().filter_map(|v| v.as_str()).collect())
             .unwrap_or_default();
-        let _ = writeln!(out, "\nFields:");
+        let _ = writeln!(out, "\n{}", lang.pick("字段：", "Fields:"));
         for (field, spec) in props {
             let mut notes = Vec::new();
             if required.contains(&field.as_str()) {
-                notes.push("required".to_string());
+                notes.push(lang.pick("必填", "required").to_string());
             }
             if let Some(d) = spec.get("default") {
                 let shown = d.to_string();
                 if shown != "null" && shown != "[]" {
-                    notes.push(format!("default {shown}"));
+                    notes.push(format!("{} {shown}", lang.pick("默认", "default")));
                 }
             }
-            let notes = if notes.is_empty() {
-                String::new()
-            } else {
-                format!(" ({})", notes.join(", "))
+            let notes = match lang {
+                _ if notes.is_empty() => String::new(),
+                Lang::Zh => format!("（{}）", notes.join("，")),
+                Lang::En => format!(" ({})", notes.join(", ")),
             };
             let desc = spec
                 .get("description")
@@ -313,9 +452,17 @@ pub fn explain_operator(name: &str) -> Option<String> {
             }
         }
     } else if body.get("type").and_then(|t| t.as_str()) == Some("array") {
-        let _ = writeln!(out, "\nValue: a list of conditions.");
+        let _ = writeln!(
+            out,
+            "\n{}",
+            lang.pick("取值：一组条件。", "Value: a list of conditions.")
+        );
     } else {
-        let _ = writeln!(out, "\nValue: one condition.");
+        let _ = writeln!(
+            out,
+            "\n{}",
+            lang.pick("取值：一个条件。", "Value: one condition.")
+        );
     }
     Some(out)
 }
@@ -327,10 +474,16 @@ mod tests {
     #[test]
     fn operators_are_listed_and_explained_from_their_doc_comments() {
         let list = list_operators();
-        assert_eq!(list.lines().count(), crate::rubric::operators::OPERATORS.len());
+        assert_eq!(
+            list.lines().count(),
+            crate::rubric::operators::OPERATORS.len()
+        );
         assert!(list.lines().any(|l| l.starts_with("before ")), "{list}");
         let before = explain_operator("before").unwrap();
-        assert!(before.contains("Some hit of `first` comes before the `nth` hit of `then`."), "{before}");
+        assert!(
+            before.contains("Some hit of `first` comes before the `nth` hit of `then`."),
+            "{before}"
+        );
         assert!(before.contains("nth (default 1)"), "{before}");
         assert!(before.contains("    pass = { before"), "{before}");
         let all = explain_operator("all").unwrap();

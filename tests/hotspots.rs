@@ -6,9 +6,9 @@
 
 use std::path::Path;
 
-use callqa::hotspots::{
-    render_csv, render_json, render_text, Hotspot, HotspotExtractor, HotspotOptions, HotspotReport,
-};
+use callqa::hotspots::{Hotspot, HotspotExtractor, HotspotOptions, HotspotReport};
+use callqa::i18n::Lang;
+use callqa::report::{render_hotspots, DatasetFormat};
 use callqa::transcript::Transcript;
 
 fn fixtures() -> Vec<Transcript> {
@@ -211,19 +211,28 @@ fn chatter_and_agent_speech_never_appear() {
     }
 }
 
+fn render(report: &HotspotReport, format: DatasetFormat, lang: Lang) -> String {
+    render_hotspots(report, format, lang)
+}
+
 #[test]
 fn renderings_are_byte_identical_for_the_same_input() {
+    use DatasetFormat::{Csv, Json, Text};
     let calls = fixtures();
     let options = HotspotOptions::default();
     let first = HotspotExtractor::new().report(&calls, &options);
     let mut reversed = calls.clone();
     reversed.reverse();
     let second = HotspotExtractor::new().report(&reversed, &options);
-    assert_eq!(render_json(&first), render_json(&second));
-    assert_eq!(render_text(&first), render_text(&second));
-    assert_eq!(render_csv(&first), render_csv(&second));
+    for format in [Json, Text, Csv] {
+        for lang in [Lang::Zh, Lang::En] {
+            assert_eq!(render(&first, format, lang), render(&second, format, lang));
+        }
+    }
 
-    let csv = render_csv(&first);
+    let csv = render(&first, Csv, Lang::Zh);
+    // no column is callqa's prose, so the CSV is the same in both languages
+    assert_eq!(csv, render(&first, Csv, Lang::En));
     assert!(csv.starts_with("\u{feff}period,rank,phrase,score,calls,mentions,example_call_ids\r\n"));
     let rows = first.overall.len() + first.weeks.iter().map(|w| w.hotspots.len()).sum::<usize>();
     assert_eq!(csv.lines().count(), 1 + rows);
@@ -231,11 +240,88 @@ fn renderings_are_byte_identical_for_the_same_input() {
     assert!(csv.contains(",4,5,hs-w49-02 hs-w47-01 hs-w47-02\r\n"));
     assert!(csv.contains("\n2026-W49,1,快递没送到,"));
 
-    let text = render_text(&first);
-    assert!(text.contains("13 calls, 36 customer utterances, 1 without a date (hs-undated-01)"));
-    assert!(text.contains("Week 2026-W48 (from 2026-11-23), 5 calls"));
+    let text = render(&first, Text, Lang::En);
+    assert!(text.starts_with(
+        "complaint hotspots: 13 calls, 36 customer utterances, 1 without a date (hs-undated-01), counted overall only\n\
+         a hotspot is mentioned by customers in at least 2 calls of a period; at most 10 per period\n"
+    ), "{text}");
+    assert!(
+        text.contains("\nWeek 2026-W48 (from 2026-11-23), 5 calls\n"),
+        "{text}"
+    );
+    assert!(
+        text.contains("\nWeek 2026-W49 (from 2026-11-30), 2 calls\n"),
+        "{text}"
+    );
 
-    let json: serde_json::Value = serde_json::from_str(&render_json(&first)).expect("valid JSON");
+    let zh = render(&first, Text, Lang::Zh);
+    assert!(
+        zh.starts_with(
+            "投诉热点：13 通通话，客户发言 36 句；其中 1 通没有日期（hs-undated-01），只计入总体\n\
+         入选标准：某时段内至少 2 通通话中有客户提到；每个时段最多列出 10 个\n\n总体\n"
+        ),
+        "{zh}"
+    );
+    assert!(
+        zh.contains("\n2026 年第 48 周（2026-11-23 起），5 通通话\n"),
+        "{zh}"
+    );
+    assert!(zh.contains("排名  热点"), "{zh}");
+    assert!(zh.contains("hs-w49-02：「"), "{zh}");
+    // no English glue in the Chinese report (ids and phrases aside)
+    for word in [
+        "calls", "Week", "rank", "phrase", "mentions", "Overall", "without",
+    ] {
+        assert!(!zh.contains(word), "{word} in:\n{zh}");
+    }
+
+    let json: serde_json::Value =
+        serde_json::from_str(&render(&first, Json, Lang::Zh)).expect("valid JSON");
+    assert_eq!(
+        render(&first, Json, Lang::Zh),
+        render(&first, Json, Lang::En)
+    );
     assert_eq!(json["weeks"][2]["period"], "2026-W49");
     assert_eq!(json["overall"][0]["phrase"], "快递");
+    assert_eq!(json["min_calls"], 2, "the threshold is stated");
+}
+
+#[test]
+fn english_counts_are_singular_for_one_and_the_threshold_follows_the_options() {
+    let calls = fixtures();
+    let one: Vec<Transcript> = calls
+        .iter()
+        .filter(|c| c.call_id == "hs-w47-01")
+        .cloned()
+        .collect();
+    let options = HotspotOptions {
+        min_calls: 1,
+        top: 3,
+        ..Default::default()
+    };
+    let report = HotspotExtractor::new().report(&one, &options);
+    let text = render(&report, DatasetFormat::Text, Lang::En);
+    assert!(text.starts_with("complaint hotspots: 1 call, "), "{text}");
+    assert!(
+        text.contains("in at least 1 call of a period; at most 3 per period"),
+        "{text}"
+    );
+    assert!(text.contains("), 1 call\n"), "{text}");
+    assert!(!text.contains("1 calls"), "{text}");
+    let zh = render(&report, DatasetFormat::Text, Lang::Zh);
+    assert!(
+        zh.contains("至少 1 通通话中有客户提到；每个时段最多列出 3 个"),
+        "{zh}"
+    );
+
+    // a threshold nothing reaches says so, with the number
+    let strict = HotspotOptions {
+        min_calls: 99,
+        ..Default::default()
+    };
+    let none = HotspotExtractor::new().report(&calls, &strict);
+    assert!(render(&none, DatasetFormat::Text, Lang::En)
+        .contains("(no complaint mentioned in at least 99 calls)"));
+    assert!(render(&none, DatasetFormat::Text, Lang::Zh)
+        .contains("（没有投诉在至少 99 通通话中被提到）"));
 }

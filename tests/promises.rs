@@ -6,7 +6,9 @@
 
 use std::path::{Path, PathBuf};
 
+use callqa::i18n::Lang;
 use callqa::promises::{self, FollowThrough, PromiseKind, PromiseStatus};
+use callqa::report::{render_promises, DatasetFormat};
 use callqa::transcript::{collect_inputs, Transcript};
 use serde_json::Value;
 
@@ -133,42 +135,68 @@ fn each_story_gets_its_status_deadline_and_follow_up_call() {
     assert_eq!(by_call("P-0301").utterance_index, 2);
     assert_eq!(by_call("P-0301").start_ms, Some(15050));
 
-    let reason = |id: &str| by_call(id).reason.clone();
-    assert!(
-        reason("P-0101").contains("outbound call P-0102 on 2026-11-21 10:05"),
-        "{}",
-        reason("P-0101")
-    );
-    assert!(
-        reason("P-0201").contains("a later call cannot show"),
-        "{}",
-        reason("P-0201")
-    );
-    assert!(
-        reason("P-0301").contains("complained") && reason("P-0301").contains("没人联系我"),
-        "{}",
-        reason("P-0301")
-    );
-    assert!(
-        reason("P-0501").contains("22 h 20 min after the deadline"),
-        "{}",
-        reason("P-0501")
-    );
+    // Every reason is written in both languages: Chinese (the default) and
+    // English, each saying the same facts.
+    let reason = |id: &str, lang: Lang| by_call(id).reason_in(lang).to_string();
+    for (id, zh, en) in [
+        (
+            "P-0101",
+            "时限前有呼出通话 P-0102（2026-11-21 10:05）",
+            "outbound call P-0102 on 2026-11-21 10:05, before the deadline",
+        ),
+        (
+            "P-0201",
+            "退款承诺：后续来电无法证明是否兑现",
+            "a promise of a refund: a later call cannot show whether it was kept",
+        ),
+        (
+            "P-0301",
+            "中客户投诉：“",
+            "the customer complained in inbound call P-0302",
+        ),
+        (
+            "P-0501",
+            "已超过时限 22 小时 20 分钟",
+            "came 22 h 20 min after the deadline",
+        ),
+    ] {
+        assert!(
+            reason(id, Lang::Zh).contains(zh),
+            "{id}: {}",
+            reason(id, Lang::Zh)
+        );
+        assert!(
+            reason(id, Lang::En).contains(en),
+            "{id}: {}",
+            reason(id, Lang::En)
+        );
+        assert!(
+            !reason(id, Lang::Zh).contains("call ") && !reason(id, Lang::Zh).contains(" the "),
+            "English glue in {id}: {}",
+            reason(id, Lang::Zh)
+        );
+    }
+    assert!(reason("P-0301", Lang::Zh).contains("没人联系我"));
+    assert!(reason("P-0301", Lang::En).contains("没人联系我"));
 
     // The unreadable call is reported, not dropped silently, and not guessed.
     assert_eq!(result.skipped.len(), 1);
-    assert_eq!(result.skipped[0].call_id, "P-0601");
-    assert!(
-        result.skipped[0].reason.contains("2026/11/25 10:00"),
-        "{}",
-        result.skipped[0].reason
-    );
+    let skipped = &result.skipped[0];
+    assert_eq!(skipped.call_id, "P-0601");
+    for lang in [Lang::Zh, Lang::En] {
+        assert!(
+            skipped.reason_in(lang).contains("2026/11/25 10:00"),
+            "{}",
+            skipped.reason_in(lang)
+        );
+    }
+    assert!(skipped.reason.contains("开始时间"), "{}", skipped.reason);
 }
 
 #[test]
 fn json_is_a_list_of_promise_objects_with_the_issue_keys() {
     let result = run();
-    let json = promises::render_json(&result);
+    let json = render_promises(&result, DatasetFormat::Json, Lang::Zh);
     assert!(json.ends_with("]\n"));
     let value: Value = serde_json::from_str(&json).expect("valid JSON");
     let list = value.as_array().expect("a JSON list");
@@ -221,7 +249,7 @@ fn agent_rates_and_exports() {
     assert_eq!(rates[0].kept_rate, Some(0.5));
     assert_eq!((rates[1].unverifiable, rates[1].kept_rate), (2, None));
 
-    let csv = promises::render_csv(&result);
+    let csv = render_promises(&result, DatasetFormat::Csv, Lang::Zh);
     assert!(csv.starts_with('\u{feff}'));
     let mut reader = csv::Reader::from_reader(csv.trim_start_matches('\u{feff}').as_bytes());
     let headers = reader.headers().expect("header row").clone();
@@ -229,12 +257,23 @@ fn agent_rates_and_exports() {
     assert!(headers.iter().any(|h| h == "kind"));
     assert_eq!(reader.records().count(), 7);
 
-    let text = promises::render_text(&result);
+    let text = render_promises(&result, DatasetFormat::Text, Lang::En);
     assert!(
         text.starts_with(
-            "7 promise(s) as of 2026-11-28T04:00:00Z: 2 kept, 2 broken, 0 pending, 3 unverifiable"
+            "7 promises as of 2026-11-28 04:00 UTC: 2 kept, 2 broken, 0 pending, 3 unverifiable\n"
         ),
         "{text}"
     );
     assert!(text.contains("P-0601: call P-0601: started_at"), "{text}");
+    let zh = render_promises(&result, DatasetFormat::Text, Lang::Zh);
+    assert!(
+        zh.starts_with(
+            "截至 2026-11-28 04:00 UTC，共 7 条承诺：已兑现 2 条，已违约 2 条，待兑现 0 条，无法核实 3 条\n"
+        ),
+        "{zh}"
+    );
+    assert!(
+        zh.contains("\n跳过 1 通通话：\n  P-0601：通话 P-0601 的开始时间"),
+        "{zh}"
+    );
 }

@@ -80,6 +80,11 @@ pub struct PeriodHotspots {
 /// Hotspots overall and per week.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct HotspotReport {
+    /// The threshold: a phrase is a hotspot of a period only when customers
+    /// mention it in at least this many of its calls.
+    pub min_calls: usize,
+    /// At most this many hotspots are listed per period.
+    pub top: usize,
     pub calls: usize,
     /// Customer utterances with text, over all calls.
     pub customer_utterances: usize,
@@ -173,6 +178,8 @@ impl HotspotExtractor {
             })
             .collect();
         HotspotReport {
+            min_calls: options.min_calls.max(1),
+            top: options.top,
             calls: sorted.len(),
             customer_utterances: analyzed.iter().map(|a| a.customer_utterances).sum(),
             undated_calls,

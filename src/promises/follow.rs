@@ -40,6 +40,7 @@ use super::{
     builtin_rubric, call_start, extract, extract_promises_with, rfc3339, FollowThrough, Promise,
     PromiseKind, PromiseStatus, SkippedCall,
 };
+use crate::i18n::Text;
 use crate::rubric::CompiledRubric;
 use crate::text::is_punctuation;
 use crate::transcript::{Role, Transcript};
@@ -82,22 +83,33 @@ pub fn follow_through_with(
     let mut usable: Vec<Call> = Vec::new();
     for transcript in calls {
         if !seen.insert(transcript.call_id.as_str()) {
-            skipped.push(SkippedCall {
-                call_id: transcript.call_id.clone(),
-                reason: "duplicate call_id: the first transcript with this id is used".into(),
-            });
+            skipped.push(SkippedCall::new(
+                &transcript.call_id,
+                Text::new(
+                    "通话编号重复：只采用该编号的第一份转写",
+                    "duplicate call id: the first transcript with this id is used",
+                ),
+            ));
             continue;
         }
         match call_start(transcript) {
-            Ok(start) if start.timestamp() > as_of => skipped.push(SkippedCall {
-                call_id: transcript.call_id.clone(),
-                reason: format!("starts at {} after as_of {as_of}", rfc3339(&start)),
-            }),
+            Ok(start) if start.timestamp() > as_of => skipped.push(SkippedCall::new(
+                &transcript.call_id,
+                Text::new(
+                    format!(
+                        "通话开始于 {}，晚于统计截止时间 {}",
+                        show_time(&start),
+                        show_instant(as_of)
+                    ),
+                    format!(
+                        "starts at {}, after the as-of time {}",
+                        show_time(&start),
+                        show_instant(as_of)
+                    ),
+                ),
+            )),
             Ok(start) => usable.push(Call { transcript, start }),
-            Err(e) => skipped.push(SkippedCall {
-                call_id: transcript.call_id.clone(),
-                reason: e.to_string(),
-            }),
+            Err(e) => skipped.push(SkippedCall::new(&transcript.call_id, e.text())),
         }
     }
     usable.sort_by(|a, b| {
@@ -112,10 +124,7 @@ pub fn follow_through_with(
         let extracted = match extract_promises_with(rubric, call.transcript) {
             Ok(found) => found,
             Err(e) => {
-                skipped.push(SkippedCall {
-                    call_id: call.transcript.call_id.clone(),
-                    reason: e.to_string(),
-                });
+                skipped.push(SkippedCall::new(&call.transcript.call_id, e.text()));
                 continue;
             }
         };
@@ -136,15 +145,21 @@ pub fn follow_through_with(
                     status: PromiseStatus::Unverifiable,
                     follow_up: None,
                     complaint: None,
-                    reason: format!(
-                        "a promise of {}: a later call cannot show whether it was kept",
-                        match p.kind {
-                            PromiseKind::Visit => "a visit",
-                            PromiseKind::Delivery => "a delivery",
-                            PromiseKind::Refund => "a refund",
-                            PromiseKind::Sms => "a text message",
-                            PromiseKind::Contact => "contact",
-                        }
+                    reason: Text::new(
+                        format!(
+                            "{}承诺：后续来电无法证明是否兑现",
+                            p.kind.label(crate::i18n::Lang::Zh)
+                        ),
+                        format!(
+                            "a promise of {}: a later call cannot show whether it was kept",
+                            match p.kind {
+                                PromiseKind::Visit => "a visit",
+                                PromiseKind::Delivery => "a delivery",
+                                PromiseKind::Refund => "a refund",
+                                PromiseKind::Sms => "a text message",
+                                PromiseKind::Contact => "contact",
+                            }
+                        ),
                     ),
                 }
             };
@@ -165,14 +180,15 @@ pub fn follow_through_with(
                 follow_up_call_id: outcome.follow_up.map(|c| c.transcript.call_id.clone()),
                 follow_up_started_at: outcome.follow_up.map(|c| rfc3339(&c.start)),
                 complaint: outcome.complaint,
-                reason: outcome.reason,
+                reason: outcome.reason.zh,
+                reason_en: outcome.reason.en,
             });
         }
     }
     skipped.sort_by(|a, b| {
         a.call_id
             .cmp(&b.call_id)
-            .then_with(|| a.reason.cmp(&b.reason))
+            .then_with(|| a.reason_en.cmp(&b.reason_en))
     });
     FollowThrough {
         as_of: as_of.to_string(),
@@ -185,7 +201,7 @@ struct Outcome<'c, 'a> {
     status: PromiseStatus,
     follow_up: Option<&'c Call<'a>>,
     complaint: Option<String>,
-    reason: String,
+    reason: Text,
 }
 
 fn decide<'c, 'a>(
@@ -199,29 +215,42 @@ fn decide<'c, 'a>(
             status: PromiseStatus::Pending,
             follow_up: None,
             complaint: None,
-            reason: "the call has no customer_id, so a follow-up call cannot be matched".into(),
+            reason: Text::new(
+                "该通话没有客户编号（customer_id），无法匹配后续通话",
+                "the call has no customer_id, so a follow-up call cannot be matched",
+            ),
         };
     };
+    let as_of_shown = show_instant(as_of);
     let Some(call) = next else {
         let Some(deadline) = deadline else {
             return Outcome {
                 status: PromiseStatus::Pending,
                 follow_up: None,
                 complaint: None,
-                reason: format!(
-                    "no deadline was given, and no later call with customer {customer} yet"
+                reason: Text::new(
+                    format!("承诺未给出时限，客户 {customer} 尚无后续通话"),
+                    format!(
+                        "no deadline was given, and no later call with customer {customer} yet"
+                    ),
                 ),
             };
         };
         let (status, reason) = if deadline < as_of {
             (
                 PromiseStatus::Broken,
-                format!("no later call with customer {customer}, and the deadline passed before {as_of}"),
+                Text::new(
+                    format!("时限已过，截至 {as_of_shown} 客户 {customer} 没有后续通话"),
+                    format!("no later call with customer {customer}, and the deadline passed before {as_of_shown}"),
+                ),
             )
         } else {
             (
                 PromiseStatus::Pending,
-                format!("no later call with customer {customer} yet; the deadline is not reached as of {as_of}"),
+                Text::new(
+                    format!("客户 {customer} 尚无后续通话；截至 {as_of_shown} 还未到时限"),
+                    format!("no later call with customer {customer} yet; the deadline is not reached as of {as_of_shown}"),
+                ),
             )
         };
         return Outcome {
@@ -234,19 +263,31 @@ fn decide<'c, 'a>(
     let direction = direction(call.transcript);
     let when = call.start.strftime("%Y-%m-%d %H:%M").to_string();
     let id = &call.transcript.call_id;
-    if direction != "outbound" {
+    // 呼出通话 P-0102（2026-11-21 10:05） / outbound call P-0102 on 2026-11-21 10:05
+    let call_zh = format!("{}通话 {id}（{when}）", direction.zh());
+    let call_en = format!("{} call {id} on {when}", direction.en());
+    if direction != Direction::Outbound {
         if let Some(complaint) = complaint_in(call.transcript) {
-            let who = match complaint.role {
-                Role::Agent => "the agent admitted the missed follow-up",
-                _ => "the customer complained",
+            let reason = match complaint.role {
+                Role::Agent => Text::new(
+                    format!("{call_zh}中坐席承认没有按时跟进：“{}”", complaint.words),
+                    format!(
+                        "the agent admitted the missed follow-up in {call_en}: “{}”",
+                        complaint.words
+                    ),
+                ),
+                _ => Text::new(
+                    format!("{call_zh}中客户投诉：“{}”", complaint.words),
+                    format!(
+                        "the customer complained in {call_en}: “{}”",
+                        complaint.words
+                    ),
+                ),
             };
             return Outcome {
                 status: PromiseStatus::Broken,
                 follow_up: Some(call),
-                reason: format!(
-                    "{who} in {direction} call {id} on {when}: “{}”",
-                    complaint.words
-                ),
+                reason,
                 complaint: Some(complaint.words),
             };
         }
@@ -257,34 +298,63 @@ fn decide<'c, 'a>(
             status: PromiseStatus::Kept,
             follow_up: Some(call),
             complaint: None,
-            reason: format!(
-                "{direction} call {id} on {when} without complaint (no deadline was given)"
+            reason: Text::new(
+                format!("有后续{call_zh}，未见投诉（承诺未给出时限）"),
+                format!("{call_en} without complaint (no deadline was given)"),
             ),
         };
     };
     if start <= deadline {
-        let detail = match direction {
-            "outbound" => String::new(),
-            "inbound" => " (the customer called in; no complaint)".into(),
-            _ => " (no complaint)".into(),
+        let (detail_zh, detail_en) = match direction {
+            Direction::Outbound => ("", ""),
+            Direction::Inbound => (
+                "，客户来电且未投诉",
+                " (the customer called in; no complaint)",
+            ),
+            Direction::Later => ("，未见投诉", " (no complaint)"),
         };
         Outcome {
             status: PromiseStatus::Kept,
             follow_up: Some(call),
             complaint: None,
-            reason: format!("{direction} call {id} on {when}{detail}, before the deadline"),
+            reason: Text::new(
+                format!("时限前有{call_zh}{detail_zh}"),
+                format!("{call_en}{detail_en}, before the deadline"),
+            ),
         }
     } else {
+        let late = start.as_second().saturating_sub(deadline.as_second());
+        // "the first later call, later call X" says "later" twice.
+        let first_en = match direction {
+            Direction::Later => format!("call {id} on {when}"),
+            _ => call_en,
+        };
         Outcome {
             status: PromiseStatus::Broken,
             follow_up: Some(call),
             complaint: None,
-            reason: format!(
-                "the first later call, {direction} call {id} on {when}, came {} after the deadline",
-                human_duration(start.as_second().saturating_sub(deadline.as_second()))
+            reason: Text::new(
+                format!(
+                    "客户的第一通后续通话是{call_zh}，已超过时限 {}",
+                    human_duration(late, crate::i18n::Lang::Zh)
+                ),
+                format!(
+                    "the first later call, {first_en}, came {} after the deadline",
+                    human_duration(late, crate::i18n::Lang::En)
+                ),
             ),
         }
     }
+}
+
+/// A moment as people read it: `2026-11-28 04:00 UTC`.
+pub(crate) fn show_instant(at: Timestamp) -> String {
+    at.strftime("%Y-%m-%d %H:%M UTC").to_string()
+}
+
+/// A call's start in its own offset: `2026-11-21 10:05 +08:00`.
+fn show_time(at: &Zoned) -> String {
+    at.strftime("%Y-%m-%d %H:%M %:z").to_string()
 }
 
 fn customer_of(call: &Transcript) -> Option<&str> {
@@ -294,16 +364,45 @@ fn customer_of(call: &Transcript) -> Option<&str> {
         .filter(|s| !s.is_empty())
 }
 
-fn direction(call: &Transcript) -> &'static str {
+/// Which way a later call went, as far as the transcript tells.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Direction {
+    Outbound,
+    Inbound,
+    /// Not written and not recognisable: just "a later call".
+    Later,
+}
+
+impl Direction {
+    fn zh(self) -> &'static str {
+        match self {
+            Direction::Outbound => "呼出",
+            Direction::Inbound => "呼入",
+            Direction::Later => "后续",
+        }
+    }
+
+    fn en(self) -> &'static str {
+        match self {
+            Direction::Outbound => "outbound",
+            Direction::Inbound => "inbound",
+            Direction::Later => "later",
+        }
+    }
+}
+
+fn direction(call: &Transcript) -> Direction {
     match call
         .direction
         .as_deref()
         .map(|d| d.trim().to_ascii_lowercase())
     {
-        Some(d) if d == "outbound" || d == "out" || d == "呼出" || d == "外呼" => "outbound",
-        Some(d) if d == "inbound" || d == "in" || d == "呼入" => "inbound",
-        _ if opens_as_call_back(call) => "outbound",
-        _ => "later",
+        Some(d) if d == "outbound" || d == "out" || d == "呼出" || d == "外呼" => {
+            Direction::Outbound
+        }
+        Some(d) if d == "inbound" || d == "in" || d == "呼入" => Direction::Inbound,
+        _ if opens_as_call_back(call) => Direction::Outbound,
+        _ => Direction::Later,
     }
 }
 
@@ -382,9 +481,18 @@ fn complaint_in(call: &Transcript) -> Option<Complaint> {
     None
 }
 
-fn human_duration(seconds: i64) -> String {
+fn human_duration(seconds: i64, lang: crate::i18n::Lang) -> String {
     let minutes = seconds.max(0) / 60;
     let (days, hours, mins) = (minutes / 1440, minutes % 1440 / 60, minutes % 60);
+    if lang == crate::i18n::Lang::Zh {
+        return match (days, hours) {
+            (0, 0) => format!("{} 分钟", mins.max(1)),
+            (0, h) if mins == 0 => format!("{h} 小时"),
+            (0, h) => format!("{h} 小时 {mins} 分钟"),
+            (d, 0) => format!("{d} 天"),
+            (d, h) => format!("{d} 天 {h} 小时"),
+        };
+    }
     match (days, hours) {
         (0, 0) => format!("{} min", mins.max(1)),
         (0, h) => format!("{h} h {mins} min"),

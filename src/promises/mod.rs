@@ -11,9 +11,11 @@
 //! - [`follow_through_with`]: many calls → every promise with a status, the
 //!   call that decided it, and a one-line reason ([`follow_through`] and
 //!   [`extract_promises`] use the built-in rubric);
-//! - [`agent_rates`]: per-agent kept/broken counts for the agent pages;
-//! - [`render_text`], [`render_json`], [`render_csv`]: the exporters behind
-//!   `callqa promises`.
+//! - [`agent_rates`]: per-agent kept/broken counts for the agent pages.
+//!
+//! Reasons are written in both languages (`reason` in Chinese, `reason_en`);
+//! [`FollowThrough::in_lang`] keeps one. The exporters behind `callqa
+//! promises` (text, JSON, CSV) live in `crate::report::promises`.
 //!
 //! What counts as a promise and how each time expression becomes a deadline
 //! is documented in `extract` and `timexpr`; the follow-through rules in
@@ -28,6 +30,7 @@ use jiff::tz::{Offset, TimeZone};
 use jiff::{SignedDuration, Timestamp, Zoned};
 use serde::Serialize;
 
+use crate::i18n::{Lang, Text};
 use crate::rubric::CompiledRubric;
 use crate::transcript::Transcript;
 
@@ -56,6 +59,24 @@ impl PromiseStatus {
             PromiseStatus::Unverifiable => "unverifiable",
         }
     }
+
+    /// The status as a QA lead says it (已兑现 / kept …).
+    pub fn label(self, lang: Lang) -> &'static str {
+        match self {
+            PromiseStatus::Kept => lang.pick("已兑现", "kept"),
+            PromiseStatus::Broken => lang.pick("已违约", "broken"),
+            PromiseStatus::Pending => lang.pick("待兑现", "pending"),
+            PromiseStatus::Unverifiable => lang.pick("无法核实", "unverifiable"),
+        }
+    }
+
+    /// Every status, in the order summaries list them.
+    pub const ALL: [PromiseStatus; 4] = [
+        PromiseStatus::Kept,
+        PromiseStatus::Broken,
+        PromiseStatus::Pending,
+        PromiseStatus::Unverifiable,
+    ];
 }
 
 /// What was promised, from the rubric's named matches `promise_contact`,
@@ -84,6 +105,17 @@ impl PromiseKind {
             PromiseKind::Delivery => "delivery",
             PromiseKind::Refund => "refund",
             PromiseKind::Sms => "sms",
+        }
+    }
+
+    /// What was promised, as a noun a person reads (回电/回复 · contact).
+    pub fn label(self, lang: Lang) -> &'static str {
+        match self {
+            PromiseKind::Contact => lang.pick("回电/回复", "contact"),
+            PromiseKind::Visit => lang.pick("上门", "visit"),
+            PromiseKind::Delivery => lang.pick("寄送", "delivery"),
+            PromiseKind::Refund => lang.pick("退款", "refund"),
+            PromiseKind::Sms => lang.pick("短信", "text message"),
         }
     }
 }
@@ -146,14 +178,49 @@ pub struct Promise {
     pub follow_up_started_at: Option<String>,
     /// The customer's (or agent's) words that made it a complaint.
     pub complaint: Option<String>,
+    /// Why it has its status, in Chinese; [`Promise::reason_in`] chooses.
     pub reason: String,
+    /// Why, in English (empty once [`FollowThrough::in_lang`] has chosen).
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub reason_en: String,
+}
+
+impl Promise {
+    /// The reason in `lang`.
+    pub fn reason_in(&self, lang: Lang) -> &str {
+        match lang {
+            Lang::En if !self.reason_en.is_empty() => &self.reason_en,
+            _ => &self.reason,
+        }
+    }
 }
 
 /// A call that could not take part, and why.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct SkippedCall {
     pub call_id: String,
+    /// In Chinese; [`SkippedCall::reason_in`] chooses.
     pub reason: String,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub reason_en: String,
+}
+
+impl SkippedCall {
+    pub(crate) fn new(call_id: &str, reason: Text) -> SkippedCall {
+        SkippedCall {
+            call_id: call_id.to_string(),
+            reason: reason.zh,
+            reason_en: reason.en,
+        }
+    }
+
+    /// The reason in `lang`.
+    pub fn reason_in(&self, lang: Lang) -> &str {
+        match lang {
+            Lang::En if !self.reason_en.is_empty() => &self.reason_en,
+            _ => &self.reason,
+        }
+    }
 }
 
 /// Every promise of a set of calls with its outcome as of a moment.
@@ -163,6 +230,24 @@ pub struct FollowThrough {
     pub as_of: String,
     pub promises: Vec<Promise>,
     pub skipped: Vec<SkippedCall>,
+}
+
+impl FollowThrough {
+    /// The result as written for a person reading `lang`: every `reason` in
+    /// that language and no second language beside it (what the JSON and
+    /// CSV exporters write).
+    pub fn in_lang(&self, lang: Lang) -> FollowThrough {
+        let mut out = self.clone();
+        for p in &mut out.promises {
+            p.reason = p.reason_in(lang).to_string();
+            p.reason_en.clear();
+        }
+        for s in &mut out.skipped {
+            s.reason = s.reason_in(lang).to_string();
+            s.reason_en.clear();
+        }
+        out
+    }
 }
 
 /// Why a call's promises cannot be extracted.
@@ -178,6 +263,24 @@ pub enum PromiseError {
     },
     #[error("the rubric has no [matches.follow_up_promise], so it names no promises")]
     NoPromiseAct,
+}
+
+impl PromiseError {
+    /// The message in both languages (the `Display` text is the English one).
+    pub fn text(&self) -> Text {
+        let zh = match self {
+            PromiseError::MissingStartedAt { call_id } => {
+                format!("通话 {call_id} 没有开始时间（started_at），无法推算承诺的时限")
+            }
+            PromiseError::BadStartedAt { call_id, value, .. } => format!(
+                "通话 {call_id} 的开始时间（started_at）“{value}”不是带时区偏移的 RFC 3339 时间，例如 2026-11-20T09:30:00+08:00"
+            ),
+            PromiseError::NoPromiseAct => {
+                "评分标准没有定义承诺用语（[matches.follow_up_promise]），无法识别承诺".to_string()
+            }
+        };
+        Text::new(zh, self.to_string())
+    }
 }
 
 /// The call's start as an instant in its own UTC offset.

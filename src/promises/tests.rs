@@ -257,10 +257,16 @@ fn follow_through_rules() {
         complaint.promises[0].follow_up_call_id.as_deref(),
         Some("P3")
     );
+    let p = &complaint.promises[0];
     assert!(
-        complaint.promises[0].reason.contains("complained"),
+        p.reason_en.contains("the customer complained"),
         "{}",
-        complaint.promises[0].reason
+        p.reason_en
+    );
+    assert!(
+        p.reason.contains("客户投诉") && p.reason.contains("没人给我回电话"),
+        "{}",
+        p.reason
     );
     // late
     let late = follow_through(
@@ -271,11 +277,9 @@ fn follow_through_rules() {
         late_check,
     );
     assert_eq!(late.promises[0].status, PromiseStatus::Broken);
-    assert!(
-        late.promises[0].reason.contains("17 h"),
-        "{}",
-        late.promises[0].reason
-    );
+    let p = &late.promises[0];
+    assert!(p.reason_en.contains("came 17 h"), "{}", p.reason_en);
+    assert!(p.reason.contains("已超过时限 17 小时"), "{}", p.reason);
     // another customer's call does not count
     let other = follow_through(
         &history(
@@ -314,7 +318,8 @@ fn no_customer_id_is_pending_with_a_reason_and_rates_count_decided_promises() {
     let q1 = &result.promises[1];
     assert_eq!(q1.call_id, "Q1");
     assert_eq!(q1.status, PromiseStatus::Pending);
-    assert!(q1.reason.contains("customer_id"));
+    assert!(q1.reason_en.contains("customer_id"), "{}", q1.reason_en);
+    assert!(q1.reason.contains("没有客户编号"), "{}", q1.reason);
     assert_eq!(result.skipped.len(), 1);
     let rates = agent_rates(&result);
     assert_eq!(rates.len(), 2);

@@ -127,7 +127,7 @@ fn score_walks_a_looping_folder_once_and_names_the_dangling_link() {
         "{stderr}"
     );
     assert!(
-        stderr.contains("4 calls:") && stderr.contains("1 errors"),
+        stderr.contains("共 4 通电话") && stderr.contains("出错 1 通"),
         "{stderr}"
     );
     assert_eq!(out.status.code(), Some(2), "an error row makes exit code 2");

@@ -132,7 +132,7 @@ fn unscorable_transcripts_are_error_rows_in_score_and_check() {
         .collect();
     assert_eq!(scored.len(), 1, "only the real call is scored: {stdout}");
     assert!(
-        stderr.contains("6 calls: 0 passed, 1 failed, 5 errors"),
+        stderr.contains("共 6 通电话：通过 0 通，未通过 1 通，出错 5 通"),
         "{stderr}"
     );
     assert_eq!(

@@ -192,6 +192,7 @@ pub fn scorecard_table(rows: &[Row], lang: Lang, titles: &ItemTitles) -> Table {
                         .iter()
                         .flat_map(|e| e.matched.clone())
                         .collect();
+                    let matched = super::text::distinct(&matched).join("、");
                     table.rows.push(vec![
                         card.call_id.clone(),
                         card.agent_id.clone().unwrap_or_default(),
@@ -208,7 +209,7 @@ pub fn scorecard_table(rows: &[Row], lang: Lang, titles: &ItemTitles) -> Table {
                         item.max_points.to_string(),
                         item.reason_in(lang).to_string(),
                         evidence_cell(&item.evidence, lang),
-                        matched.join("、"),
+                        matched,
                         String::new(),
                     ]);
                 }

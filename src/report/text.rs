@@ -147,7 +147,9 @@ pub fn evidence_line(evidence: &Evidence, lang: Lang) -> String {
     let matched = if evidence.matched.is_empty() {
         String::new()
     } else {
-        let phrases = visible(&evidence.matched.join(lang.pick("、", ", "))).into_owned();
+        // The same words matched twice are one phrase to a reader.
+        let phrases = distinct(&evidence.matched).join(lang.pick("、", ", "));
+        let phrases = visible(&phrases).into_owned();
         match lang {
             Lang::Zh => format!("（命中：{phrases}）"),
             Lang::En => format!("  (matched: {phrases})"),
@@ -157,6 +159,17 @@ pub fn evidence_line(evidence: &Evidence, lang: Lang) -> String {
         Lang::Zh => format!("{when}{speaker}：{text}{matched}"),
         Lang::En => format!("{when}{speaker}: {text}{matched}"),
     }
+}
+
+/// `phrases` without repeats, in first-seen order.
+pub fn distinct(phrases: &[String]) -> Vec<&str> {
+    let mut seen: Vec<&str> = Vec::new();
+    for p in phrases {
+        if !seen.contains(&p.as_str()) {
+            seen.push(p);
+        }
+    }
+    seen
 }
 
 /// Columns of a verdict word: the widest of both languages (未通过 and
@@ -313,20 +326,22 @@ mod tests {
 
     #[test]
     fn speakers_and_times_read_in_each_language() {
-        let e = Evidence {
-            speaker: "agent".into(),
-            start_ms: Some(800),
-            end_ms: Some(2300),
-            text: "您好".into(),
-            matched: vec!["您好".into()],
-        };
+        // Built from JSON so fields added later (with defaults) need no edit.
+        let e: Evidence = serde_json::from_value(serde_json::json!({
+            "speaker": "agent",
+            "start_ms": 800,
+            "end_ms": 2300,
+            "text": "您好，您好",
+            "matched": ["您好", "您好"],
+        }))
+        .unwrap();
         assert_eq!(
             evidence_line(&e, Lang::Zh),
-            "0.8–2.3 秒  客服：您好（命中：您好）"
+            "0.8–2.3 秒  客服：您好，您好（命中：您好）"
         );
         assert_eq!(
             evidence_line(&e, Lang::En),
-            "0.8–2.3 s  agent: 您好  (matched: 您好)"
+            "0.8–2.3 s  agent: 您好，您好  (matched: 您好)"
         );
         assert_eq!(speaker_word("客户", Lang::En), "customer");
         assert_eq!(speaker_word("IVR", Lang::Zh), "IVR");

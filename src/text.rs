@@ -914,6 +914,26 @@ mod tests {
     }
 
     #[test]
+    fn traced_normalisation_points_back_to_the_raw_characters() {
+        let t = normalize_traced("三个工作日 好的");
+        assert_eq!(t.normalized, "3个工作日，好的");
+        // the digit stands for the numeral, the clause mark for the space
+        assert_eq!(t.source[0], [0, 1]);
+        assert_eq!(t.source[5], [5, 6]);
+        assert_eq!(t.source[6], [6, 7]);
+        let t = normalize_traced("二十四小時");
+        assert_eq!(t.normalized, "24小时");
+        assert_eq!(&t.source[..3], &[[0, 3], [0, 3], [3, 4]]);
+        assert_eq!(t.simplified, "二十四小时");
+        let t = normalize_traced("百分之百");
+        assert_eq!(t.normalized, "100%");
+        assert!(t.source.iter().all(|r| *r == [0, 4]));
+        let t = normalize_traced("  歡迎😊致電。。。");
+        assert_eq!(t.normalized, "欢迎致电。");
+        assert_eq!(t.source, vec![[2, 3], [3, 4], [5, 6], [6, 7], [7, 8]]);
+    }
+
+    #[test]
     fn match_text_drops_punctuation_and_keeps_boundaries() {
         let seg = Segmenter::new(&[]).unwrap();
         let a = seg.analyze("喂，说话呀！");

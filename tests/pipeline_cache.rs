@@ -10,8 +10,9 @@ use std::fs;
 
 use callqa::asr::AsrInfo;
 use callqa::pipeline;
-use callqa::pipeline::cache::{
-    self, CacheDb, CacheError, ResultKey, TranscriptKey, MIGRATIONS, SCHEMA_VERSION,
+use callqa::store::{
+    self as cache, DbError as CacheError, ResultKey, RunDb as CacheDb, TranscriptKey, MIGRATIONS,
+    SCHEMA_VERSION,
 };
 use callqa::transcript::Transcript;
 use pipeline_support::*;
@@ -52,7 +53,7 @@ fn migrations_are_versioned_and_idempotent() {
     let applied = db.applied_migrations().unwrap();
     assert_eq!(
         applied.iter().map(|(v, _)| *v).collect::<Vec<_>>(),
-        [1, 2, 3, 4]
+        [1, 2, 3, 4, 5]
     );
     db.put_transcript(
         &transcript_key("a"),
@@ -140,9 +141,8 @@ fn an_older_database_is_upgraded_in_place() {
         tables,
         [
             "audio_hashes",
-            "calls",
+            "finished_calls",
             "item_results",
-            "results",
             "rubric_versions",
             "run_calls",
             "run_log",
@@ -151,7 +151,7 @@ fn an_older_database_is_upgraded_in_place() {
             "scorecards",
             "transcripts"
         ],
-        "version 3 (results store) tables exist"
+        "the tables of version 5 exist, those it replaced are gone"
     );
     let key = ResultKey {
         call_id: "c1".into(),
@@ -162,7 +162,14 @@ fn an_older_database_is_upgraded_in_place() {
         rubric_key: "r".into(),
         metadata_sha256: "m".into(),
     };
-    assert_eq!(db.result(&key).unwrap().as_deref(), Some("{}"));
+    assert_eq!(
+        db.result(&key)
+            .unwrap()
+            .map(|r| r.scorecard_json)
+            .as_deref(),
+        Some("{}"),
+        "a version-1 result is found by its key after the upgrade"
+    );
 }
 
 #[test]
@@ -377,7 +384,7 @@ fn version_4_keys_the_databases_own_folder_relative_to_it() {
         }
     }
     let db = CacheDb::open(&path).unwrap();
-    assert_eq!(db.schema_version().unwrap(), 4);
+    assert_eq!(db.schema_version().unwrap(), SCHEMA_VERSION);
     assert!(db.load_run(cache::THIS_FOLDER_KEY).unwrap().is_some());
     assert!(db.load_run(home.to_str().unwrap()).unwrap().is_none());
     assert!(

@@ -17,7 +17,8 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use callqa::asr::{AsrError, AsrInfo, AsrSegment, CallContext, Transcriber};
-use callqa::pipeline::{self, CacheDb};
+use callqa::pipeline;
+use callqa::store::RunDb;
 use pipeline_support::*;
 use serde_json::{json, Value};
 
@@ -179,7 +180,7 @@ fn killed_run_resumes_without_redoing_finished_calls() {
     kill(child);
     let finished = &started[..2];
 
-    let db = CacheDb::open(&out.join("callqa.sqlite")).unwrap();
+    let db = RunDb::open(&out.join("callqa.sqlite")).unwrap();
     assert_eq!(
         db.result_count().unwrap(),
         2,
@@ -187,7 +188,7 @@ fn killed_run_resumes_without_redoing_finished_calls() {
     );
     assert_eq!(db.transcript_count().unwrap(), 2);
     drop(db);
-    // The results store: intact, the two finished calls in it, the run
+    // The run database: intact, the two finished calls in it, the run
     // logged as started but not finished.
     assert_eq!(store_counts(&out), (2, 2, 2 * item_count(), 1, 0));
     assert!(
@@ -229,8 +230,9 @@ fn killed_run_resumes_without_redoing_finished_calls() {
     assert_outputs_complete(&out);
     assert_eq!(
         store_counts(&out),
-        (4, 4, 4 * item_count(), 2, 1),
-        "nothing recorded twice; the killed run stays unfinished in the log"
+        (2 + 4, 4, 4 * item_count(), 2, 1),
+        "each run records the calls it finished (the killed one 2, the next all 4), each scorecard \
+         is stored once, the killed run stays unfinished in the log"
     );
     let dataset = callqa::store::load(std::slice::from_ref(&out), &Default::default()).unwrap();
     assert_eq!(dataset.calls.len(), 4);
@@ -241,17 +243,24 @@ fn item_count() -> usize {
     builtin_rubric().items.len()
 }
 
-/// (calls, scorecards, item results, runs logged, runs finished) in the
-/// results store, after SQLite's own integrity check.
+/// (finished calls of all runs, scorecards, item results, runs logged, runs
+/// finished) in the run database, after SQLite's own integrity and foreign
+/// key checks.
 fn store_counts(out: &Path) -> (usize, usize, usize, usize, usize) {
     let conn = rusqlite::Connection::open(out.join("callqa.sqlite")).unwrap();
     let integrity: String = conn
         .query_row("PRAGMA integrity_check", [], |row| row.get(0))
         .unwrap();
     assert_eq!(integrity, "ok");
+    let dangling: i64 = conn
+        .query_row("SELECT COUNT(*) FROM pragma_foreign_key_check", [], |row| {
+            row.get(0)
+        })
+        .unwrap();
+    assert_eq!(dangling, 0, "rows referring to missing runs or scorecards");
     let count = |sql: &str| conn.query_row(sql, [], |row| row.get::<_, i64>(0)).unwrap() as usize;
     (
-        count("SELECT COUNT(*) FROM calls"),
+        count("SELECT COUNT(*) FROM finished_calls"),
         count("SELECT COUNT(*) FROM scorecards"),
         count("SELECT COUNT(*) FROM item_results"),
         count("SELECT COUNT(*) FROM run_log"),
@@ -277,7 +286,7 @@ fn runs_killed_at_arbitrary_moments_lose_nothing_finished() {
             kill(child);
         }
         // The database survives every kill, and never loses what it had.
-        let db = CacheDb::open(&out.join("callqa.sqlite")).unwrap();
+        let db = RunDb::open(&out.join("callqa.sqlite")).unwrap();
         let (t, r) = (db.transcript_count().unwrap(), db.result_count().unwrap());
         assert!(
             t >= transcripts && r >= results,
@@ -416,12 +425,13 @@ fn run_folders_survive_mv_cp_and_tar() {
 #[test]
 fn databases_that_keyed_folders_by_absolute_path_still_open_after_a_move() {
     let tmp = tempfile::tempdir().unwrap();
-    let (out, _, _) = finished_vendor_run(tmp.path());
-    let scorecards = fs::read_to_string(out.join("scorecards.jsonl")).unwrap();
-    // What callqa before schema 4 wrote: the folder's absolute path as key.
+    // A database made by callqa before schema 5 (fixtures/db), turned into
+    // what callqa before schema 4 wrote: the folder's absolute path as key,
+    // a path that no longer exists (the folder was moved since).
+    let moved = tmp.path().join("moved");
+    let db_path = old_database_fixture(&moved);
     {
-        let old_key = fs::canonicalize(&out).unwrap();
-        let conn = rusqlite::Connection::open(out.join(pipeline::DB_FILE_NAME)).unwrap();
+        let conn = rusqlite::Connection::open(&db_path).unwrap();
         for table in [
             "runs",
             "run_calls",
@@ -431,22 +441,56 @@ fn databases_that_keyed_folders_by_absolute_path_still_open_after_a_move() {
             "item_results",
         ] {
             conn.execute(
-                &format!("UPDATE {table} SET out_dir = ?1"),
-                [old_key.to_str().unwrap()],
+                &format!("UPDATE {table} SET out_dir = '/srv/calls/out'"),
+                [],
             )
             .unwrap();
         }
         conn.execute("DELETE FROM schema_version WHERE version >= 4", [])
             .unwrap();
     }
-    let moved = tmp.path().join("moved");
-    fs::rename(&out, &moved).unwrap();
-    assert_reports_and_rescores(&moved, &scorecards, "upgrade after mv");
-    let db = CacheDb::open(&moved.join(pipeline::DB_FILE_NAME)).unwrap();
-    assert_eq!(
-        db.schema_version().unwrap(),
-        pipeline::cache::SCHEMA_VERSION
+    for (rubric, pages) in [
+        (None, &["dev-03"][..]),
+        (
+            Some(OLD_FIXTURE_RUBRIC_A),
+            &["dev-01", "dev-02", "dev-03"][..],
+        ),
+    ] {
+        let report_dir = tmp
+            .path()
+            .join(format!("report-{}", rubric.unwrap_or("latest")));
+        let mut args = vec![Path::new("report"), Path::new("--audio"), Path::new("none")];
+        if let Some(rubric) = rubric {
+            args.extend([Path::new("--rubric-version"), Path::new(rubric)]);
+        }
+        args.extend([Path::new("--out"), &report_dir, &moved]);
+        let report = callqa(&args);
+        assert_eq!(
+            report.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&report.stderr)
+        );
+        let written: Vec<String> = file_names(&report_dir.join("calls"))
+            .into_iter()
+            .filter_map(|n| n.strip_suffix(".html").map(str::to_string))
+            .collect();
+        assert_eq!(written, pages, "rubric {rubric:?}");
+    }
+    // The last run's plan (dev-03) re-scores from the stored transcript.
+    let rescore = callqa(&[Path::new("rescore"), &moved]);
+    assert!(
+        matches!(rescore.status.code(), Some(0 | 1)),
+        "{}",
+        String::from_utf8_lossy(&rescore.stderr)
     );
+    assert_eq!(
+        read_json(&moved.join("summary.json"))["counts"]["scored"],
+        1
+    );
+    let db = RunDb::open(&db_path).unwrap();
+    assert_eq!(db.schema_version().unwrap(), callqa::store::SCHEMA_VERSION);
+    assert_eq!(db.check_integrity().unwrap(), Vec::<String>::new());
 }
 
 #[test]

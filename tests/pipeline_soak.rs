@@ -156,7 +156,7 @@ fn phase_of_function(name: &str) -> &'static str {
     } else if has("callqa::audio") || has("sha2") || has("callqa::asr") || has("callqa::transcript")
     {
         "transcription"
-    } else if has("sqlite3") || has("rusqlite") || has("pipeline::cache") || has("callqa::store") {
+    } else if has("sqlite3") || has("rusqlite") || has("callqa::store") {
         "database commit"
     } else if has("write_reports") || has("callqa::report") {
         "reports"
@@ -456,9 +456,17 @@ fn twenty_kills_at_random_moments_lose_nothing_and_change_nothing() {
 
     // Every call scored exactly once, the database intact.
     assert_eq!(integrity(&db), "ok");
-    assert_eq!(scored(&db, "results"), (CALLS as i64, CALLS as i64));
     assert_eq!(scored(&db, "scorecards"), (CALLS as i64, CALLS as i64));
-    assert_eq!(scored(&db, "calls"), (CALLS as i64, CALLS as i64));
+    assert_eq!(
+        scored(&db, "finished_calls").1,
+        CALLS as i64,
+        "every call recorded as finished (by one run or several)"
+    );
+    let transcripts: i64 = rusqlite::Connection::open(&db)
+        .unwrap()
+        .query_row("SELECT COUNT(*) FROM transcripts", [], |row| row.get(0))
+        .unwrap();
+    assert_eq!(transcripts, CALLS as i64, "each transcript stored once");
 
     // Byte-identical outputs, and nothing else (no temporary file left).
     let got = outputs(&out);

@@ -19,7 +19,9 @@ fn counts(run_dir: &Path) -> Vec<i64> {
         .unwrap();
     assert_eq!(integrity, "ok");
     [
-        "SELECT COUNT(*) FROM calls",
+        // Each run records the calls it finished; each scorecard is stored
+        // once however often runs meet it again.
+        "SELECT COUNT(*) FROM finished_calls",
         "SELECT COUNT(*) FROM scorecards",
         "SELECT COUNT(*) FROM item_results",
         "SELECT COUNT(*) FROM rubric_versions",
@@ -43,12 +45,15 @@ fn runs_are_recorded_once_and_rubric_versions_coexist() {
     let batch = build_batch(&sources);
     let n = batch.call_ids.len() as i64;
     let items = 14;
-    let schema = i64::from(callqa::pipeline::cache::SCHEMA_VERSION);
+    let schema = i64::from(callqa::store::SCHEMA_VERSION);
     assert_eq!(counts(&batch.run_dir), vec![n, n, n * items, 1, 1, schema]);
 
-    // Again: nothing added twice, one more run logged.
+    // Again: no scorecard added twice, one more run logged with its calls.
     batch.run(&[]);
-    assert_eq!(counts(&batch.run_dir), vec![n, n, n * items, 1, 2, schema]);
+    assert_eq!(
+        counts(&batch.run_dir),
+        vec![2 * n, n, n * items, 1, 2, schema]
+    );
 
     // A stricter rubric version: its scorecards live beside the first ones.
     let strict = batch.path("strict.toml");
@@ -74,7 +79,7 @@ fn runs_are_recorded_once_and_rubric_versions_coexist() {
     );
     assert_eq!(
         counts(&batch.run_dir),
-        vec![n, 2 * n, 2 * n * items, 2, 3, schema]
+        vec![3 * n, 2 * n, 2 * n * items, 2, 3, schema]
     );
     let strict_cards = scorecards(&batch.run_dir);
     let strict_sha = strict_cards[0]["rubric_sha256"]

@@ -6,7 +6,8 @@
 //! step lives in a submodule:
 //!
 //! - [`manifest`]: inputs (files, folders, manifest CSVs) → ordered calls;
-//! - [`cache`]: the SQLite run database (transcript cache, finished results);
+//! - [`crate::store`] (not a submodule): the SQLite run database (transcripts,
+//!   scorecards, runs), which this module reaches only through its API;
 //! - [`lock`]: one `run` or `rescore` at a time per output folder;
 //! - [`recording`]: decoded audio → transcript (the seam to the ASR stage),
 //!   or a vendor's transcript file instead;
@@ -35,9 +36,9 @@
 //!
 //! # Where the database lives
 //!
-//! `DIR/callqa.sqlite` by default ([`cache::DB_FILE_NAME`]), so an output
+//! `DIR/callqa.sqlite` by default ([`DB_FILE_NAME`]), so an output
 //! folder is self-contained: the database records its runs relative to
-//! itself ([`cache::folder_key`]), so the folder can be moved, copied or
+//! itself ([`store::folder_key`]), so the folder can be moved, copied or
 //! archived and still be reported and re-scored. [`RunOptions::db_path`]
 //! points several output folders at one database (e.g. in a user cache
 //! folder) to share transcripts between them; those folders are then known
@@ -46,7 +47,8 @@
 //! Nothing is written outside the output folder (and that database): the
 //! recordings and transcripts given are only read.
 
-pub mod cache;
+/// The hashing helpers [`recording`] names by this path (now in [`crate::store`]).
+mod cache;
 pub mod lock;
 pub mod manifest;
 pub mod output;
@@ -70,7 +72,7 @@ use crate::score::Scorecard;
 use crate::store;
 use crate::transcript::Transcript;
 
-pub use cache::{CacheDb, CacheError, DB_FILE_NAME};
+pub use crate::store::{DbError, RunDb, DB_FILE_NAME};
 pub use manifest::{
     collect_inputs, read_manifest, AgentChannel, CallInput, CallMetadata, InputError,
     ManifestError, PlannedCall, RejectedInput,
@@ -81,7 +83,7 @@ pub use lock::{FolderLock, LockError, LOCK_FILE_NAME};
 pub use recording::{transcribe_recording, ChannelLayout, VendorTranscripts};
 pub use summary::{ErrorRow, ItemVerdicts, RubricStamp, RunCounts, RunSummary, RunTiming, Stage};
 
-use cache::{ResultKey, TranscriptKey};
+use crate::store::{ResultKey, TranscriptKey};
 
 /// What to run.
 #[derive(Debug, Clone)]
@@ -185,7 +187,7 @@ pub enum PipelineError {
         source: std::io::Error,
     },
     #[error(transparent)]
-    Cache(#[from] CacheError),
+    Database(#[from] DbError),
     #[error(transparent)]
     Output(#[from] OutputError),
     #[error(transparent)]
@@ -320,18 +322,17 @@ fn run_with(
     }
     prepare_out_dir(&opts.out_dir)?;
     let _lock = lock_out_dir(&opts.out_dir, "run", opts.wait)?;
-    let db = CacheDb::open(&opts.db_path())?;
+    let db = RunDb::open(&opts.db_path())?;
     let out_dir_key = folder_key(&opts.out_dir, &db)?;
     let asr_info = source.info();
     let asr_json = serde_json::to_string(&asr_info).expect("ASR info serialises");
-    let run_id = store::begin_run(&db, &out_dir_key, "run", rubric, Some(&asr_json))?;
+    let run_id = db.begin_run(&out_dir_key, "run", rubric, Some(&asr_json))?;
     let worker = Worker {
         db: &db,
         rubric,
-        rubric_key: opts.redact.keyed(cache::rubric_key(rubric)),
+        rubric_key: opts.redact.keyed(store::rubric_key(rubric)),
         redact: &opts.redact,
         out_dir: &opts.out_dir,
-        out_dir_key: &out_dir_key,
         run_id,
     };
     let jobs = if opts.jobs == 0 {
@@ -386,21 +387,20 @@ pub fn rescore(
     }
     prepare_out_dir(&opts.out_dir)?;
     let _lock = lock_out_dir(&opts.out_dir, "rescore", opts.wait)?;
-    let db = CacheDb::open(&db_path)?;
+    let db = RunDb::open(&db_path)?;
     let out_dir_key = folder_key(&opts.out_dir, &db)?;
-    let cache::RecordedRun {
+    let store::RecordedRun {
         asr_json,
         calls: recorded,
     } = db.load_run(&out_dir_key)?.ok_or_else(no_run)?;
-    let run_id = store::begin_run(&db, &out_dir_key, "rescore", rubric, asr_json.as_deref())?;
+    let run_id = db.begin_run(&out_dir_key, "rescore", rubric, asr_json.as_deref())?;
     let asr_info: Option<AsrInfo> = asr_json.and_then(|json| serde_json::from_str(&json).ok());
     let worker = Worker {
         db: &db,
         rubric,
-        rubric_key: opts.redact.keyed(cache::rubric_key(rubric)),
+        rubric_key: opts.redact.keyed(store::rubric_key(rubric)),
         redact: &opts.redact,
         out_dir: &opts.out_dir,
-        out_dir_key: &out_dir_key,
         run_id,
     };
     let jobs = if opts.jobs == 0 {
@@ -570,13 +570,12 @@ enum Maker<'a> {
 
 /// What every worker shares.
 struct Worker<'a> {
-    db: &'a CacheDb,
+    db: &'a RunDb,
     rubric: &'a CompiledRubric,
     rubric_key: String,
     redact: &'a crate::redact::Policy,
     out_dir: &'a Path,
-    /// The folder's key in the results store, and this run's id there.
-    out_dir_key: &'a str,
+    /// This run's id in the run database.
     run_id: i64,
 }
 
@@ -586,7 +585,7 @@ impl Worker<'_> {
         let fail = |stage, message| Outcome::failed(call_error(call, stage, message));
         let audio_sha256 = match self.db.audio_sha256(&call.audio) {
             Ok(sha) => sha,
-            Err(error @ CacheError::Audio { .. }) => return fail(Stage::Read, error.to_string()),
+            Err(error @ DbError::Audio { .. }) => return fail(Stage::Read, error.to_string()),
             Err(error) => return fail(Stage::Cache, error.to_string()),
         };
         let layout = ChannelLayout {
@@ -595,7 +594,7 @@ impl Worker<'_> {
         let (maker, asr_key, asr_info) = match source {
             Source::Asr { transcriber, info } => (
                 Maker::Asr(*transcriber),
-                cache::asr_key(info, &layout.cache_text()),
+                store::asr_key(info, &layout.cache_text()),
                 info.clone(),
             ),
             Source::Vendor(transcripts) => match transcripts.find(call) {
@@ -735,7 +734,7 @@ impl Worker<'_> {
             transcript: key,
         };
         let stored = match self.db.result(&result_key) {
-            Ok(stored) => stored.and_then(|json| serde_json::from_str::<Scorecard>(&json).ok()),
+            Ok(stored) => stored.and_then(|row| serde_json::from_str::<Scorecard>(&row.scorecard_json).ok()),
             Err(error) => return fail(Stage::Cache, error.to_string()),
         };
         let (scorecard, work) = match stored {
@@ -749,35 +748,23 @@ impl Worker<'_> {
             ),
             None => {
                 let fresh = self.rubric.score(&transcript);
-                let json = serde_json::to_string(&fresh).expect("scorecards serialise");
-                if let Err(error) = self.db.put_result(
-                    &result_key,
-                    &fresh.rubric_sha256,
-                    fresh.score,
-                    fresh.passed,
-                    &json,
-                ) {
-                    return fail(Stage::Cache, error.to_string());
-                }
                 // The report is built from the stored form, so a fresh and a
                 // cached result print the same bytes.
-                let card = serde_json::from_str(&json).expect("a scorecard reads back");
-                (card, work)
+                let json = serde_json::to_string(&fresh).expect("scorecards serialise");
+                (serde_json::from_str(&json).expect("a scorecard reads back"), work)
             }
         };
-        // Recorded even when the result was already finished, so a database
-        // from before the results store fills in on the next run.
+        // One transaction: the scorecard (written only if its key is new),
+        // its derived item rows and this run's record of the call. A call is
+        // finished once it commits.
         let audio_path = fs::canonicalize(&call.audio).unwrap_or_else(|_| call.audio.clone());
         let record = store::CallRecord {
+            key: &result_key,
             transcript: &transcript,
             audio_path: &audio_path,
-            audio_sha256: &result_key.transcript.audio_sha256,
-            asr_key: &result_key.transcript.asr_key,
             audio_ms,
         };
-        if let Err(error) =
-            store::record_call(self.db, self.out_dir_key, self.run_id, &record, &scorecard)
-        {
+        if let Err(error) = self.db.record_call(self.run_id, &record, &scorecard) {
             return fail(Stage::Cache, error.to_string());
         }
         Outcome {
@@ -797,7 +784,7 @@ impl Worker<'_> {
 /// Writes the reports and records the run plan; returns the summary.
 #[allow(clippy::too_many_arguments)]
 fn finish(
-    db: &CacheDb,
+    db: &RunDb,
     run_id: i64,
     out_dir_key: &str,
     out_dir: &Path,
@@ -857,7 +844,7 @@ fn finish(
     );
     output::write_reports(out_dir, &rows, &summary.errors, &summary)?;
     let summary_json = serde_json::to_string(&summary).expect("summaries serialise");
-    store::finish_run(db, run_id, &summary_json)?;
+    db.finish_run(run_id, &summary_json)?;
     Ok(summary)
 }
 
@@ -881,9 +868,9 @@ fn lock_out_dir(out_dir: &Path, command: &str, wait: bool) -> Result<FolderLock,
     })?)
 }
 
-/// The key of the folder's runs in `db` ([`cache::folder_key`]).
-fn folder_key(out_dir: &Path, db: &CacheDb) -> Result<String, PipelineError> {
-    cache::folder_key(out_dir, db.path()).map_err(|source| PipelineError::OutDir {
+/// The key of the folder's runs in `db` ([`store::folder_key`]).
+fn folder_key(out_dir: &Path, db: &RunDb) -> Result<String, PipelineError> {
+    store::folder_key(out_dir, db.path()).map_err(|source| PipelineError::OutDir {
         path: out_dir.to_path_buf(),
         source,
     })
@@ -964,7 +951,7 @@ fn asr_message(audio: &Path, error: &AsrError) -> String {
 /// Identifies the call metadata that ends up in the transcript and scorecard.
 fn metadata_sha256(call: &CallInput) -> String {
     let metadata = serde_json::to_string(&call.metadata).expect("metadata serialises");
-    cache::sha256_lines(&[
+    store::sha256_lines(&[
         "call-metadata v1",
         &call.call_id,
         &call.audio.display().to_string(),

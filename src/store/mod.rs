@@ -35,8 +35,8 @@ pub use keys::{
 };
 pub use migrations::{migrate, Migration, MIGRATIONS, SCHEMA_VERSION};
 pub use read::{
-    load, CachedTranscript, Dataset, ItemInfo, RecordedRun, RubricChoice, RubricVersion,
-    SourceRun, StoreError, StoredCall, StoredResult,
+    load, CachedTranscript, Dataset, ItemInfo, RecordedRun, RubricChoice, RubricVersion, SourceRun,
+    StoreError, StoredCall, StoredResult,
 };
 pub use write::CallRecord;
 

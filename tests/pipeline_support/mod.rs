@@ -308,7 +308,8 @@ pub const OLD_FIXTURE_RUBRIC_B: &str =
 /// database; returns its path. The fixture itself is never opened, so it
 /// stays at schema 4.
 pub fn old_database_fixture(dir: &Path) -> PathBuf {
-    let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/db/v4-two-runs/callqa.sqlite");
+    let fixture =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/db/v4-two-runs/callqa.sqlite");
     fs::create_dir_all(dir).unwrap();
     let path = dir.join("callqa.sqlite");
     fs::copy(&fixture, &path).unwrap();

@@ -11,6 +11,10 @@
 //! *match text* (punctuation and spaces removed, so `喂，说话呀` and `喂说话呀`
 //! are the same phrase), and per match-text character its jieba token
 //! boundaries and pinyin codes.
+//!
+//! [`normalize_traced`] is the same normalisation keeping, per normalised
+//! character, the raw characters it came from; it runs only for utterances
+//! cited as evidence (`crate::evidence`), never on the scoring path.
 
 use std::sync::OnceLock;
 

@@ -249,6 +249,63 @@ fn score_csv_is_guarded_and_matches_run() {
     assert_eq!(csv.header, run.header);
 }
 
+/// `--lang` changes only the cells a person reads (`item_title`, `reason`,
+/// `evidence`): the header scripts select by and every machine cell stay
+/// the same, and the guard holds in both languages.
+#[test]
+fn score_csv_header_and_machine_cells_are_the_same_in_both_languages() {
+    let (_tmp, out) = hostile_run();
+    let transcripts = out.join("transcripts");
+    let zh = parse(
+        "score -f csv",
+        &callqa(&["score", "-f", "csv", transcripts.to_str().unwrap()]),
+    );
+    let en = parse(
+        "score --lang en -f csv",
+        &callqa(&[
+            "--lang",
+            "en",
+            "score",
+            "-f",
+            "csv",
+            transcripts.to_str().unwrap(),
+        ]),
+    );
+    assert_eq!(zh.header, en.header);
+    assert_eq!(zh.rows.len(), en.rows.len());
+    for name in ["item_title", "reason", "evidence"] {
+        assert_ne!(
+            zh.column(name),
+            en.column(name),
+            "{name} is in each language"
+        );
+    }
+    for name in zh
+        .header
+        .iter()
+        .filter(|h| !["item_title", "reason", "evidence"].contains(&h.as_str()))
+    {
+        assert_eq!(zh.column(name), en.column(name), "column {name}");
+    }
+    assert_guarded("score --lang en -f csv", &en.column("call_id"), &call_ids());
+    // A person reads who spoke in their language.
+    let speakers = |p: &Parsed, agent: &str| {
+        p.column("evidence")
+            .iter()
+            .filter(|e| !e.is_empty())
+            .all(|e| {
+                e.starts_with(agent)
+                    || e.starts_with(if agent == "客服" {
+                        "客户"
+                    } else {
+                        "customer"
+                    })
+            })
+    };
+    assert!(speakers(&zh, "客服"), "{:?}", zh.column("evidence"));
+    assert!(speakers(&en, "agent"), "{:?}", en.column("evidence"));
+}
+
 #[test]
 fn promises_csv_is_guarded_and_is_the_reports_table() {
     let (tmp, out) = hostile_run();

@@ -420,3 +420,50 @@ fn run_summary_line_is_in_the_runs_language_and_the_file_is_not() {
     );
 }
 
+/// Through the binary: `--lang` reaches the writers, and what CI reads
+/// (check's last line, the exit code) does not change with it.
+#[test]
+fn the_command_line_chooses_the_language() {
+    let callqa = |args: &[&str]| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_callqa"))
+            .current_dir(root())
+            .env_remove("CALLQA_LANG")
+            .args(args)
+            .output()
+            .unwrap();
+        (
+            out.status.code(),
+            String::from_utf8(out.stdout).unwrap(),
+            String::from_utf8(out.stderr).unwrap(),
+        )
+    };
+    let fixture = format!("fixtures/golden/{}", FIXTURES[1]);
+    let (zh_code, zh, zh_err) = callqa(&["score", &fixture]);
+    let (en_code, en, en_err) = callqa(&["--lang", "en", "score", &fixture]);
+    assert_eq!(zh_code, en_code);
+    assert!(
+        zh.starts_with("通话 ") && zh.contains("开场问候（greeting）"),
+        "{zh}"
+    );
+    assert!(en.starts_with("call ") && en.contains("FAILED"), "{en}");
+    assert!(
+        zh_err.contains("共 1 通电话：通过 0 通，未通过 1 通，出错 0 通"),
+        "{zh_err}"
+    );
+    assert!(
+        en_err.contains("1 call: 0 passed, 1 failed, no errors"),
+        "{en_err}"
+    );
+
+    let (zh_code, zh, _) = callqa(&["check", "fixtures/golden"]);
+    let (en_code, en, _) = callqa(&["check", "--lang", "en", "fixtures/golden"]);
+    assert_eq!(zh_code, Some(0), "{zh}");
+    assert_eq!(zh_code, en_code);
+    let last = |out: &str| out.lines().last().unwrap_or_default().to_string();
+    assert_eq!(last(&zh), last(&en));
+    assert!(last(&zh).ends_with(" passed, 0 failed"), "{zh}");
+    assert!(
+        zh.contains("条目判定：") && en.contains("items: "),
+        "{zh}\n{en}"
+    );
+}

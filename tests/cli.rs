@@ -77,7 +77,8 @@ fn golden_fixtures_cover_every_item() {
 #[test]
 fn validation_sets_agree_at_least_95_percent() {
     for set in ["fixtures/holdout", "fixtures/blind"] {
-        let o = run(&["check", set]);
+        // The English agreement line (`items: … (98.0%)`) is parsed here.
+        let o = run(&["check", "--lang", "en", set]);
         let out = stdout(&o);
         let line = out
             .lines()
@@ -114,6 +115,8 @@ fn a_regression_shows_a_diff_and_exits_1() {
     let junit = dir.path().join("junit.xml");
     let o = run(&[
         "check",
+        "--lang",
+        "en",
         "--junit",
         junit.to_str().unwrap(),
         dir.path().to_str().unwrap(),
@@ -290,7 +293,12 @@ fn csv_and_text_formats() {
     let headers = reader.headers().unwrap().clone();
     assert_eq!(&headers[0], "call_id");
     assert_eq!(reader.records().count(), 14, "one row per item");
-    let human = run(&["score", "fixtures/golden/greeting-bare-wei-courier.json"]);
+    let human = run(&[
+        "score",
+        "--lang",
+        "en",
+        "fixtures/golden/greeting-bare-wei-courier.json",
+    ]);
     let h = stdout(&human);
     assert!(
         h.contains("FAIL") && h.contains("greeting") && !h.contains("\x1b["),
@@ -300,7 +308,7 @@ fn csv_and_text_formats() {
 
 #[test]
 fn explain_prints_docs_and_rule_from_the_rubric() {
-    let o = run(&["explain", "greeting"]);
+    let o = run(&["explain", "--lang", "en", "greeting"]);
     assert!(o.status.success());
     let out = stdout(&o);
     for part in [

@@ -120,11 +120,3 @@ impl DataArgs {
         }
     }
 }
-
-/// Output format of `promises` and `hotspots`.
-#[derive(Clone, Copy, Debug, clap::ValueEnum)]
-pub enum TableFormat {
-    Text,
-    Json,
-    Csv,
-}

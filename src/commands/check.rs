@@ -29,8 +29,6 @@ pub struct CheckArgs {
 }
 
 pub fn run(args: CheckArgs, ctx: &Context) -> anyhow::Result<Outcome> {
-    // lang: wired when check takes it (H8); `N passed, N failed` stays as is.
-    let _ = ctx.lang;
     let rubric = args.rubric.load()?;
     let paths = if args.paths.is_empty() {
         vec![PathBuf::from("fixtures/golden")]
@@ -43,9 +41,17 @@ pub fn run(args: CheckArgs, ctx: &Context) -> anyhow::Result<Outcome> {
     }
     let summary = check::run(&rubric, &files);
     if args.verbose {
-        print!("{}", visible_lines(&check::render_items(&summary)));
+        print!(
+            "{}",
+            visible_lines(&check::render_items_in(&summary, ctx.lang))
+        );
     }
-    print!("{}", visible_lines(&check::render(&summary, args.verbose)));
+    print!(
+        "{}",
+        visible_lines(&check::render_in(&summary, args.verbose, ctx.lang))
+    );
+    // The last line (`N passed, N failed`) and the JUnit XML are the same in
+    // every language: CI parses them.
     if let Some(path) = args.junit {
         callqa::pipeline::output::write_atomically(&path, check::junit(&summary).as_bytes())
             .with_context(|| {

@@ -33,8 +33,6 @@ pub struct ExplainArgs {
 }
 
 pub fn run(args: ExplainArgs, ctx: &Context) -> anyhow::Result<Outcome> {
-    // lang: wired when explain takes it (H7).
-    let _ = ctx.lang;
     if args.patterns {
         print!("{}", callqa::rubric::pattern::REFERENCE);
         return Ok(Outcome::Clean);
@@ -44,7 +42,7 @@ pub fn run(args: ExplainArgs, ctx: &Context) -> anyhow::Result<Outcome> {
         return Ok(Outcome::Clean);
     }
     if let Some(name) = args.operator {
-        let Some(doc) = explain::explain_operator(&name) else {
+        let Some(doc) = explain::explain_operator_in(&name, ctx.lang) else {
             bail!(
                 "no condition operator `{name}`; operators: {}",
                 callqa::rubric::operators::OPERATORS
@@ -59,7 +57,10 @@ pub fn run(args: ExplainArgs, ctx: &Context) -> anyhow::Result<Outcome> {
     }
     let rubric = args.rubric.load()?;
     if args.all {
-        print!("{}", visible_lines(&explain::explain_all(&rubric)));
+        print!(
+            "{}",
+            visible_lines(&explain::explain_all_in(&rubric, ctx.lang))
+        );
         return Ok(Outcome::Clean);
     }
     let id = args.item.unwrap_or_default();
@@ -77,7 +78,7 @@ pub fn run(args: ExplainArgs, ctx: &Context) -> anyhow::Result<Outcome> {
     };
     print!(
         "{}",
-        visible_lines(&explain::explain_item(&rubric, &item.def))
+        visible_lines(&explain::explain_item_in(&rubric, &item.def, ctx.lang))
     );
     Ok(Outcome::Clean)
 }

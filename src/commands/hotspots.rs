@@ -3,8 +3,9 @@
 use clap::Args;
 
 use callqa::hotspots::{HotspotExtractor, HotspotOptions};
+use callqa::report::{render_hotspots, DatasetFormat};
 
-use super::args::{DataArgs, TableFormat};
+use super::args::DataArgs;
 use super::{write_stdout, Context, Outcome};
 
 #[derive(Args, Debug)]
@@ -13,7 +14,7 @@ pub struct HotspotsArgs {
     pub data: DataArgs,
     /// Output format.
     #[arg(long, short = 'f', value_enum, default_value = "text")]
-    pub format: TableFormat,
+    pub format: DatasetFormat,
     /// Hotspots per period.
     #[arg(long, default_value_t = 10)]
     pub top: usize,
@@ -25,13 +26,7 @@ pub fn run(args: HotspotsArgs, ctx: &Context) -> anyhow::Result<Outcome> {
         ..Default::default()
     };
     let report = HotspotExtractor::new().report(&args.data.transcripts()?, &options);
-    // lang: wired when hotspots' renderers take it (H7).
-    let _ = ctx.lang;
-    let text = match args.format {
-        TableFormat::Text => callqa::hotspots::render_text(&report),
-        TableFormat::Json => callqa::hotspots::render_json(&report),
-        TableFormat::Csv => callqa::hotspots::render_csv(&report),
-    };
+    let text = render_hotspots(&report, args.format, ctx.lang);
     write_stdout(&text)?;
     Ok(Outcome::Clean)
 }

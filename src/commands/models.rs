@@ -6,9 +6,9 @@ use std::path::PathBuf;
 use anyhow::anyhow;
 use clap::Subcommand;
 
-use callqa::models::{self, FetchOptions, ModelInfo, Quantization, Verification};
+use callqa::models::{self, FetchOptions, ModelInfo, Quantization};
 
-use super::{Context, Outcome};
+use super::{write_stdout, Context, Outcome};
 
 #[derive(Subcommand, Debug)]
 pub enum ModelsCommand {
@@ -67,31 +67,11 @@ pub fn run(command: ModelsCommand, ctx: &Context) -> anyhow::Result<Outcome> {
     Ok(Outcome::Clean)
 }
 
+/// The model catalog (every known model: where it comes from, size,
+/// licence, measured speed and CER) and the files in the model cache.
 fn list(ctx: &Context) -> anyhow::Result<()> {
-    // lang: wired when models prints its catalog (H6).
-    let _ = ctx.lang;
-    let listed = models::list()?;
-    if listed.is_empty() {
-        println!("no models cached; run `callqa models fetch base`");
-    }
-    for m in listed {
-        let state = match m.verification {
-            Verification::Verified => "verified".to_string(),
-            Verification::Unrecorded => "unrecorded".to_string(),
-            Verification::Mismatch { .. } => {
-                format!("CORRUPT (fix: {})", models::fix_command(&m.name))
-            }
-        };
-        println!(
-            "{:<14} {:>11} bytes  {}  {}  {}",
-            m.name,
-            m.size,
-            &m.sha256,
-            state,
-            m.path.display()
-        );
-    }
-    Ok(())
+    let installed = models::list()?;
+    write_stdout(&models::render_catalog(ctx.lang, &installed))
 }
 
 /// One tab-separated line per model made or imported: name, path, size,

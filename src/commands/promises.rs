@@ -4,7 +4,9 @@
 use anyhow::Context as _;
 use clap::Args;
 
-use super::args::{DataArgs, RubricArg, TableFormat};
+use callqa::report::{render_promises, DatasetFormat};
+
+use super::args::{DataArgs, RubricArg};
 use super::{write_stdout, Context, Outcome};
 
 #[derive(Args, Debug)]
@@ -15,7 +17,7 @@ pub struct PromisesArgs {
     pub data: DataArgs,
     /// Output format.
     #[arg(long, short = 'f', value_enum, default_value = "text")]
-    pub format: TableFormat,
+    pub format: DatasetFormat,
 }
 
 pub fn run(args: PromisesArgs, ctx: &Context) -> anyhow::Result<Outcome> {
@@ -29,13 +31,7 @@ pub fn run(args: PromisesArgs, ctx: &Context) -> anyhow::Result<Outcome> {
         &args.data.transcripts()?,
         args.data.as_of()?,
     );
-    // lang: wired when promises' renderers take it (H7).
-    let _ = ctx.lang;
-    let text = match args.format {
-        TableFormat::Text => callqa::promises::render_text(&follow),
-        TableFormat::Json => callqa::promises::render_json(&follow),
-        TableFormat::Csv => callqa::promises::render_csv(&follow),
-    };
+    let text = render_promises(&follow, args.format, ctx.lang);
     write_stdout(&text)?;
     Ok(Outcome::Clean)
 }

@@ -50,7 +50,11 @@ pub fn run(args: ScoreArgs, ctx: &Context) -> anyhow::Result<Outcome> {
     }
     let stdout = io::stdout();
     let mut out = io::BufWriter::new(stdout.lock());
-    report::exporter(args.format, color_enabled())
+    let options = report::ExportOptions {
+        color: color_enabled(),
+        ..report::ExportOptions::new(ctx.lang, &rubric)
+    };
+    report::exporter_with(args.format, &options)
         .write(&rows, &mut out)
         .and_then(|_| out.flush())
         .context("cannot write output")?;

@@ -21,13 +21,11 @@ pub struct TraceArgs {
 }
 
 pub fn run(args: TraceArgs, ctx: &Context) -> anyhow::Result<Outcome> {
-    // lang: wired when explain::trace_matches takes it (H7).
-    let _ = ctx.lang;
     let rubric = args.rubric.load()?;
     let transcript = Transcript::from_path(&args.file)?;
     print!(
         "{}",
-        visible_lines(&explain::trace_matches(&rubric, &transcript))
+        visible_lines(&explain::trace_matches_in(&rubric, &transcript, ctx.lang))
     );
     Ok(Outcome::Clean)
 }

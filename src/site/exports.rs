@@ -8,13 +8,13 @@ use super::stats::agent_of;
 use super::Report;
 use crate::report::Table;
 
-/// (file name, link label) of every export, in page order.
-pub const FILES: [(&str, &str); 5] = [
-    ("calls.csv", "通话 Calls"),
-    ("agents.csv", "坐席 Agents"),
-    ("items.csv", "项目 Items"),
-    ("promises.csv", "承诺 Promises"),
-    ("hotspots.csv", "投诉热点 Hotspots"),
+/// (file name, Chinese label, English label) of every export, in page order.
+pub const FILES: [(&str, &str, &str); 5] = [
+    ("calls.csv", "通话", "Calls"),
+    ("agents.csv", "坐席", "Agents"),
+    ("items.csv", "质检项", "Items"),
+    ("promises.csv", "承诺", "Promises"),
+    ("hotspots.csv", "投诉热点", "Hotspots"),
 ];
 
 /// One export's text.
@@ -137,7 +137,7 @@ fn items(report: &Report<'_>) -> Table {
     for item in &report.stats.items {
         table.rows.push(vec![
             item.id.clone(),
-            item.title.clone(),
+            item.title.get(report.lang).to_string(),
             item.critical.to_string(),
             item.pass.to_string(),
             item.fail.to_string(),

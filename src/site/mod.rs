@@ -2,9 +2,14 @@
 //! results store of one or more run folders.
 //!
 //! ```text
-//! OUT/index.html            overview: calls, pass rate, mean score, distribution, weeks, items, agents, calls
-//! OUT/agents/<agent>.html   one agent against the team, trend, items failed most, worst calls, promises
+//! OUT/index.html            overview: calls, pass rate, mean score, distribution, weeks, items,
+//!                           agents ranked for coaching, calls, the runs the calls come from
+//! OUT/agents/<agent>.html   one agent against the team (items worst first), worst calls, trend,
+//!                           promises, all calls; prints on one A4 page as the agent's scorecard
+//! OUT/items/<item>.html     the calls that failed one rubric item or need its review
 //! OUT/calls/<call>.html     transcript timeline, verdicts with evidence, audio that seeks to the evidence
+//! OUT/review.html           the review queue: every item marked for review, and why
+//! OUT/critical.html         the calls that failed a critical item
 //! OUT/promises.html         promise follow-through (kept / broken / pending)
 //! OUT/hotspots.html         complaint hotspots, overall and per ISO week
 //! OUT/csv/*.csv             the same numbers for Excel (UTF-8 with BOM)
@@ -12,6 +17,8 @@
 //! OUT/assets/               one style sheet, one small script
 //! ```
 //!
+//! Every page is in one language ([`SiteOptions::lang`], Chinese by
+//! default). Every table sorts by its headers and filters by a text box.
 //! Nothing is fetched when a page opens: plots are inline SVG, fonts are
 //! the system's CJK fonts, links are relative, so the folder can be zipped,
 //! mailed and opened from the file system. Every number is computed once in
@@ -29,6 +36,7 @@ use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
 use crate::hotspots::{HotspotExtractor, HotspotOptions, HotspotReport};
+use crate::i18n::Lang;
 use crate::pipeline::output::{write_atomically, write_atomically_with, OutputError};
 use crate::promises::{self, AgentPromiseRate, FollowThrough};
 use crate::store::Dataset;
@@ -71,7 +79,10 @@ pub struct SiteOptions {
     pub audio: AudioMode,
     /// "Now" for promise deadlines (RFC 3339); shown on every page.
     pub as_of: jiff::Timestamp,
+    /// The page title; empty for the language's own ("通话质检报告").
     pub title: String,
+    /// The language of every word on the pages (Chinese by default).
+    pub lang: Lang,
 }
 
 /// A problem building the report.
@@ -97,6 +108,13 @@ pub struct Report<'a> {
     /// call id → audio `src` relative to a call page.
     pub audio: BTreeMap<String, String>,
     pub call_index: BTreeMap<String, usize>,
+    pub lang: Lang,
+    /// The offset times are shown in when a time belongs to no call (the
+    /// as-of moment, run times): the one most of the calls carry, so a
+    /// call centre in +08:00 reads its own clock.
+    pub offset: jiff::tz::Offset,
+    pub as_of_text: String,
+    pub hotspot_options: HotspotOptions,
     pub title: String,
     pub subtitle: String,
     pub footer: String,
@@ -118,7 +136,7 @@ pub struct SiteSummary {
 /// Builds the report for `dataset` into `options.out_dir`.
 pub fn build(dataset: &Dataset, options: &SiteOptions) -> Result<SiteSummary, SiteError> {
     let out = &options.out_dir;
-    for sub in ["", "agents", "calls", "csv", "assets", "audio"] {
+    for sub in ["", "agents", "calls", "items", "csv", "assets", "audio"] {
         let dir = out.join(sub);
         fs::create_dir_all(&dir).map_err(|source| SiteError::Folder { path: dir, source })?;
     }
@@ -128,7 +146,8 @@ pub fn build(dataset: &Dataset, options: &SiteOptions) -> Result<SiteSummary, Si
         .into_iter()
         .map(|rate| (rate.agent_id.clone(), rate))
         .collect();
-    let hotspots = HotspotExtractor::new().report(&transcripts, &HotspotOptions::default());
+    let hotspot_options = HotspotOptions::default();
+    let hotspots = HotspotExtractor::new().report(&transcripts, &hotspot_options);
     let (audio, audio_files, audio_problems) = place_audio(dataset, out, options.audio);
     let call_index = dataset
         .calls
@@ -136,32 +155,59 @@ pub fn build(dataset: &Dataset, options: &SiteOptions) -> Result<SiteSummary, Si
         .enumerate()
         .map(|(i, c)| (c.transcript.call_id.clone(), i))
         .collect();
-    let folders: Vec<String> = dataset
-        .sources
-        .iter()
-        .map(|s| s.out_dir.display().to_string())
-        .collect();
+    let lang = options.lang;
+    let stats = Stats::compute(dataset);
+    let offset = common_offset(&stats);
+    let as_of_text = local_time(options.as_of, offset);
+    let title = if options.title.trim().is_empty() {
+        lang.pick("通话质检报告", "Call quality report").to_string()
+    } else {
+        options.title.clone()
+    };
+    let subtitle = match lang {
+        Lang::Zh => format!(
+            "评分标准 {} · 共 {} 通通话 · 数据截至 {}",
+            dataset.rubric.label(),
+            dataset.calls.len(),
+            as_of_text
+        ),
+        Lang::En => format!(
+            "Rubric {} · {} · as of {}",
+            dataset.rubric.label(),
+            html::calls_count(lang, dataset.calls.len()),
+            as_of_text
+        ),
+    };
+    let mut folders: Vec<String> = Vec::new();
+    for source in &dataset.sources {
+        let folder = source.out_dir.display().to_string();
+        if !folders.contains(&folder) {
+            folders.push(folder);
+        }
+    }
+    let footer = format!(
+        "callqa {} · {} {} · {} sha256 {}",
+        env!("CARGO_PKG_VERSION"),
+        lang.pick("结果文件夹", "run folders"),
+        folders.join(", "),
+        lang.pick("评分标准", "rubric"),
+        dataset.rubric.sha256
+    );
     let report = Report {
         dataset,
-        stats: Stats::compute(dataset),
+        stats,
         promises,
         promise_rates,
         hotspots,
         audio,
         call_index,
-        title: options.title.clone(),
-        subtitle: format!(
-            "评分标准 Rubric {} · {} call(s) · as of {}",
-            dataset.rubric.label(),
-            dataset.calls.len(),
-            as_of_text(options.as_of)
-        ),
-        footer: format!(
-            "callqa {} · runs: {} · rubric sha256 {}",
-            env!("CARGO_PKG_VERSION"),
-            folders.join(", "),
-            dataset.rubric.sha256
-        ),
+        lang,
+        offset,
+        as_of_text,
+        hotspot_options,
+        title,
+        subtitle,
+        footer,
     };
 
     let mut pages = 0;
@@ -175,6 +221,14 @@ pub fn build(dataset: &Dataset, options: &SiteOptions) -> Result<SiteSummary, Si
     write(out.join("index.html"), pages::overview(&report))?;
     write(out.join("promises.html"), pages::promises_page(&report))?;
     write(out.join("hotspots.html"), pages::hotspots_page(&report))?;
+    write(out.join("review.html"), pages::review_page(&report))?;
+    write(out.join("critical.html"), pages::critical_page(&report))?;
+    for item in &report.stats.items {
+        let path = out
+            .join("items")
+            .join(format!("{}.html", html::file_stem(&item.id)));
+        write(path, pages::item_page(&report, item))?;
+    }
     for agent in &report.stats.agents {
         let path = out
             .join("agents")
@@ -188,7 +242,7 @@ pub fn build(dataset: &Dataset, options: &SiteOptions) -> Result<SiteSummary, Si
         ));
         write(path, pages::call_page(&report, index))?;
     }
-    for (file, _) in exports::FILES {
+    for (file, _, _) in exports::FILES {
         write(out.join("csv").join(file), exports::render(&report, file))?;
     }
     Ok(SiteSummary {
@@ -201,9 +255,52 @@ pub fn build(dataset: &Dataset, options: &SiteOptions) -> Result<SiteSummary, Si
     })
 }
 
-/// "2026-11-23 12:00 UTC"
-pub fn as_of_text(as_of: jiff::Timestamp) -> String {
-    as_of.strftime("%Y-%m-%d %H:%M UTC").to_string()
+/// A moment on the clock of `offset`: "2026-11-23 12:00 (+08:00)".
+pub fn local_time(stamp: jiff::Timestamp, offset: jiff::tz::Offset) -> String {
+    let local = stamp.to_zoned(jiff::tz::TimeZone::fixed(offset));
+    let seconds = offset.seconds();
+    let sign = if seconds < 0 { '-' } else { '+' };
+    let minutes = seconds.unsigned_abs() / 60;
+    format!(
+        "{} ({sign}{:02}:{:02})",
+        local.strftime("%Y-%m-%d %H:%M"),
+        minutes / 60,
+        minutes % 60
+    )
+}
+
+/// The offset most calls carry (the earliest-written on a tie; UTC
+/// when no call has a start time).
+fn common_offset(stats: &Stats) -> jiff::tz::Offset {
+    let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
+    for date in stats.dates.iter().flatten() {
+        *counts.entry(date.offset.as_str()).or_default() += 1;
+    }
+    let best = counts
+        .iter()
+        .max_by(|a, b| a.1.cmp(b.1).then_with(|| b.0.cmp(a.0)))
+        .map(|(offset, _)| *offset);
+    best.and_then(parse_offset).unwrap_or(jiff::tz::Offset::UTC)
+}
+
+/// "+08:00" → an offset.
+fn parse_offset(text: &str) -> Option<jiff::tz::Offset> {
+    let sign = match text.as_bytes().first()? {
+        b'+' => 1,
+        b'-' => -1,
+        _ => return None,
+    };
+    let hours: i32 = text.get(1..3)?.parse().ok()?;
+    let minutes: i32 = text.get(4..6)?.parse().ok()?;
+    jiff::tz::Offset::from_seconds(sign * (hours * 3600 + minutes * 60)).ok()
+}
+
+/// The exact character ranges an evidence line matched (`[start, end)` in
+/// its `text`), when the scorer recorded them; empty for evidence that
+/// carries only the matched phrases (the page then looks the phrases up).
+pub fn evidence_spans(evidence: &crate::evidence::Evidence) -> Vec<[usize; 2]> {
+    let _ = evidence;
+    Vec::new()
 }
 
 /// Puts each call's recording where its page can play it; returns the
@@ -298,7 +395,8 @@ fn write_playable_wav(
     let mut stream = crate::audio::AudioStream::open_with(path, &options)?;
     let decoded_rate = crate::audio::OUTPUT_SAMPLE_RATE;
     let source_rate = stream.source().rate;
-    let factor = if source_rate > 0 && source_rate < decoded_rate && decoded_rate % source_rate == 0 {
+    let factor = if source_rate > 0 && source_rate < decoded_rate && decoded_rate % source_rate == 0
+    {
         (decoded_rate / source_rate) as usize
     } else {
         1
@@ -344,7 +442,9 @@ fn write_playable_wav(
             while next_muted < muted.len() && muted[next_muted].1 <= frame {
                 next_muted += 1;
             }
-            let silent = muted.get(next_muted).is_some_and(|&(first, _)| first <= frame);
+            let silent = muted
+                .get(next_muted)
+                .is_some_and(|&(first, _)| first <= frame);
             for pending in &carry {
                 let window = &pending[i * factor..(i + 1) * factor];
                 let sample = if silent {
@@ -379,7 +479,9 @@ enum CopyError {
     Decode(#[from] crate::audio::AudioError),
     #[error("cannot write the copy: {0}")]
     Write(#[from] std::io::Error),
-    #[error("the copy would exceed the 4 GiB a WAV file can hold; make the report with --audio link")]
+    #[error(
+        "the copy would exceed the 4 GiB a WAV file can hold; make the report with --audio link"
+    )]
     TooLong,
 }
 
@@ -416,6 +518,16 @@ fn percent_encode(segment: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn times_keep_the_calls_offset() {
+        let stamp: jiff::Timestamp = "2026-11-20T09:30:00+08:00".parse().unwrap();
+        let offset = parse_offset("+08:00").unwrap();
+        assert_eq!(local_time(stamp, offset), "2026-11-20 09:30 (+08:00)");
+        let offset = parse_offset("-05:30").unwrap();
+        assert_eq!(local_time(stamp, offset), "2026-11-19 20:00 (-05:30)");
+        assert_eq!(parse_offset("08:00"), None);
+    }
 
     #[test]
     fn relative_urls_climb_and_encode() {

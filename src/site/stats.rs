@@ -22,6 +22,17 @@ pub struct CallDate {
     pub week_start: String,
     /// "2026-11-20 09:30"
     pub local: String,
+    /// The call's own UTC offset, "+08:00" (never converted to UTC).
+    pub offset: String,
+    /// Seconds since the Unix epoch, for sorting calls of different offsets.
+    pub unix: i64,
+}
+
+impl CallDate {
+    /// "2026-11-20 09:30 (+08:00)": the wall-clock time where the call took place.
+    pub fn shown(&self) -> String {
+        format!("{} ({})", self.local, self.offset)
+    }
 }
 
 /// Parses an RFC 3339 `started_at` ("2026-11-20T09:30:00+08:00"); the
@@ -29,7 +40,7 @@ pub struct CallDate {
 pub fn call_date(started_at: Option<&str>) -> Option<CallDate> {
     let text = started_at?.trim();
     // Validates the whole stamp, offset included.
-    let _: jiff::Timestamp = text.parse().ok()?;
+    let stamp: jiff::Timestamp = text.parse().ok()?;
     let local: jiff::civil::DateTime = text.get(..19)?.replace(' ', "T").parse().ok()?;
     let date = local.date();
     // The same weeks as the hotspots page.
@@ -43,7 +54,50 @@ pub fn call_date(started_at: Option<&str>) -> Option<CallDate> {
             local.time().hour(),
             local.time().minute()
         ),
+        offset: offset_of(text)?,
+        unix: stamp.as_second(),
     })
+}
+
+/// The offset written at the end of an RFC 3339 stamp, as "+08:00"
+/// ("Z" is "+00:00").
+fn offset_of(text: &str) -> Option<String> {
+    if text.ends_with('Z') || text.ends_with('z') {
+        return Some("+00:00".into());
+    }
+    let tail = text.get(text.len().checked_sub(6)?..)?;
+    let ok = matches!(tail.as_bytes()[0], b'+' | b'-') && tail.as_bytes()[3] == b':';
+    ok.then(|| tail.to_string())
+}
+
+/// Ids compared as a person reads them: digits as numbers, punctuation
+/// ignored (A017 before A-2148, call-2 before call-10).
+pub fn natural_cmp(a: &str, b: &str) -> std::cmp::Ordering {
+    fn chunks(s: &str) -> Vec<(bool, String)> {
+        let mut out: Vec<(bool, String)> = Vec::new();
+        for c in s.chars().filter(|c| c.is_alphanumeric()) {
+            let digit = c.is_ascii_digit();
+            match out.last_mut() {
+                Some((d, text)) if *d == digit => text.push(c),
+                _ => out.push((digit, c.to_string())),
+            }
+        }
+        out
+    }
+    let (x, y) = (chunks(a), chunks(b));
+    for (p, q) in x.iter().zip(&y) {
+        let order = match (p.0, q.0) {
+            (true, true) => {
+                let (p, q) = (p.1.trim_start_matches('0'), q.1.trim_start_matches('0'));
+                p.len().cmp(&q.len()).then_with(|| p.cmp(q))
+            }
+            _ => p.1.to_lowercase().cmp(&q.1.to_lowercase()),
+        };
+        if order.is_ne() {
+            return order;
+        }
+    }
+    x.len().cmp(&y.len()).then_with(|| a.cmp(b))
 }
 
 /// Calls, passes and scores of some set of calls.
@@ -78,7 +132,7 @@ impl Tally {
 #[derive(Debug, Clone, PartialEq)]
 pub struct ItemRate {
     pub id: String,
-    pub title: String,
+    pub title: crate::i18n::Text,
     pub critical: bool,
     pub pass: usize,
     pub fail: usize,
@@ -87,6 +141,12 @@ pub struct ItemRate {
 }
 
 impl ItemRate {
+    /// review / applicable, as a percentage with one decimal.
+    pub fn review_rate(&self) -> Option<f64> {
+        let applicable = self.applicable();
+        (applicable > 0).then(|| round1(100.0 * self.review as f64 / applicable as f64))
+    }
+
     /// Calls where the item applied (not `na`).
     pub fn applicable(&self) -> usize {
         self.pass + self.fail + self.review
@@ -107,6 +167,9 @@ pub struct WeekStats {
     pub tally: Tally,
 }
 
+/// Calls shown under "worst calls" on an agent page.
+pub const WORST_CALLS: usize = 5;
+
 /// One agent.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AgentStats {
@@ -115,8 +178,12 @@ pub struct AgentStats {
     pub weeks: Vec<WeekStats>,
     /// Most failed first (fail count, then failure rate, then rubric order).
     pub items: Vec<ItemRate>,
-    /// Indexes into [`Dataset::calls`], lowest score first.
+    /// Indexes into [`Dataset::calls`] of the agent's calls that failed or
+    /// failed an item, lowest score first, at most [`WORST_CALLS`].
     pub worst_calls: Vec<usize>,
+    /// Indexes into [`Dataset::calls`] of all the agent's calls, in the
+    /// dataset's order (by start time).
+    pub calls: Vec<usize>,
 }
 
 /// Everything the pages show, computed once.
@@ -160,6 +227,8 @@ impl Stats {
         for (index, call) in dataset.calls.iter().enumerate() {
             by_agent.entry(agent_of(call)).or_default().push(index);
         }
+        let mut by_agent: Vec<(&str, Vec<usize>)> = by_agent.into_iter().collect();
+        by_agent.sort_by(|a, b| natural_cmp(a.0, b.0));
         let agents = by_agent
             .into_iter()
             .map(|(agent_id, calls)| {
@@ -181,7 +250,14 @@ impl Stats {
                         })
                         .then_with(|| order.get(a.id.as_str()).cmp(&order.get(b.id.as_str())))
                 });
-                let mut worst_calls = calls.clone();
+                let mut worst_calls: Vec<usize> = calls
+                    .iter()
+                    .copied()
+                    .filter(|&i| {
+                        let card = &dataset.calls[i].scorecard;
+                        !card.passed || card.items.iter().any(|r| r.verdict == Verdict::Fail)
+                    })
+                    .collect();
                 worst_calls.sort_by(|&a, &b| {
                     let (ca, cb) = (&dataset.calls[a], &dataset.calls[b]);
                     ca.scorecard
@@ -189,13 +265,14 @@ impl Stats {
                         .total_cmp(&cb.scorecard.score)
                         .then_with(|| ca.transcript.call_id.cmp(&cb.transcript.call_id))
                 });
-                worst_calls.truncate(5);
+                worst_calls.truncate(WORST_CALLS);
                 AgentStats {
                     agent_id: agent_id.to_string(),
                     tally: tally(dataset, &calls),
                     weeks: weeks(dataset, &dates, &calls),
                     items,
                     worst_calls,
+                    calls,
                 }
             })
             .collect();
@@ -251,7 +328,7 @@ fn item_rates(rubric: &RubricVersion, dataset: &Dataset, calls: &[usize]) -> Vec
         .iter()
         .map(|item| ItemRate {
             id: item.id.clone(),
-            title: item.title.to_string(),
+            title: item.title.clone(),
             critical: item.critical,
             pass: 0,
             fail: 0,
@@ -266,7 +343,7 @@ fn item_rates(rubric: &RubricVersion, dataset: &Dataset, calls: &[usize]) -> Vec
                 None => {
                     rates.push(ItemRate {
                         id: result.id.clone(),
-                        title: result.id.clone(),
+                        title: crate::i18n::Text::same(result.id.clone()),
                         critical: result.critical,
                         pass: 0,
                         fail: 0,
@@ -302,6 +379,11 @@ mod tests {
         assert_eq!(date.week, "2026-W47");
         assert_eq!(date.week_start, "2026-11-16");
         assert_eq!(date.local, "2026-11-22 23:30");
+        assert_eq!(date.shown(), "2026-11-22 23:30 (+08:00)");
+        assert_eq!(
+            call_date(Some("2026-11-22T23:30:00Z")).unwrap().offset,
+            "+00:00"
+        );
         // Monday in Beijing although still Sunday in UTC.
         let date = call_date(Some("2026-11-23T01:00:00+08:00")).unwrap();
         assert_eq!(date.week, "2026-W48");
@@ -316,6 +398,13 @@ mod tests {
             "an offset is required"
         );
         assert_eq!(call_date(None), None);
+    }
+
+    #[test]
+    fn agent_ids_sort_as_people_read_them() {
+        let mut ids = vec!["A-2148", "A017", "a3", "A023", "B1", "A0170"];
+        ids.sort_by(|a, b| natural_cmp(a, b));
+        assert_eq!(ids, ["a3", "A017", "A023", "A0170", "A-2148", "B1"]);
     }
 
     #[test]

@@ -1,11 +1,11 @@
-//! Plots as inline SVG text: no script, no network, no plotting library,
-//! so a report opens from the file system and prints the same everywhere.
-//! Each plot has a `<title>` and labelled axes; numbers are drawn from the
-//! same figures the tables print.
+//! Plots as inline SVG (maud templates, so every label is escaped): no
+//! script, no network, no plotting library, so a report opens from the
+//! file system and prints the same everywhere. Each plot has a `<title>`
+//! and labelled axes; numbers are drawn from the same figures the tables
+//! print. SVG elements are always closed (`<line …></line>`): inside HTML,
+//! an unclosed SVG element would swallow its neighbours.
 
-use std::fmt::Write;
-
-use super::html::escape;
+use maud::{html, Markup};
 
 const WIDTH: f64 = 640.0;
 const HEIGHT: f64 = 220.0;
@@ -14,42 +14,49 @@ const RIGHT: f64 = 16.0;
 const TOP: f64 = 16.0;
 const BOTTOM: f64 = 40.0;
 
+fn f1(v: f64) -> String {
+    format!("{v:.1}")
+}
+
+/// The y-axis of a count: whole-number ticks only, none repeated. The step
+/// is the smallest whole number giving at most four intervals, and the axis
+/// ends at the first tick at or above the largest count.
+pub fn count_ticks(max: usize) -> Vec<usize> {
+    let max = max.max(1);
+    let step = max.div_ceil(4);
+    let top = max.div_ceil(step) * step;
+    (0..=top).step_by(step).collect()
+}
+
 /// A bar chart of counts under labels (the score distribution).
-pub fn bar_chart(title: &str, labels: &[String], counts: &[usize], css_class: &str) -> String {
-    let max = counts.iter().copied().max().unwrap_or(0).max(1);
+pub fn bar_chart(title: &str, labels: &[String], counts: &[usize], css_class: &str) -> Markup {
+    let ticks = count_ticks(counts.iter().copied().max().unwrap_or(0));
+    let top = *ticks.last().unwrap_or(&1) as f64;
     let plot_w = WIDTH - LEFT - RIGHT;
     let plot_h = HEIGHT - TOP - BOTTOM;
     let slot = plot_w / counts.len().max(1) as f64;
-    let mut svg = open(title, css_class);
-    axes(&mut svg, max as f64, |v| format!("{v:.0}"));
-    for (i, (&count, label)) in counts.iter().zip(labels).enumerate() {
-        let h = plot_h * count as f64 / max as f64;
-        let x = LEFT + slot * i as f64 + slot * 0.12;
-        let y = TOP + plot_h - h;
-        let _ = write!(
-            svg,
-            r#"<rect class="bar" x="{x:.1}" y="{y:.1}" width="{:.1}" height="{h:.1}" data-count="{count}"><title>{}: {count}</title></rect>"#,
-            slot * 0.76,
-            escape(label)
-        );
-        if count > 0 {
-            let _ = write!(
-                svg,
-                r#"<text class="value" x="{:.1}" y="{:.1}" text-anchor="middle">{count}</text>"#,
-                x + slot * 0.38,
-                y - 3.0
-            );
+    html! {
+        svg class={ "chart " (css_class) } xmlns="http://www.w3.org/2000/svg" viewBox={ "0 0 " (WIDTH) " " (HEIGHT) } role="img" aria-label=(title) {
+            title { (title) }
+            @for tick in &ticks {
+                @let y = TOP + plot_h * (1.0 - *tick as f64 / top);
+                line.grid x1=(LEFT) y1=(f1(y)) x2=(f1(WIDTH - RIGHT)) y2=(f1(y)) {}
+                text.label.tick x=(f1(LEFT - 6.0)) y=(f1(y + 4.0)) text-anchor="end" { (tick) }
+            }
+            @for (i, (&count, label)) in counts.iter().zip(labels).enumerate() {
+                @let h = plot_h * count as f64 / top;
+                @let x = LEFT + slot * i as f64 + slot * 0.12;
+                @let y = TOP + plot_h - h;
+                rect.bar x=(f1(x)) y=(f1(y)) width=(f1(slot * 0.76)) height=(f1(h)) data-count=(count) {
+                    title { (label) ": " (count) }
+                }
+                @if count > 0 {
+                    text.value x=(f1(x + slot * 0.38)) y=(f1(y - 3.0)) text-anchor="middle" { (count) }
+                }
+                text.label x=(f1(x + slot * 0.38)) y=(f1(HEIGHT - BOTTOM + 16.0)) text-anchor="middle" { (label) }
+            }
         }
-        let _ = write!(
-            svg,
-            r#"<text class="label" x="{:.1}" y="{:.1}" text-anchor="middle">{}</text>"#,
-            x + slot * 0.38,
-            HEIGHT - BOTTOM + 16.0,
-            escape(label)
-        );
     }
-    svg.push_str("</svg>");
-    svg
 }
 
 /// One line of a [`line_chart`]: a value (or a gap) per x label.
@@ -65,7 +72,7 @@ pub fn line_chart(
     labels: &[String],
     series: &[Series<'_>],
     css_class: &str,
-) -> String {
+) -> Markup {
     let plot_w = WIDTH - LEFT - RIGHT;
     let plot_h = HEIGHT - TOP - BOTTOM;
     let n = labels.len().max(1);
@@ -77,80 +84,59 @@ pub fn line_chart(
         }
     };
     let y_of = |v: f64| TOP + plot_h * (1.0 - v.clamp(0.0, 100.0) / 100.0);
-    let mut svg = open(title, css_class);
-    axes(&mut svg, 100.0, |v| format!("{v:.0}"));
     // Thin the x labels so they never overlap (about 12 fit).
     let step = n.div_ceil(12);
-    for (i, label) in labels.iter().enumerate() {
-        if i % step == 0 || i == n - 1 {
-            // The end labels lean inwards so they are not clipped.
-            let anchor = match i {
-                _ if n == 1 => "middle",
-                0 => "start",
-                i if i == n - 1 => "end",
-                _ => "middle",
-            };
-            let _ = write!(
-                svg,
-                r#"<text class="label" x="{:.1}" y="{:.1}" text-anchor="{anchor}">{}</text>"#,
-                x_of(i),
-                HEIGHT - BOTTOM + 16.0,
-                escape(label)
-            );
-        }
-    }
-    for (s, line) in series.iter().enumerate() {
+    let path = |values: &[Option<f64>]| {
         let mut path = String::new();
         let mut pen_down = false;
-        for (i, value) in line.values.iter().enumerate() {
+        for (i, value) in values.iter().enumerate() {
             match value {
                 Some(v) => {
-                    let _ = write!(
-                        path,
+                    path.push_str(&format!(
                         "{}{:.1},{:.1} ",
                         if pen_down { "L" } else { "M" },
                         x_of(i),
                         y_of(*v)
-                    );
+                    ));
                     pen_down = true;
                 }
                 None => pen_down = false,
             }
         }
-        let _ = write!(
-            svg,
-            r#"<path class="line {}" d="{}" fill="none"/>"#,
-            line.css_class,
-            path.trim_end()
-        );
-        for (i, value) in line.values.iter().enumerate() {
-            if let Some(v) = value {
-                let _ = write!(
-                    svg,
-                    r#"<circle class="point {}" cx="{:.1}" cy="{:.1}" r="3"><title>{} {}: {v:.1}</title></circle>"#,
-                    line.css_class,
-                    x_of(i),
-                    y_of(*v),
-                    escape(line.name),
-                    escape(&labels[i])
-                );
+        path.trim_end().to_string()
+    };
+    html! {
+        svg class={ "chart " (css_class) } xmlns="http://www.w3.org/2000/svg" viewBox={ "0 0 " (WIDTH) " " (HEIGHT) } role="img" aria-label=(title) {
+            title { (title) }
+            @for tick in [0, 25, 50, 75, 100] {
+                @let y = y_of(tick as f64);
+                line.grid x1=(LEFT) y1=(f1(y)) x2=(f1(WIDTH - RIGHT)) y2=(f1(y)) {}
+                text.label.tick x=(f1(LEFT - 6.0)) y=(f1(y + 4.0)) text-anchor="end" { (tick) }
+            }
+            @for (i, label) in labels.iter().enumerate() {
+                @if i % step == 0 || i == n - 1 {
+                    // The end labels lean inwards so they are not clipped.
+                    @let anchor = if n == 1 { "middle" } else if i == 0 { "start" } else if i == n - 1 { "end" } else { "middle" };
+                    text.label x=(f1(x_of(i))) y=(f1(HEIGHT - BOTTOM + 16.0)) text-anchor=(anchor) { (label) }
+                }
+            }
+            @for (s, line) in series.iter().enumerate() {
+                path class={ "line " (line.css_class) } d=(path(&line.values)) fill="none" {}
+                @for (i, value) in line.values.iter().enumerate() {
+                    @if let Some(v) = value {
+                        circle class={ "point " (line.css_class) } cx=(f1(x_of(i))) cy=(f1(y_of(*v))) r="3" {
+                            title { (line.name) " " (labels[i]) ": " (f1(*v)) }
+                        }
+                    }
+                }
+                // Legend, top right.
+                @let lx = WIDTH - RIGHT - 150.0;
+                @let ly = TOP + 4.0 + 16.0 * s as f64;
+                line class={ "line " (line.css_class) } x1=(f1(lx)) y1=(f1(ly)) x2=(f1(lx + 18.0)) y2=(f1(ly)) {}
+                text.legend x=(f1(lx + 24.0)) y=(f1(ly + 4.0)) { (line.name) }
             }
         }
-        // Legend, top right.
-        let lx = WIDTH - RIGHT - 150.0;
-        let ly = TOP + 4.0 + 16.0 * s as f64;
-        let _ = write!(
-            svg,
-            r#"<line class="line {}" x1="{lx:.1}" y1="{ly:.1}" x2="{:.1}" y2="{ly:.1}"/><text class="legend" x="{:.1}" y="{:.1}">{}</text>"#,
-            line.css_class,
-            lx + 18.0,
-            lx + 24.0,
-            ly + 4.0,
-            escape(line.name)
-        );
     }
-    svg.push_str("</svg>");
-    svg
 }
 
 /// A speaker timeline of a call: one lane per speaker, one clickable block
@@ -164,88 +150,44 @@ pub struct TimelineBlock {
     pub evidence: bool,
 }
 
-pub fn timeline(title: &str, lanes: &[&str], blocks: &[TimelineBlock], total_ms: u64) -> String {
+pub fn timeline(title: &str, lanes: &[&str], blocks: &[TimelineBlock], total_ms: u64) -> Markup {
     let lane_h = 26.0;
     let left = 64.0;
     let height = TOP + lane_h * lanes.len() as f64 + 24.0;
     let plot_w = WIDTH - left - RIGHT;
     let total = total_ms.max(1) as f64;
-    let mut svg = format!(
-        r#"<svg class="timeline" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {height:.0}" role="img" aria-label="{0}"><title>{0}</title>"#,
-        escape(title)
-    );
-    for (i, lane) in lanes.iter().enumerate() {
-        let y = TOP + lane_h * i as f64;
-        let _ = write!(
-            svg,
-            r#"<text class="label" x="4" y="{:.1}">{}</text><line class="grid" x1="{left}" y1="{:.1}" x2="{:.1}" y2="{:.1}"/>"#,
-            y + lane_h * 0.62,
-            escape(lane),
-            y + lane_h,
-            WIDTH - RIGHT,
-            y + lane_h
-        );
-    }
-    for block in blocks {
-        let x = left + plot_w * block.start_ms as f64 / total;
-        let w = (plot_w * block.end_ms.saturating_sub(block.start_ms) as f64 / total).max(1.5);
-        let y = TOP + lane_h * block.lane as f64 + 4.0;
-        let _ = write!(
-            svg,
-            r##"<rect class="utt-block lane{}{}" x="{x:.1}" y="{y:.1}" width="{w:.1}" height="{:.1}" data-seek="{:.2}" data-target="{}"><title>{}</title></rect>"##,
-            block.lane,
-            if block.evidence { " evidence" } else { "" },
-            lane_h - 8.0,
-            block.start_ms as f64 / 1000.0,
-            escape(&block.utterance_id),
-            escape(&block.label)
-        );
-    }
     // Minute ticks (or 10 s ticks on short calls).
     let tick_ms: u64 = if total_ms > 180_000 { 60_000 } else { 10_000 };
-    let mut t = 0;
-    while t <= total_ms {
-        let x = left + plot_w * t as f64 / total;
-        let _ = write!(
-            svg,
-            r#"<text class="label" x="{x:.1}" y="{:.1}" text-anchor="middle">{}</text>"#,
-            height - 6.0,
-            clock(t)
-        );
-        t += tick_ms;
+    let ticks: Vec<u64> = (0..=total_ms).step_by(tick_ms as usize).collect();
+    html! {
+        svg.timeline xmlns="http://www.w3.org/2000/svg" viewBox={ "0 0 " (WIDTH) " " (format!("{height:.0}")) } role="img" aria-label=(title) {
+            title { (title) }
+            @for (i, lane) in lanes.iter().enumerate() {
+                @let y = TOP + lane_h * i as f64;
+                text.label x="4" y=(f1(y + lane_h * 0.62)) { (lane) }
+                line.grid x1=(left) y1=(f1(y + lane_h)) x2=(f1(WIDTH - RIGHT)) y2=(f1(y + lane_h)) {}
+            }
+            @for block in blocks {
+                @let x = left + plot_w * block.start_ms as f64 / total;
+                @let w = (plot_w * block.end_ms.saturating_sub(block.start_ms) as f64 / total).max(1.5);
+                @let y = TOP + lane_h * block.lane as f64 + 4.0;
+                rect class={ "utt-block lane" (block.lane) @if block.evidence { " evidence" } }
+                    x=(f1(x)) y=(f1(y)) width=(f1(w)) height=(f1(lane_h - 8.0))
+                    data-seek=(format!("{:.2}", block.start_ms as f64 / 1000.0)) data-target=(block.utterance_id) {
+                    title { (block.label) }
+                }
+            }
+            @for t in ticks {
+                text.label x=(f1(left + plot_w * t as f64 / total)) y=(f1(height - 6.0)) text-anchor="middle" { (clock(t)) }
+            }
+        }
     }
-    svg.push_str("</svg>");
-    svg
 }
 
 /// `m:ss` for a time in milliseconds.
 pub fn clock(ms: u64) -> String {
     let seconds = ms / 1000;
     format!("{}:{:02}", seconds / 60, seconds % 60)
-}
-
-fn open(title: &str, css_class: &str) -> String {
-    format!(
-        r#"<svg class="chart {css_class}" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {HEIGHT}" role="img" aria-label="{0}"><title>{0}</title>"#,
-        escape(title)
-    )
-}
-
-/// Y axis with four grid lines from 0 to `max`, and the x axis.
-fn axes(svg: &mut String, max: f64, format: impl Fn(f64) -> String) {
-    let plot_h = HEIGHT - TOP - BOTTOM;
-    for step in 0..=4 {
-        let value = max * step as f64 / 4.0;
-        let y = TOP + plot_h * (1.0 - step as f64 / 4.0);
-        let _ = write!(
-            svg,
-            r#"<line class="grid" x1="{LEFT}" y1="{y:.1}" x2="{:.1}" y2="{y:.1}"/><text class="label" x="{:.1}" y="{:.1}" text-anchor="end">{}</text>"#,
-            WIDTH - RIGHT,
-            LEFT - 6.0,
-            y + 4.0,
-            format(value)
-        );
-    }
 }
 
 #[cfg(test)]
@@ -260,11 +202,29 @@ mod tests {
             &[2, 4],
             "histogram",
         );
+        let svg = svg.into_string();
         assert!(svg.starts_with("<svg") && svg.ends_with("</svg>"));
         assert!(svg.contains("&lt;scores&gt;"));
         assert!(svg.contains(r#"data-count="2""#) && svg.contains(r#"data-count="4""#));
         assert!(svg.contains(r#"height="164.0" data-count="4""#), "{svg}");
         assert!(svg.contains(r#"height="82.0" data-count="2""#), "{svg}");
+    }
+
+    #[test]
+    fn count_axes_have_whole_distinct_ticks() {
+        assert_eq!(count_ticks(3), [0, 1, 2, 3]);
+        assert_eq!(count_ticks(4), [0, 1, 2, 3, 4]);
+        assert_eq!(count_ticks(5), [0, 2, 4, 6]);
+        assert_eq!(count_ticks(0), [0, 1]);
+        assert_eq!(count_ticks(17), [0, 5, 10, 15, 20]);
+        for max in 1..200 {
+            let ticks = count_ticks(max);
+            assert!(
+                *ticks.last().unwrap() >= max && ticks.len() <= 5,
+                "{max}: {ticks:?}"
+            );
+            assert!(ticks.windows(2).all(|w| w[0] < w[1]));
+        }
     }
 
     #[test]
@@ -278,7 +238,8 @@ mod tests {
                 css_class: "a",
             }],
             "trend",
-        );
+        )
+        .into_string();
         let path = svg
             .split(r#" d=""#)
             .nth(1)

@@ -84,6 +84,11 @@ pub fn default_sources() -> Vec<(PathBuf, bool)> {
 /// Writes recordings, transcripts and a manifest for `sources`, then runs
 /// `callqa run` once.
 pub fn build_batch(sources: &[(PathBuf, bool)]) -> Batch {
+    build_batch_with_agents(sources, &AGENTS)
+}
+
+/// [`build_batch`] with the reassigned calls spread over `agents`.
+pub fn build_batch_with_agents(sources: &[(PathBuf, bool)], agents: &[&str]) -> Batch {
     let root = tempfile::tempdir().unwrap();
     let audio_dir = root.path().join("recordings");
     let transcripts = root.path().join("transcripts");
@@ -95,7 +100,7 @@ pub fn build_batch(sources: &[(PathBuf, bool)]) -> Batch {
         let mut value: Value = serde_json::from_str(&fs::read_to_string(source).unwrap()).unwrap();
         let call_id = value["call_id"].as_str().unwrap().to_string();
         if *reassign {
-            value["agent_id"] = Value::from(AGENTS[index % AGENTS.len()]);
+            value["agent_id"] = Value::from(agents[index % agents.len()]);
         }
         let field = |name: &str| value[name].as_str().unwrap_or("").to_string();
         let wav = audio_dir.join(format!("{call_id}.wav"));

@@ -175,6 +175,49 @@ impl Browser {
         );
     }
 
+    /// Types `text` into the element (real key events: `input` fires).
+    pub fn type_into(&self, css: &str, text: &str) {
+        let id = self.find(css);
+        self.post(
+            &self.session_path(&format!("/element/{id}/clear")),
+            json!({}),
+        );
+        self.post(
+            &self.session_path(&format!("/element/{id}/value")),
+            json!({ "text": text }),
+        );
+    }
+
+    /// Focuses the element and presses Enter on it (keyboard use of a control).
+    pub fn press_enter(&self, css: &str) {
+        let id = self.find(css);
+        self.post(
+            &self.session_path(&format!("/element/{id}/value")),
+            json!({ "text": "\u{E007}" }),
+        );
+    }
+
+    /// The page printed to PDF by Chromium (A4, print CSS applied).
+    pub fn print_pdf(&self) -> Vec<u8> {
+        use base64::Engine;
+        let encoded = self.post(
+            &self.session_path("/print"),
+            json!({ "page": { "width": 21.0, "height": 29.7 }, "background": false }),
+        );
+        base64::engine::general_purpose::STANDARD
+            .decode(encoded.as_str().expect("base64 PDF"))
+            .expect("PDF decodes")
+    }
+
+    /// Shows the page as printed (CSS `@media print`) or as on screen, through
+    /// chromedriver's DevTools pass-through.
+    pub fn emulate_print(&self, on: bool) {
+        self.post(
+            &self.session_path("/goog/cdp/execute"),
+            json!({ "cmd": "Emulation.setEmulatedMedia", "params": { "media": if on { "print" } else { "" } } }),
+        );
+    }
+
     /// A PNG screenshot of the viewport.
     pub fn screenshot(&self) -> Vec<u8> {
         use base64::Engine;

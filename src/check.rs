@@ -291,11 +291,6 @@ pub fn render_in(summary: &CheckSummary, verbose: bool, lang: Lang) -> String {
     out
 }
 
-/// The human report in the default language (Chinese); see [`render_in`].
-pub fn render(summary: &CheckSummary, verbose: bool) -> String {
-    render_in(summary, verbose, Lang::default())
-}
-
 /// `N passed, N failed`: the last line of `callqa check`, identical in
 /// every language because CI scripts parse it.
 pub fn totals_line(summary: &CheckSummary) -> String {
@@ -325,11 +320,6 @@ pub fn render_items_in(summary: &CheckSummary, lang: Lang) -> String {
         );
     }
     out
-}
-
-/// [`render_items_in`] in the default language (Chinese).
-pub fn render_items(summary: &CheckSummary) -> String {
-    render_items_in(summary, Lang::default())
 }
 
 fn xml_escape(s: &str) -> String {

@@ -16,13 +16,6 @@ mod csv_format;
 mod json;
 mod jsonl;
 mod text;
-// Promises and hotspots (H7): one exporter per dataset and format.
-pub mod dataset;
-pub mod hotspots;
-pub mod promises;
-pub use dataset::{DatasetExporter, DatasetFormat};
-pub use hotspots::{hotspot_table, hotspots_exporter, render_hotspots};
-pub use promises::{promise_table, promises_exporter, render_promises};
 
 use std::collections::BTreeMap;
 use std::io::{self, Write};
@@ -141,18 +134,6 @@ pub fn exporter_with(format: Format, options: &ExportOptions) -> Box<dyn Exporte
         Format::Jsonl => Box::new(JsonlExporter { lang }),
         Format::Csv => Box::new(CsvExporter { lang, titles }),
     }
-}
-
-/// [`exporter_with`] in the default language (Chinese) without item
-/// titles; kept until `callqa score` passes its options.
-pub fn exporter(format: Format, color: bool) -> Box<dyn Exporter> {
-    exporter_with(
-        format,
-        &ExportOptions {
-            color,
-            ..ExportOptions::default()
-        },
-    )
 }
 
 /// A scorecard as JSON with the input file first after the call id, and

@@ -102,6 +102,15 @@ pub fn explain_item_in(rubric: &CompiledRubric, def: &ItemDef, lang: Lang) -> St
     out
 }
 
+/// ` — 推诿` after a definition's name, or nothing when the rubric gave it no
+/// label (the name twice says nothing).
+fn label_of(label: Option<&crate::i18n::Text>, lang: Lang) -> String {
+    match label.map(|l| l.get(lang)).filter(|l| !l.is_empty()) {
+        Some(l) => format!(" — {l}"),
+        None => String::new(),
+    }
+}
+
 /// A heading's colon: full-width after Chinese.
 fn colon(lang: Lang) -> &'static str {
     lang.pick("：", ":")
@@ -148,20 +157,11 @@ fn definitions_used(rubric: &CompiledRubric, rule: &toml::Value, lang: Lang) -> 
         let Some(spec) = file.matches.get(m) else {
             continue;
         };
-        let label = spec
-            .label
-            .as_ref()
-            .map(|l| l.get(lang))
-            .filter(|l| !l.is_empty())
-            .unwrap_or(m);
+        let label = label_of(spec.label.as_ref(), lang);
         let sets: Vec<&str> = spec.any.iter().map(|s| s.get_ref().as_str()).collect();
         let _ = match lang {
-            Lang::Zh => writeln!(
-                out,
-                "  匹配 {m} — {label}：命中其一即可 {}",
-                sets.join(", ")
-            ),
-            Lang::En => writeln!(out, "  match {m} — {label}: any of {}", sets.join(", ")),
+            Lang::Zh => writeln!(out, "  匹配 {m}{label}：命中其一即可 {}", sets.join(", ")),
+            Lang::En => writeln!(out, "  match {m}{label}: any of {}", sets.join(", ")),
         };
         if !spec.unless.is_empty() {
             let unless: Vec<&str> = spec.unless.iter().map(|s| s.get_ref().as_str()).collect();
@@ -185,26 +185,16 @@ fn definitions_used(rubric: &CompiledRubric, rule: &toml::Value, lang: Lang) -> 
     }
     for name in &names {
         if let Some(p) = file.patterns.get(name) {
-            let label = p
-                .label
-                .as_ref()
-                .map(|l| l.get(lang))
-                .filter(|l| !l.is_empty())
-                .unwrap_or(name);
+            let label = label_of(p.label.as_ref(), lang);
             let _ = match lang {
-                Lang::Zh => writeln!(out, "  句式 {name} — {label}："),
-                Lang::En => writeln!(out, "  pattern {name} — {label}:"),
+                Lang::Zh => writeln!(out, "  句式 {name}{label}："),
+                Lang::En => writeln!(out, "  pattern {name}{label}:"),
             };
             for alt in &p.alternatives {
                 let _ = writeln!(out, "      {}", alt.get_ref());
             }
         } else if let Some(set) = file.phrases.get(name) {
-            let label = set
-                .label
-                .as_ref()
-                .map(|l| l.get(lang))
-                .filter(|l| !l.is_empty())
-                .unwrap_or(name);
+            let label = label_of(set.label.as_ref(), lang);
             let shown: Vec<&str> = set.phrases.iter().take(12).map(String::as_str).collect();
             let total = set.phrases.len();
             let more = match lang {
@@ -213,12 +203,8 @@ fn definitions_used(rubric: &CompiledRubric, rule: &toml::Value, lang: Lang) -> 
                 Lang::En => format!(" … ({total} in all)"),
             };
             let _ = match lang {
-                Lang::Zh => writeln!(out, "  短语集 {name} — {label}：{}{more}", shown.join("、")),
-                Lang::En => writeln!(
-                    out,
-                    "  phrases {name} — {label}: {}{more}",
-                    shown.join("、")
-                ),
+                Lang::Zh => writeln!(out, "  短语集 {name}{label}：{}{more}", shown.join("、")),
+                Lang::En => writeln!(out, "  phrases {name}{label}: {}{more}", shown.join("、")),
             };
         }
     }
@@ -297,7 +283,7 @@ pub fn trace_matches_in(
         let _ = match lang {
             Lang::Zh => writeln!(
                 out,
-                "[{i}] {when}{}（第 {} 轮）：{}",
+                "[{i}] {when}{}（轮次 {}）：{}",
                 match u.role {
                     Role::Agent => "坐席",
                     Role::Customer => "客户",

@@ -246,7 +246,14 @@ fn explain_frames_the_rubric_in_the_chosen_language() {
         "{defined}"
     );
     assert!(defined.contains("  句式 commitment — "), "{defined}");
-    assert!(defined.contains("  短语集 action_verb — "), "{defined}");
+    assert!(defined.contains("  短语集 action_verb"), "{defined}");
+    // a definition without a label is not named twice ("action_verb — action_verb")
+    for line in defined.lines() {
+        let words: Vec<&str> = line.split([' ', '：']).filter(|w| !w.is_empty()).collect();
+        if let [_, name, "—", label, ..] = words[..] {
+            assert_ne!(name, label, "{line}");
+        }
+    }
 
     let op = explain_operator_in("before", Lang::Zh).unwrap();
     assert!(op.starts_with("before — 条件运算符\n"), "{op}");
@@ -269,7 +276,10 @@ fn trace_frames_each_utterance_in_the_chosen_language() {
         .find(|c| c.call_id == "P-0101")
         .expect("P-0101");
     let zh = trace_matches_in(&r, &call, Lang::Zh);
-    assert!(zh.contains("坐席（第 ") || zh.contains("客户（第 "), "{zh}");
+    assert!(
+        zh.contains("坐席（轮次 ") || zh.contains("客户（轮次 "),
+        "{zh}"
+    );
     assert!(zh.contains("    分词："), "{zh}");
     assert!(!zh.contains("tokens:") && !zh.contains("(turn"), "{zh}");
     let en = trace_matches_in(&r, &call, Lang::En);
@@ -277,7 +287,7 @@ fn trace_frames_each_utterance_in_the_chosen_language() {
         en.contains(" (turn ") && en.contains("    tokens: "),
         "{en}"
     );
-    assert!(!en.contains("分词") && !en.contains("（第 "), "{en}");
+    assert!(!en.contains("分词") && !en.contains("轮次"), "{en}");
     // the hits are the same lines in both
     let hits = |t: &str| t.lines().filter(|l| l.contains('「')).count();
     assert_eq!(hits(&zh), hits(&en));

@@ -243,7 +243,7 @@ fn renderings_are_byte_identical_for_the_same_input() {
     let text = render(&first, Text, Lang::En);
     assert!(text.starts_with(
         "complaint hotspots: 13 calls, 36 customer utterances, 1 without a date (hs-undated-01), counted overall only\n\
-         a hotspot is mentioned by customers in at least 2 calls of a period; at most 10 per period\n"
+         threshold: customers mention it in at least 2 calls of a period; at most 10 listed per period\n"
     ), "{text}");
     assert!(
         text.contains("\nWeek 2026-W48 (from 2026-11-23), 5 calls\n"),
@@ -303,7 +303,7 @@ fn english_counts_are_singular_for_one_and_the_threshold_follows_the_options() {
     let text = render(&report, DatasetFormat::Text, Lang::En);
     assert!(text.starts_with("complaint hotspots: 1 call, "), "{text}");
     assert!(
-        text.contains("in at least 1 call of a period; at most 3 per period"),
+        text.contains("in at least 1 call of a period; at most 3 listed per period"),
         "{text}"
     );
     assert!(text.contains("), 1 call\n"), "{text}");

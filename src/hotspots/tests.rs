@@ -4,6 +4,20 @@
 use serde_json::json;
 
 use super::*;
+use crate::i18n::Lang;
+use crate::report::{render_hotspots, DatasetFormat};
+
+fn render_text(report: &HotspotReport) -> String {
+    render_hotspots(report, DatasetFormat::Text, Lang::En)
+}
+
+fn render_json(report: &HotspotReport) -> String {
+    render_hotspots(report, DatasetFormat::Json, Lang::Zh)
+}
+
+fn render_csv(report: &HotspotReport) -> String {
+    render_hotspots(report, DatasetFormat::Csv, Lang::Zh)
+}
 
 fn call(id: &str, started_at: Option<&str>, lines: &[(&str, &str)]) -> Transcript {
     let utterances: Vec<_> = lines
@@ -42,6 +56,7 @@ fn empty_input_gives_an_empty_report() {
         report.overall.is_empty() && report.weeks.is_empty() && report.undated_calls.is_empty()
     );
     assert!(render_text(&report).contains("0 calls"));
+    assert!(render_hotspots(&report, DatasetFormat::Text, Lang::Zh).contains("0 通通话"));
     assert!(render_json(&report).contains("\"overall\": []"));
     assert_eq!(render_csv(&report).lines().count(), 1);
 

@@ -343,15 +343,23 @@ fn no_customer_id_is_pending_with_a_reason_and_rates_count_decided_promises() {
 
 #[test]
 fn csv_has_bom_and_header() {
+    use crate::i18n::Lang;
+    use crate::report::{render_promises, DatasetFormat};
     let result = follow_through(&history(""), as_of("2026-12-31T00:00:00Z"));
-    let csv = render_csv(&result);
+    let csv = render_promises(&result, DatasetFormat::Csv, Lang::Zh);
     assert!(csv.starts_with("\u{feff}call_id,agent_id,customer_id,started_at,"));
     assert_eq!(csv.lines().count(), 2);
     assert!(csv.contains("我明天下午五点前给您回电话"));
-    let text = render_text(&result);
+    let text = render_promises(&result, DatasetFormat::Text, Lang::En);
     assert!(
         text.contains("BROKEN")
-            && text.contains("明天下午五点前 → deadline 2026-11-21T17:00:00+08:00"),
+            && text.contains("deadline: 明天下午五点前 → 2026-11-21 17:00 +08:00"),
+        "{text}"
+    );
+    let text = render_promises(&result, DatasetFormat::Text, Lang::Zh);
+    assert!(
+        text.contains("【已违约】")
+            && text.contains("时限：明天下午五点前 → 2026-11-21 17:00 +08:00"),
         "{text}"
     );
 }

@@ -137,7 +137,7 @@ fn text(report: &HotspotReport, lang: Lang) -> String {
             }
             let _ = writeln!(
                 out,
-                "\na hotspot is mentioned by customers in at least {} of a period; at most {} per period",
+                "\nthreshold: customers mention it in at least {} of a period; at most {} listed per period",
                 plural(report.min_calls, "call", "calls"),
                 report.top
             );

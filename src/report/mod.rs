@@ -16,6 +16,13 @@ mod csv_format;
 mod json;
 mod jsonl;
 mod text;
+// Promises and hotspots (H7): one exporter per dataset and format.
+pub mod dataset;
+pub mod hotspots;
+pub mod promises;
+pub use dataset::{DatasetExporter, DatasetFormat};
+pub use hotspots::{hotspot_table, hotspots_exporter, render_hotspots};
+pub use promises::{promise_table, promises_exporter, render_promises};
 
 use std::collections::BTreeMap;
 use std::io::{self, Write};

@@ -116,3 +116,53 @@ pub fn display_paths(paths: &[PathBuf]) -> String {
         .collect::<Vec<_>>()
         .join(", ")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug, thiserror::Error)]
+    #[error("{path}: cannot read: {source}")]
+    struct Quoting {
+        path: &'static str,
+        #[source]
+        source: std::io::Error,
+    }
+
+    #[test]
+    fn a_cause_is_listed_once_and_only_when_not_already_said() {
+        let io = || std::io::Error::new(std::io::ErrorKind::NotFound, "no such file");
+        // The library's message already quotes its cause: nothing added.
+        let quoting = anyhow::Error::new(Quoting {
+            path: "a.toml",
+            source: io(),
+        });
+        assert_eq!(error_chain(&quoting), "a.toml: cannot read: no such file");
+        // A context above it: the library's message becomes the cause line.
+        let with_context = anyhow::Error::new(Quoting {
+            path: "a.toml",
+            source: io(),
+        })
+        .context("--rubric a.toml: the rubric cannot be used");
+        assert_eq!(
+            error_chain(&with_context),
+            "--rubric a.toml: the rubric cannot be used\n  caused by: a.toml: cannot read: no such file"
+        );
+        // A bare cause, not quoted above: listed.
+        let bare = anyhow::Error::new(io()).context("cannot write output");
+        assert_eq!(
+            error_chain(&bare),
+            "cannot write output\n  caused by: no such file"
+        );
+    }
+
+    #[test]
+    fn errors_outrank_failures_in_the_exit_code() {
+        assert_eq!(Outcome::of(true, true).exit_code(), 2);
+        assert_eq!(Outcome::of(false, true).exit_code(), 1);
+        assert_eq!(Outcome::of(false, false).exit_code(), 0);
+        for code in 0..=2 {
+            assert_eq!(Outcome::from_exit_code(code).exit_code(), code);
+        }
+    }
+}

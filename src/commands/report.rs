@@ -23,9 +23,9 @@ pub struct ReportArgs {
     /// (relative links to the originals) or `none`.
     #[arg(long, default_value = "copy", value_name = "copy|link|none")]
     pub audio: String,
-    /// Page title.
-    #[arg(long, default_value = "通话质检报告 Call QA report")]
-    pub title: String,
+    /// Page title (default: 通话质检报告, with --lang en: Call quality report).
+    #[arg(long)]
+    pub title: Option<String>,
     /// Replace customers' phone, 身份证 and card numbers, addresses and names
     /// with placeholders ([手机号]…) in every output and silence them in the copied recordings.
     #[arg(long)]
@@ -44,13 +44,13 @@ pub fn run(args: ReportArgs, ctx: &Context) -> anyhow::Result<Outcome> {
     if args.redact {
         callqa::redact::Policy::all().dataset(&mut dataset);
     }
-    // lang: wired when site::SiteOptions has its `lang` field (H3).
-    let _ = ctx.lang;
     let options = SiteOptions {
         out_dir: args.out,
         audio,
         as_of: args.data.as_of()?,
-        title: args.title,
+        // Empty: the report's own title in its language.
+        title: args.title.unwrap_or_default(),
+        lang: ctx.lang,
         ..Default::default()
     };
     let summary = site::build(&dataset, &options)?;

@@ -136,6 +136,12 @@ fn text_scorecard_is_chinese_by_default_and_english_on_request() {
     }
     // Items by their titles (the id beside, for `callqa explain`).
     assert!(zh.contains("开场问候（greeting）"), "{zh}");
+    // A not-applicable item is left out of the score: no `0/15` beside it.
+    let na_lines: Vec<&str> = zh.lines().filter(|l| l.starts_with("  不适用")).collect();
+    assert!(!na_lines.is_empty());
+    for line in na_lines {
+        assert!(line.contains("  -  ") && !line.contains("0/"), "{line}");
+    }
     let added = own_words(&zh, &quoted(&rows, &rubric, Lang::Zh));
     assert_eq!(has_latin(&added), None, "English glue in:\n{added}");
 

@@ -201,11 +201,15 @@ impl TextExporter {
     fn points(&self, item: &crate::score::ItemResult) -> String {
         if item.critical {
             self.lang.pick("关键项", "critical").to_string()
-        } else if item.max_points > 0.0 {
-            format!("{}/{}", item.points, item.max_points)
-        } else {
+        } else if item.max_points <= 0.0 {
             // No points: a coaching flag.
             self.lang.pick("提示项", "flag").to_string()
+        } else if matches!(item.verdict, Verdict::Na | Verdict::Review) {
+            // Left out of the score (not applicable, or waiting for a
+            // person): `0/15` would read as 15 points lost.
+            "-".to_string()
+        } else {
+            format!("{}/{}", item.points, item.max_points)
         }
     }
 }

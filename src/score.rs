@@ -340,17 +340,19 @@ impl CompiledRubric {
                     verdict = Verdict::Review;
                     let c = call.utterances[h.utterance].confidence.unwrap_or_default();
                     reason =
-                        format!("证据所在语句的语音识别置信度低（{c:.2}），需人工复核：{reason}");
-                    reason_en = format!("low ASR confidence ({c:.2}) on the evidence: {reason_en}");
+                        format!("证据所在语句的语音识别置信度低（{c:.2}），需人工复核。{reason}");
+                    reason_en = format!(
+                        "low ASR confidence ({c:.2}) on the evidence, to review — {reason_en}"
+                    );
                 } else if let Some(h) = low_role {
                     verdict = Verdict::Review;
                     let c = call.utterances[h.utterance]
                         .role_confidence
                         .unwrap_or_default();
                     reason =
-                        format!("说话人角色是推测的，置信度低（{c:.2}），需人工复核：{reason}");
+                        format!("说话人角色是推测的，置信度低（{c:.2}），需人工复核。{reason}");
                     reason_en =
-                        format!("speaker role guessed with low confidence ({c:.2}): {reason_en}");
+                        format!("speaker role guessed with low confidence ({c:.2}), to review — {reason_en}");
                 }
             }
             if def.flag && verdict == Verdict::Fail {

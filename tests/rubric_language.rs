@@ -283,7 +283,12 @@ fn ordering_before_after_nth_and_between() {
     assert_eq!(x(&between, &one_breath), Verdict::Fail);
     let card = between.score(&one_breath);
     assert!(
-        card.items[0].reason.contains("same breath"),
+        card.items[0].reason_en.contains("same breath"),
+        "{}",
+        card.items[0].reason_en
+    );
+    assert!(
+        card.items[0].reason.contains("同一段话"),
         "{}",
         card.items[0].reason
     );
@@ -735,7 +740,11 @@ fn token_patterns_match_sequences_with_optional_positions_and_gaps() {
     let card = r.score(&call(&[("agent", -1, -1, "嗯嗯这边马上帮您登记一下哈")]));
     let item = card.items.iter().find(|i| i.id == "x").unwrap();
     assert_eq!(item.evidence[0].matched, vec!["这边马上帮您登记"]);
-    assert!(item.reason.contains("a commitment to act"), "{}", item.reason);
+    assert!(
+        item.reason_en.contains("a commitment to act"),
+        "{}",
+        item.reason_en
+    );
 }
 
 #[test]
@@ -790,6 +799,11 @@ fn builtin_rubric_lints_clean_and_never_shows_a_regex() {
     assert!(bad.lint.iter().any(|p| p.contains("needs a `label`")));
     let card = bad.score(&call(&[("agent", -1, -1, "你好")]));
     assert!(!card.items[0].reason.contains("aaa"), "{}", card.items[0].reason);
+    assert!(
+        !card.items[0].reason_en.contains("aaa"),
+        "{}",
+        card.items[0].reason_en
+    );
 }
 
 #[test]
@@ -817,7 +831,7 @@ fn explain_spells_out_the_patterns_and_sets_an_item_uses() {
     let text = callqa::explain::explain_item(&r, ownership);
     let defined = text.split("Defined in this rubric:").nth(1).expect("a definitions section");
     // the named match, the pattern it uses with its sequences, and the vocabulary inside it
-    assert!(defined.contains("match ownership_statement — ownership of the problem"), "{defined}");
+    assert!(defined.contains("match ownership_statement — a statement of ownership"), "{defined}");
     assert!(defined.contains("pattern commitment — a commitment to act on the problem"), "{defined}");
     assert!(defined.contains("self_reference commit_adverb"), "{defined}");
     assert!(defined.contains("phrases action_verb"), "{defined}");

@@ -36,6 +36,7 @@ fn every_rule_on_the_golden_fixtures() {
                     "call": card.call_id,
                     "verdict": result.verdict,
                     "reason": result.reason,
+                    "reason_en": result.reason_en,
                     "evidence": result.evidence.iter().map(|e| format!(
                         "{}{}: {}",
                         e.speaker,

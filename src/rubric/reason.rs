@@ -59,6 +59,13 @@ pub enum Part {
     /// Anything else, written whole in both languages (a measurement, an
     /// order of events, a silence).
     Note(Text),
+    /// Nothing of what `missing` names came before (after) `anchor`. Parts
+    /// with the same anchor are written as one ("此前客户没有发言、客服没有致歉").
+    NotBefore {
+        anchor: Said,
+        before: bool,
+        missing: Vec<(Option<Role>, Text)>,
+    },
 }
 
 /// Hits of one matcher: who said it, when (the first hit), what it is
@@ -546,32 +553,55 @@ pub fn order_found(first: &Said, then: &Said, before: bool) -> Part {
 
 /// `before` / `after` failed: nothing of `first` before (after) the anchor.
 pub fn order_missing(first: &Matcher, then: &Said, before: bool) -> Part {
-    let label = &first.label.text;
-    let who_zh = who(first).map_or("", role_zh);
-    let who_en = who(first)
-        .map(|r| format!(" by {}", role_en(r)))
-        .unwrap_or_default();
-    note(
-        format!(
-            "{}，{}{}没有{}",
-            then.zh(false),
-            if before { "此前" } else { "此后" },
-            who_zh,
-            label.get(Lang::Zh)
-        ),
-        format!(
-            "no {}{who_en} {} {}",
-            bare_en(label.get(Lang::En)),
-            if before { "before" } else { "after" },
-            then.en(false)
-        ),
-    )
+    Part::NotBefore {
+        anchor: then.clone(),
+        before,
+        missing: vec![(who(first), first.label.text.clone())],
+    }
+}
+
+fn not_before_zh(anchor: &Said, before: bool, missing: &[(Option<Role>, Text)]) -> String {
+    let mut s = anchor.zh(false);
+    s.push_str(if before { "，此前" } else { "，此后" });
+    for (i, (who, label)) in missing.iter().enumerate() {
+        if i > 0 {
+            s.push('、');
+        }
+        if let Some(r) = who {
+            s.push_str(role_zh(*r));
+        }
+        s.push_str("没有");
+        s.push_str(label.get(Lang::Zh));
+    }
+    s
+}
+
+fn not_before_en(anchor: &Said, before: bool, missing: &[(Option<Role>, Text)]) -> String {
+    let mut s = String::with_capacity(96);
+    for (i, (who, label)) in missing.iter().enumerate() {
+        if i > 0 {
+            s.push_str(if i + 1 == missing.len() {
+                " and "
+            } else {
+                ", "
+            });
+        }
+        s.push_str("no ");
+        s.push_str(bare_en(label.get(Lang::En)));
+        if let Some(r) = who {
+            s.push_str(" by ");
+            s.push_str(role_en(*r));
+        }
+    }
+    s.push_str(if before { " before " } else { " after " });
+    s.push_str(&anchor.en(false));
+    s
 }
 
 /// `between` held: `from`, a reply of `speaker` at `reply_at`, then `to`.
 pub fn between_found(from: &Said, speaker: Role, reply_at: Option<u64>, to: &Said) -> Part {
     let at_zh = reply_at
-        .map(|t| format!("在 {} ", time_zh(t)))
+        .map(|t| format!("在 {}", time_zh(t)))
         .unwrap_or_default();
     let at_en = reply_at
         .map(|t| format!(" at {}", time_en(t)))
@@ -678,7 +708,9 @@ pub fn every_missing(of: &Said, has: &Matcher) -> Part {
 
 /// `repeated` held: `quote` said `times` times, at `at`.
 pub fn repeated_found(role: Role, quote: &str, at: &[Option<u64>]) -> Part {
-    let times: Vec<u64> = at.iter().flatten().copied().collect();
+    let mut times: Vec<u64> = at.iter().flatten().copied().collect();
+    // Two hits in one utterance share its time.
+    times.dedup();
     let (mut zh, mut en) = (
         format!("{}说了 {} 次「{quote}」", role_zh(role), at.len()),
         format!("{} said 「{quote}」 {}", role_en(role), times_en(at.len())),
@@ -715,7 +747,7 @@ pub fn repeated_missing(of: &Matcher, quote: &str, most: usize, times: usize) ->
 pub fn interrupted(by: Role, of: Role, quote: &str, at: u64, overlap: u64) -> Part {
     note(
         format!(
-            "{}在 {} 抢话「{quote}」，当时{}还有 {} 才说完",
+            "{}在 {}抢话「{quote}」，当时{}还有 {}才说完",
             role_zh(by),
             time_zh(at),
             role_zh(of),
@@ -757,7 +789,7 @@ pub fn no_interruption(by: RoleScope, of: RoleScope, grace_ms: u64) -> Part {
 pub fn silence(gap: u64, from: u64, to: u64, last_words: &str) -> Part {
     note(
         format!(
-            "{} 至 {} 静音 {}，之前没有提示（静音前最后一句：「{last_words}」）",
+            "{}至 {}静音 {}，之前没有提示（静音前最后一句：「{last_words}」）",
             time_zh(from),
             time_zh(to),
             span_zh(gap)
@@ -775,7 +807,7 @@ pub fn silence(gap: u64, from: u64, to: u64, last_words: &str) -> Part {
 pub fn silence_announced(gap: u64, from: u64, quote: &str) -> Part {
     note(
         format!(
-            "{} 起静音 {}，之前已提示「{quote}」",
+            "{}起静音 {}，之前已提示「{quote}」",
             time_zh(from),
             span_zh(gap)
         ),
@@ -864,6 +896,36 @@ pub fn compose(
             }
             _ => {}
         }
+        if let Part::NotBefore {
+            anchor,
+            before,
+            missing,
+        } = part
+        {
+            let same = kept.iter_mut().find_map(|k| match k {
+                Part::NotBefore {
+                    anchor: a,
+                    before: b,
+                    missing: m,
+                } if b == before
+                    && a.role == anchor.role
+                    && a.at == anchor.at
+                    && a.label.text == anchor.label.text
+                    && a.quotes == anchor.quotes =>
+                {
+                    Some(m)
+                }
+                _ => None,
+            });
+            if let Some(m) = same {
+                for x in missing {
+                    if !m.contains(x) {
+                        m.push(x.clone());
+                    }
+                }
+                continue;
+            }
+        }
         kept.push(part.clone());
     }
     let mut rendered: Vec<String> = Vec::with_capacity(kept.len());
@@ -882,6 +944,17 @@ pub fn compose(
             Part::Absent { text, .. } | Part::Note(text) => {
                 previous = None;
                 text.get(lang).to_string()
+            }
+            Part::NotBefore {
+                anchor,
+                before,
+                missing,
+            } => {
+                previous = None;
+                match lang {
+                    Lang::Zh => not_before_zh(anchor, *before, missing),
+                    Lang::En => not_before_en(anchor, *before, missing),
+                }
             }
         };
         let text = text.replace('\n', " ");

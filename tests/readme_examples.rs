@@ -320,3 +320,65 @@ fn the_documented_manifest_columns_are_the_accepted_ones() {
         .collect();
     assert_eq!(documented, accepted);
 }
+
+/// GitHub's anchor for a heading: lower case, spaces to `-`, punctuation other than `-` and `_`
+/// dropped.
+fn slug(heading: &str) -> String {
+    heading
+        .trim()
+        .to_lowercase()
+        .chars()
+        .filter_map(|c| match c {
+            ' ' => Some('-'),
+            c if c.is_alphanumeric() || c == '-' || c == '_' => Some(c),
+            _ => None,
+        })
+        .collect()
+}
+
+fn anchors(markdown: &str) -> BTreeSet<String> {
+    let mut in_code = false;
+    let mut found = BTreeSet::new();
+    for line in markdown.lines() {
+        if line.starts_with("```") {
+            in_code = !in_code;
+        }
+        if !in_code && line.starts_with('#') {
+            found.insert(slug(line.trim_start_matches('#')));
+        }
+    }
+    found
+}
+
+#[test]
+fn the_readmes_links_lead_somewhere() {
+    for doc in ["README.md", "models/README.md", "docs/benchmarks.md"] {
+        let path = root().join(doc);
+        let text = std::fs::read_to_string(&path).unwrap();
+        let base = path.parent().unwrap();
+        let mut checked = 0;
+        for (i, _) in text.match_indices("](") {
+            let rest = &text[i + 2..];
+            let target = &rest[..rest.find(')').unwrap()];
+            if target.starts_with("http") {
+                continue;
+            }
+            let (file, anchor) = target.split_once('#').unwrap_or((target, ""));
+            let file_path = if file.is_empty() {
+                path.clone()
+            } else {
+                base.join(file)
+            };
+            assert!(file_path.exists(), "{doc}: link to {target}: no such file");
+            if !anchor.is_empty() {
+                let linked = std::fs::read_to_string(&file_path).unwrap();
+                assert!(
+                    anchors(&linked).contains(anchor),
+                    "{doc}: link to {target}: no such heading"
+                );
+            }
+            checked += 1;
+        }
+        assert!(checked > 0, "{doc}");
+    }
+}

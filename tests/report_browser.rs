@@ -344,7 +344,11 @@ fn report_pages_match_the_scorecards_and_evidence_plays_the_recording() {
 
 /// Builds the report of `batch` in `lang` through the library (the same
 /// call `callqa report --lang` makes).
-fn build_report(batch: &report_support::Batch, lang: callqa::i18n::Lang, name: &str) -> std::path::PathBuf {
+fn build_report(
+    batch: &report_support::Batch,
+    lang: callqa::i18n::Lang,
+    name: &str,
+) -> std::path::PathBuf {
     let out = batch.path(name);
     let dataset = callqa::store::load(
         std::slice::from_ref(&batch.run_dir),
@@ -461,7 +465,8 @@ fn report_tables_sort_filter_drill_down_and_print() {
     let transcripts: BTreeMap<String, Value> = fs::read_dir(&batch.transcripts)
         .unwrap()
         .map(|e| {
-            let v: Value = serde_json::from_str(&fs::read_to_string(e.unwrap().path()).unwrap()).unwrap();
+            let v: Value =
+                serde_json::from_str(&fs::read_to_string(e.unwrap().path()).unwrap()).unwrap();
             (v["call_id"].as_str().unwrap().to_string(), v)
         })
         .collect();
@@ -469,7 +474,11 @@ fn report_tables_sort_filter_drill_down_and_print() {
         card["agent_id"]
             .as_str()
             .map(str::to_string)
-            .or_else(|| transcripts[card["call_id"].as_str().unwrap()]["agent_id"].as_str().map(str::to_string))
+            .or_else(|| {
+                transcripts[card["call_id"].as_str().unwrap()]["agent_id"]
+                    .as_str()
+                    .map(str::to_string)
+            })
             .unwrap_or_default()
     };
     let browser = Browser::start();
@@ -490,7 +499,9 @@ fn report_tables_sort_filter_drill_down_and_print() {
         .map(|(a, cs)| {
             (
                 a.clone(),
-                round1(cs.iter().map(|c| c["score"].as_f64().unwrap()).sum::<f64>() / cs.len() as f64),
+                round1(
+                    cs.iter().map(|c| c["score"].as_f64().unwrap()).sum::<f64>() / cs.len() as f64,
+                ),
             )
         })
         .collect();
@@ -506,7 +517,10 @@ fn report_tables_sort_filter_drill_down_and_print() {
         assert_eq!(browser.text(&row), rate, "pass rate of {id}");
     }
     let ranked: Vec<f64> = shown.iter().map(|m| m.parse().unwrap()).collect();
-    assert!(ranked.windows(2).all(|w| w[0] <= w[1]), "ranked lowest first: {ranked:?}");
+    assert!(
+        ranked.windows(2).all(|w| w[0] <= w[1]),
+        "ranked lowest first: {ranked:?}"
+    );
 
     // Sorting agents by id: natural order (A9 < A017 < A023 < A-2148).
     browser.click(&header("#agents-table", 1));
@@ -515,21 +529,39 @@ fn report_tables_sort_filter_drill_down_and_print() {
     expected.sort_by_key(|id| natural_key(id));
     assert_eq!(ids, expected);
     let pos = |id: &str| ids.iter().position(|a| a == id).unwrap();
-    assert!(pos("A9") < pos("A017") && pos("A017") < pos("A023") && pos("A023") < pos("A-2148"), "{ids:?}");
+    assert!(
+        pos("A9") < pos("A017") && pos("A017") < pos("A023") && pos("A023") < pos("A-2148"),
+        "{ids:?}"
+    );
     // Keyboard: Enter on the focused header sorts too (descending now).
     browser.press_enter(&header("#agents-table", 1));
     let mut reversed = expected.clone();
     reversed.reverse();
-    assert_eq!(visible_rows(&browser, "#agents-table", "data-agent"), reversed);
+    assert_eq!(
+        visible_rows(&browser, "#agents-table", "data-agent"),
+        reversed
+    );
 
     // Sorting calls by score: as numbers (9.5 before 60.0), both ways.
     browser.click(&header("#calls-table", 4));
-    let scores: Vec<f64> = column(&browser, "#calls-table", 4).iter().map(|s| s.parse().unwrap()).collect();
+    let scores: Vec<f64> = column(&browser, "#calls-table", 4)
+        .iter()
+        .map(|s| s.parse().unwrap())
+        .collect();
     assert_eq!(scores.len(), cards.len());
-    assert!(scores.windows(2).all(|w| w[0] <= w[1]), "ascending: {scores:?}");
+    assert!(
+        scores.windows(2).all(|w| w[0] <= w[1]),
+        "ascending: {scores:?}"
+    );
     browser.click(&header("#calls-table", 4));
-    let scores: Vec<f64> = column(&browser, "#calls-table", 4).iter().map(|s| s.parse().unwrap()).collect();
-    assert!(scores.windows(2).all(|w| w[0] >= w[1]), "descending: {scores:?}");
+    let scores: Vec<f64> = column(&browser, "#calls-table", 4)
+        .iter()
+        .map(|s| s.parse().unwrap())
+        .collect();
+    assert!(
+        scores.windows(2).all(|w| w[0] >= w[1]),
+        "descending: {scores:?}"
+    );
     // By start time: chronological, whatever the text.
     browser.click(&header("#calls-table", 1));
     let keys = browser.run(
@@ -537,8 +569,16 @@ fn report_tables_sort_filter_drill_down_and_print() {
            function (r) { return r.cells[1].getAttribute('data-sort'); });",
         json!([]),
     );
-    let keys: Vec<i64> = keys.as_array().unwrap().iter().filter_map(|k| k.as_str()?.parse().ok()).collect();
-    assert!(keys.len() > 10 && keys.windows(2).all(|w| w[0] <= w[1]), "{keys:?}");
+    let keys: Vec<i64> = keys
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|k| k.as_str()?.parse().ok())
+        .collect();
+    assert!(
+        keys.len() > 10 && keys.windows(2).all(|w| w[0] <= w[1]),
+        "{keys:?}"
+    );
 
     // Filtering: the agent select keeps that agent's calls; the text box
     // keeps the rows holding the words; the count says so.
@@ -555,25 +595,41 @@ fn report_tables_sort_filter_drill_down_and_print() {
         browser.text(".table-tools[data-table=calls-table] .shown"),
         format!("显示 {a017} / {} 行", cards.len())
     );
-    let one_call = cards.iter().find(|c| agent_of(c) == "A017").unwrap()["call_id"].as_str().unwrap().to_string();
-    browser.type_into(".table-tools[data-table=calls-table] input.filter", &one_call);
-    assert_eq!(visible_rows(&browser, "#calls-table", "data-call"), [one_call.clone()]);
+    let one_call = cards.iter().find(|c| agent_of(c) == "A017").unwrap()["call_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    browser.type_into(
+        ".table-tools[data-table=calls-table] input.filter",
+        &one_call,
+    );
+    assert_eq!(
+        visible_rows(&browser, "#calls-table", "data-call"),
+        [one_call.clone()]
+    );
 
     // Drill-down: the item failed most, from its failure rate to its page
     // (the calls that failed it or need review) to a call.
     let counts = item_counts(&cards);
-    let (item_id, _) = counts.iter().max_by_key(|(id, (fail, _))| (*fail, std::cmp::Reverse((*id).clone()))).unwrap();
+    let (item_id, _) = counts
+        .iter()
+        .max_by_key(|(id, (fail, _))| (*fail, std::cmp::Reverse((*id).clone())))
+        .unwrap();
     let listed: Vec<String> = cards
         .iter()
         .filter(|c| {
             c["items"].as_array().unwrap().iter().any(|i| {
-                i["id"] == json!(item_id) && (i["verdict"] == json!("fail") || i["verdict"] == json!("review"))
+                i["id"] == json!(item_id)
+                    && (i["verdict"] == json!("fail") || i["verdict"] == json!("review"))
             })
         })
         .map(|c| c["call_id"].as_str().unwrap().to_string())
         .collect();
     browser.click(&format!("#items-table tr[data-item=\"{item_id}\"] a.rate"));
-    browser.wait_for("return location.pathname.indexOf('/items/') >= 0;", "the item page");
+    browser.wait_for(
+        "return location.pathname.indexOf('/items/') >= 0;",
+        "the item page",
+    );
     let mut rows = visible_rows(&browser, "#entries-table", "data-call");
     let first = rows[0].clone();
     rows.sort();
@@ -585,33 +641,118 @@ fn report_tables_sort_filter_drill_down_and_print() {
     let png = browser.screenshot();
     save_screenshot("item.png", &png);
     browser.click("#entries-table tbody tr:first-child td:first-child a");
-    browser.wait_for("return location.pathname.indexOf('/calls/') >= 0;", "a call page from the item page");
+    browser.wait_for(
+        "return location.pathname.indexOf('/calls/') >= 0;",
+        "a call page from the item page",
+    );
     let title = browser.run("return document.title;", json!([]));
     assert!(title.as_str().unwrap().contains(&first), "{title}");
 
     // Times: the call's own offset, never UTC.
     let call = &transcripts[&first];
     let started = call["started_at"].as_str().unwrap();
-    let expected_time = format!("{} {} ({})", &started[..10], &started[11..16], &started[19..]);
+    let expected_time = format!(
+        "{} {} ({})",
+        &started[..10],
+        &started[11..16],
+        &started[19..]
+    );
     assert_eq!(browser.text("[data-stat=started] .value"), expected_time);
     assert!(expected_time.ends_with("(+08:00)"));
     let png = browser.screenshot();
     save_screenshot("call.png", &png);
 
+    // Evidence highlighting: where the scorecard gives the exact characters
+    // matched (spans), exactly those characters are marked.
+    let spanned = cards
+        .iter()
+        .find(|c| {
+            let evidence: Vec<&Value> = c["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .flat_map(|i| i["evidence"].as_array().unwrap().iter())
+                .collect();
+            !evidence.is_empty()
+                && evidence.iter().all(|e| {
+                    e["spans"].as_array().is_some_and(|s| !s.is_empty()) && e["start_ms"].is_u64()
+                })
+        })
+        .expect("a scorecard whose evidence all has spans");
+    let mut expected: BTreeMap<(u64, String), std::collections::BTreeSet<u64>> = BTreeMap::new();
+    for item in spanned["items"].as_array().unwrap() {
+        for e in item["evidence"].as_array().unwrap() {
+            let key = (
+                e["start_ms"].as_u64().unwrap(),
+                e["text"].as_str().unwrap().to_string(),
+            );
+            let set = expected.entry(key).or_default();
+            for span in e["spans"].as_array().unwrap() {
+                set.extend(span[0].as_u64().unwrap()..span[1].as_u64().unwrap());
+            }
+        }
+    }
+    browser.open(&file_url(&report_dir.join(format!(
+        "calls/{}.html",
+        spanned["call_id"].as_str().unwrap()
+    ))));
+    let shown = browser.run(
+        "return Array.prototype.map.call(document.querySelectorAll('.transcript .utt.evidence'), function (u) { \
+           var at = 0, marked = []; u.querySelector('.text').childNodes.forEach(function (n) { \
+             var len = Array.from(n.textContent).length; \
+             if (n.nodeName === 'MARK') { for (var k = 0; k < len; k++) marked.push(at + k); } at += len; }); \
+           return [+u.getAttribute('data-start'), u.querySelector('.text').textContent, marked]; });",
+        json!([]),
+    );
+    let shown: BTreeMap<(u64, String), std::collections::BTreeSet<u64>> = shown
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                (r[0].as_u64().unwrap(), r[1].as_str().unwrap().to_string()),
+                r[2].as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|k| k.as_u64().unwrap())
+                    .collect(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        shown, expected,
+        "marked characters of {}",
+        spanned["call_id"]
+    );
+
     // Review queue: every review verdict, with its reason, linked to its call.
     let reviews: Vec<(String, String)> = cards
         .iter()
         .flat_map(|c| {
-            c["items"].as_array().unwrap().iter().filter(|i| i["verdict"] == json!("review")).map(move |i| {
-                (c["call_id"].as_str().unwrap().to_string(), i["id"].as_str().unwrap().to_string())
-            })
+            c["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|i| i["verdict"] == json!("review"))
+                .map(move |i| {
+                    (
+                        c["call_id"].as_str().unwrap().to_string(),
+                        i["id"].as_str().unwrap().to_string(),
+                    )
+                })
         })
         .collect();
     assert!(!reviews.is_empty(), "the fixtures have review verdicts");
     browser.open(&file_url(&report_dir.join("index.html")));
-    assert_eq!(browser.text("[data-stat=review] .value"), reviews.len().to_string());
+    assert_eq!(
+        browser.text("[data-stat=review] .value"),
+        reviews.len().to_string()
+    );
     browser.click("a[data-stat=review]");
-    browser.wait_for("return location.pathname.indexOf('review.html') >= 0;", "the review queue");
+    browser.wait_for(
+        "return location.pathname.indexOf('review.html') >= 0;",
+        "the review queue",
+    );
     let shown: Vec<(String, String)> = visible_rows(&browser, "#review-table", "data-call")
         .into_iter()
         .zip(visible_rows(&browser, "#review-table", "data-item"))
@@ -620,7 +761,12 @@ fn report_tables_sort_filter_drill_down_and_print() {
     a.sort();
     b.sort();
     assert_eq!(a, b);
-    assert!(column(&browser, "#review-table", 5).iter().all(|r| !r.is_empty()), "every entry says why");
+    assert!(
+        column(&browser, "#review-table", 5)
+            .iter()
+            .all(|r| !r.is_empty()),
+        "every entry says why"
+    );
     save_screenshot("review.png", &browser.screenshot());
     browser.click("#review-table tbody tr:first-child td:first-child a");
     browser.wait_for(
@@ -636,16 +782,25 @@ fn report_tables_sort_filter_drill_down_and_print() {
         .collect();
     assert!(!critical.is_empty(), "the fixtures have a critical failure");
     browser.open(&file_url(&report_dir.join("index.html")));
-    assert_eq!(browser.text("[data-stat=critical] .value"), critical.len().to_string());
+    assert_eq!(
+        browser.text("[data-stat=critical] .value"),
+        critical.len().to_string()
+    );
     browser.click("a[data-stat=critical]");
-    browser.wait_for("return location.pathname.indexOf('critical.html') >= 0;", "the critical list");
+    browser.wait_for(
+        "return location.pathname.indexOf('critical.html') >= 0;",
+        "the critical list",
+    );
     let mut listed = visible_rows(&browser, "#critical-table", "data-call");
     listed.sort();
     let mut want = critical.clone();
     want.sort();
     assert_eq!(listed, want);
     browser.click("#critical-table tbody tr:first-child td:first-child a");
-    browser.wait_for("return location.pathname.indexOf('/calls/') >= 0;", "a critical call's page");
+    browser.wait_for(
+        "return location.pathname.indexOf('/calls/') >= 0;",
+        "a critical call's page",
+    );
 
     // Agent pages: worst calls are the failed ones, lowest first, and differ
     // from all calls; the page prints on one A4 page.
@@ -653,11 +808,24 @@ fn report_tables_sort_filter_drill_down_and_print() {
     let worst = visible_rows(&browser, "#worst-calls-table", "data-call");
     let all = visible_rows(&browser, "#calls-table", "data-call");
     assert_eq!(all.len(), a017);
-    assert!(!worst.is_empty() && worst.len() <= 5 && worst.len() < all.len(), "{worst:?} vs {all:?}");
-    let score_of = |id: &str| cards.iter().find(|c| c["call_id"] == json!(id)).unwrap()["score"].as_f64().unwrap();
+    assert!(
+        !worst.is_empty() && worst.len() <= 5 && worst.len() < all.len(),
+        "{worst:?} vs {all:?}"
+    );
+    let score_of = |id: &str| {
+        cards.iter().find(|c| c["call_id"] == json!(id)).unwrap()["score"]
+            .as_f64()
+            .unwrap()
+    };
     let worst_scores: Vec<f64> = worst.iter().map(|id| score_of(id)).collect();
-    assert!(worst_scores.windows(2).all(|w| w[0] <= w[1]), "{worst_scores:?}");
-    let lowest = by_agent["A017"].iter().map(|c| c["score"].as_f64().unwrap()).fold(f64::MAX, f64::min);
+    assert!(
+        worst_scores.windows(2).all(|w| w[0] <= w[1]),
+        "{worst_scores:?}"
+    );
+    let lowest = by_agent["A017"]
+        .iter()
+        .map(|c| c["score"].as_f64().unwrap())
+        .fold(f64::MAX, f64::min);
     assert_eq!(worst_scores[0], lowest);
     // The coaching table: worst first, agent's rate against the team's.
     let rates: Vec<f64> = column(&browser, "#coaching-table", 3)
@@ -677,10 +845,21 @@ fn report_tables_sort_filter_drill_down_and_print() {
     for page in html_pages(&report_dir) {
         let raw = fs::read_to_string(&page).unwrap();
         for needle in ["(?", "\\d", "\\s", "\\b", ".*", "[^", "{{"] {
-            assert!(!raw.contains(needle), "{}: `{needle}` on the page", page.display());
+            assert!(
+                !raw.contains(needle),
+                "{}: `{needle}` on the page",
+                page.display()
+            );
         }
     }
-    for page in ["index.html", "review.html", "critical.html", "agents/A017.html", &format!("items/{item_id}.html"), &format!("calls/{first}.html")] {
+    for page in [
+        "index.html",
+        "review.html",
+        "critical.html",
+        "agents/A017.html",
+        &format!("items/{item_id}.html"),
+        &format!("calls/{first}.html"),
+    ] {
         browser.open(&file_url(&report_dir.join(page)));
         // Call ids are ids a person looks for (and some name an item:
         // asr-forbidden-…); the check is on the rest of the text.
@@ -689,7 +868,10 @@ fn report_tables_sort_filter_drill_down_and_print() {
             text = text.replace(card["call_id"].as_str().unwrap(), "");
         }
         for id in &rubric_ids {
-            assert!(!text.contains(id.as_str()), "{page}: item id `{id}` shown as text");
+            assert!(
+                !text.contains(id.as_str()),
+                "{page}: item id `{id}` shown as text"
+            );
         }
         assert!(!text.contains(" | "), "{page}: pattern alternation shown");
     }
@@ -719,30 +901,68 @@ fn report_language_switch() {
     let browser = Browser::start();
     let cards = scorecards(&batch.run_dir);
     for (dir, tag, words, absent) in [
-        (&zh, "zh-CN", ["通过率", "平均分", "坐席", "质检项", "待复核", "严重违规"], ["Pass rate", "Mean score"]),
-        (&en, "en", ["Pass rate", "Mean score", "Agents", "Item failure rates", "Review queue", "Critical failures"], ["通过率", "平均分"]),
+        (
+            &zh,
+            "zh-CN",
+            ["通过率", "平均分", "坐席", "质检项", "待复核", "严重违规"],
+            ["Pass rate", "Mean score"],
+        ),
+        (
+            &en,
+            "en",
+            [
+                "Pass rate",
+                "Mean score",
+                "Agents",
+                "Item failure rates",
+                "Review queue",
+                "Critical failures",
+            ],
+            ["通过率", "平均分"],
+        ),
     ] {
         browser.open(&file_url(&dir.join("index.html")));
-        assert_eq!(browser.run("return document.documentElement.lang;", json!([])), json!(tag));
+        assert_eq!(
+            browser.run("return document.documentElement.lang;", json!([])),
+            json!(tag)
+        );
         let text = page_text(&browser);
         for word in words {
             assert!(text.contains(word), "{tag}: `{word}` missing");
         }
         for word in absent {
-            assert!(!text.contains(word), "{tag}: `{word}` from the other language");
+            assert!(
+                !text.contains(word),
+                "{tag}: `{word}` from the other language"
+            );
         }
         // Numbers are the same in both languages.
-        assert_eq!(browser.text("[data-stat=calls] .value"), cards.len().to_string());
+        assert_eq!(
+            browser.text("[data-stat=calls] .value"),
+            cards.len().to_string()
+        );
         if tag == "en" {
             save_screenshot("overview-en.png", &browser.screenshot());
-            assert!(text.contains(&format!("{} calls", cards.len())), "plural in the subtitle");
+            assert!(
+                text.contains(&format!("{} calls", cards.len())),
+                "plural in the subtitle"
+            );
             assert!(!text.contains("1 calls"), "1 calls");
             // Verdict words and item titles in English on a call page.
             let failed = cards.iter().find(|c| c["passed"] == json!(false)).unwrap();
-            browser.open(&file_url(&dir.join(format!("calls/{}.html", failed["call_id"].as_str().unwrap()))));
+            browser.open(&file_url(&dir.join(format!(
+                "calls/{}.html",
+                failed["call_id"].as_str().unwrap()
+            ))));
             let text = page_text(&browser);
-            assert!(text.contains("Fail") && text.contains("Transcript"), "{text}");
-            assert!(!text.contains("未通过"), "a Chinese verdict word on an English page");
+            assert!(
+                text.contains("Fail") && text.contains("Transcript"),
+                "{text}"
+            );
+            assert!(
+                !text.contains("未通过"),
+                "a Chinese verdict word on an English page"
+            );
         } else {
             save_screenshot("overview.png", &browser.screenshot());
         }

@@ -296,13 +296,19 @@ fn parse_offset(text: &str) -> Option<jiff::tz::Offset> {
 }
 
 /// The exact character ranges an evidence line matched (`[start, end)` in
-/// its `text`), when the scorer recorded them; empty for evidence that
-/// carries only the matched phrases (the page then looks the phrases up).
+/// its `text`, in characters), when the scorer recorded them; empty for
+/// evidence stored before spans existed or whose way back could not be
+/// traced (the page then looks the matched phrases up). A span that does
+/// not fit the text is dropped rather than drawn wrong.
 pub fn evidence_spans(evidence: &crate::evidence::Evidence) -> Vec<[usize; 2]> {
-    let _ = evidence;
-    Vec::new()
+    let chars = evidence.text.chars().count();
+    evidence
+        .spans
+        .iter()
+        .copied()
+        .filter(|&[start, end]| start < end && end <= chars)
+        .collect()
 }
-
 /// Puts each call's recording where its page can play it; returns the
 /// `src` per call, the number of files written and the problems met.
 fn place_audio(

@@ -847,8 +847,15 @@ struct Marks {
 }
 
 impl Marks {
-    fn add(&mut self, evidence: &Evidence) {
-        let spans = super::evidence_spans(evidence);
+    /// Marks what `evidence` matched in `text` (the utterance it cites):
+    /// its spans when it has them and they are about this very text, else
+    /// its matched phrases wherever they occur.
+    fn add(&mut self, evidence: &Evidence, text: &str) {
+        let spans = if evidence.text == text {
+            super::evidence_spans(evidence)
+        } else {
+            Vec::new()
+        };
         if spans.is_empty() {
             self.phrases.extend(evidence.matched.iter().cloned());
         } else {
@@ -920,7 +927,7 @@ fn highlighted(text: &str, marks: &Marks) -> Markup {
 /// An evidence quote with what matched marked.
 fn quote(evidence: &Evidence) -> Markup {
     let mut marks = Marks::default();
-    marks.add(evidence);
+    marks.add(evidence, &evidence.text);
     html! { "「" (highlighted(&evidence.text, &marks)) "」" }
 }
 
@@ -946,7 +953,10 @@ pub fn call_page(report: &Report<'_>, index: usize) -> String {
     for item in &card.items {
         for evidence in &item.evidence {
             if let Some(u) = evidence_utterance(call, evidence) {
-                marks.entry(u).or_default().add(evidence);
+                marks
+                    .entry(u)
+                    .or_default()
+                    .add(evidence, &transcript.utterances[u].text);
             }
         }
     }
@@ -1186,6 +1196,8 @@ fn entries_table(
     let mut agents: Vec<&str> = agents.into_iter().collect();
     agents.sort_by(|a, b| super::stats::natural_cmp(a, b));
     selects.push(report.agent_select(&agents));
+    // Items judged on counts (talk balance) cite no utterance.
+    let any_evidence = entries.iter().any(|e| !e.item.evidence.is_empty());
     html! {
         (table_tools(lang, id, &selects))
         table.entries.sortable id=(id) {
@@ -1196,7 +1208,7 @@ fn entries_table(
                 @if show_item { th data-type="text" { (t("质检项", "Item")) } }
                 th data-type="text" { (t("结果", "Verdict")) }
                 th data-type="text" { (t("原因", "Reason")) }
-                th data-type="text" { (t("证据", "Evidence")) }
+                @if any_evidence { th data-type="text" { (t("证据", "Evidence")) } }
             } }
             tbody {
                 @for e in entries {
@@ -1209,14 +1221,14 @@ fn entries_table(
                         @if show_item { td { a href=(item_href(depth, &e.item.id)) { (report.item_title(&e.item.id)) } } }
                         td { (verdict_badge(lang, e.item.verdict.as_str())) }
                         td.reason { (e.item.reason_in(lang)) }
-                        td {
+                        @if any_evidence { td {
                             @for evidence in &e.item.evidence {
                                 blockquote.quote {
                                     @if let Some(ms) = evidence.start_ms { small { (svg::clock(ms)) " " } }
                                     (role_label(lang, &evidence.speaker).1) (t("：", ": ")) (quote(evidence))
                                 }
                             }
-                        }
+                        } }
                     }
                 }
             }
@@ -1455,4 +1467,42 @@ pub fn hotspots_page(report: &Report<'_>) -> String {
     report
         .frame(t("投诉热点", "Complaint hotspots"), Depth::Top)
         .render(body)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn spans_mark_exactly_what_matched_and_phrases_are_the_fallback() {
+        let mut marks = Marks::default();
+        marks.spans.push([2, 4]);
+        marks.spans.push([3, 6]);
+        let runs = marked_runs("您好，請問有什麼", &marks);
+        assert_eq!(
+            runs,
+            [
+                ("您好".to_string(), false),
+                ("，請問有".to_string(), true),
+                ("什麼".to_string(), false)
+            ]
+        );
+        // Phrases in normalised form find the Traditional, 您 text.
+        let mut marks = Marks::default();
+        marks.phrases.insert("你好".to_string());
+        marks.phrases.insert("请问".to_string());
+        let runs = marked_runs("您好，請問", &marks);
+        assert_eq!(
+            runs,
+            [
+                ("您好".to_string(), true),
+                ("，".to_string(), false),
+                ("請問".to_string(), true)
+            ]
+        );
+        assert_eq!(
+            highlighted("<b>", &Marks::default()).into_string(),
+            "&lt;b&gt;"
+        );
+    }
 }

@@ -400,3 +400,317 @@ fn version_4_keys_the_databases_own_folder_relative_to_it() {
         fs::canonicalize(tmp.path()).unwrap().to_str().unwrap()
     );
 }
+
+/// `(table, column)` of every text column in the database.
+fn text_columns(conn: &Connection) -> Vec<(String, String)> {
+    let tables: Vec<String> = conn
+        .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    let mut columns = Vec::new();
+    for table in tables {
+        let mut statement = conn
+            .prepare(&format!(
+                "SELECT name, type FROM pragma_table_info('{table}')"
+            ))
+            .unwrap();
+        let rows: Vec<(String, String)> = statement
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        for (column, kind) in rows {
+            if kind == "TEXT" {
+                columns.push((table.clone(), column));
+            }
+        }
+    }
+    columns
+}
+
+/// Rows (in any table, any text column) whose text contains `needle`, as
+/// `table.column` once per row.
+fn rows_containing(conn: &Connection, needle: &str) -> Vec<String> {
+    let mut found = Vec::new();
+    for (table, column) in text_columns(conn) {
+        let n: i64 = conn
+            .query_row(
+                &format!("SELECT COUNT(*) FROM \"{table}\" WHERE instr(\"{column}\", ?1) > 0"),
+                [needle],
+                |r| r.get(0),
+            )
+            .unwrap();
+        for _ in 0..n {
+            found.push(format!("{table}.{column}"));
+        }
+    }
+    found
+}
+
+#[test]
+fn each_scorecard_and_each_transcript_is_stored_once() {
+    let tmp = tempfile::tempdir().unwrap();
+    let calls = tmp.path().join("calls");
+    copy_dev_wavs(&calls);
+    let out = tmp.path().join("out");
+    let rubric = builtin_rubric();
+    let summary = pipeline::run(
+        &options(vec![calls.clone()], &out),
+        &GroundTruthTranscriber::new(),
+        &rubric,
+    )
+    .unwrap();
+    assert_eq!(summary.counts.scored, 4, "{:?}", summary.errors);
+    // Again: every result found by its key, nothing stored a second time.
+    let summary = pipeline::run(
+        &options(vec![calls], &out),
+        &GroundTruthTranscriber::new(),
+        &rubric,
+    )
+    .unwrap();
+    assert_eq!(summary.timing.result_cache_hits, 4);
+
+    let db_path = out.join(pipeline::DB_FILE_NAME);
+    let db = CacheDb::open(&db_path).unwrap();
+    assert_eq!(db.check_integrity().unwrap(), Vec::<String>::new());
+    assert_eq!(
+        (db.result_count().unwrap(), db.transcript_count().unwrap()),
+        (4, 4)
+    );
+    drop(db);
+    let conn = Connection::open(&db_path).unwrap();
+    let count = |sql: &str| conn.query_row(sql, [], |r| r.get::<_, i64>(0)).unwrap();
+    assert_eq!(
+        count("SELECT COUNT(*) FROM finished_calls"),
+        8,
+        "4 calls × 2 runs"
+    );
+    assert_eq!(
+        count("SELECT COUNT(*) FROM item_results"),
+        4 * rubric.items.len() as i64
+    );
+    for call in DEV_CALLS {
+        // A scorecard's reasons (both languages) are in one row: its own.
+        let card_json: String = conn
+            .query_row(
+                "SELECT scorecard_json FROM scorecards WHERE call_id = ?1",
+                [call],
+                |r| r.get(0),
+            )
+            .unwrap();
+        let card: callqa::score::Scorecard = serde_json::from_str(&card_json).unwrap();
+        // An utterance is in one row: the transcript's (those quoted as
+        // evidence are in the scorecard too, as its evidence, and a rubric
+        // may cite a whole sentence as an example).
+        let truth = ground_truth(call);
+        let unquoted: Vec<&str> = truth
+            .utterances
+            .iter()
+            .map(|u| u.text.as_str())
+            .filter(|t| {
+                t.chars().count() >= 6 && !card_json.contains(t) && !rubric.source.text.contains(t)
+            })
+            .collect();
+        assert!(!unquoted.is_empty(), "{call}: every utterance quoted");
+        for text in unquoted {
+            assert_eq!(
+                rows_containing(&conn, text),
+                ["transcripts.transcript_json"],
+                "{call}: {text}"
+            );
+        }
+        let item = card.items.iter().max_by_key(|i| i.reason.len()).unwrap();
+        assert_eq!(
+            rows_containing(&conn, &item.reason),
+            ["scorecards.scorecard_json"],
+            "{call}: {}",
+            item.reason
+        );
+        if !item.reason_en.is_empty() {
+            assert_eq!(
+                rows_containing(&conn, &item.reason_en),
+                ["scorecards.scorecard_json"],
+                "{call}: the English reason is kept, once"
+            );
+        }
+    }
+    // Bytes: the scorecard JSON stored is each scorecard once.
+    let stored_bytes = count("SELECT SUM(length(CAST(scorecard_json AS BLOB))) FROM scorecards");
+    let written: i64 = read_jsonl(&out.join("scorecards.jsonl")).len() as i64;
+    assert_eq!(written, 4);
+    let own_bytes: i64 = DEV_CALLS
+        .iter()
+        .map(|call| {
+            let json: String = conn
+                .query_row(
+                    "SELECT scorecard_json FROM scorecards WHERE call_id = ?1",
+                    [call],
+                    |r| r.get(0),
+                )
+                .unwrap();
+            json.len() as i64
+        })
+        .sum();
+    assert_eq!(stored_bytes, own_bytes);
+}
+
+#[test]
+fn a_folder_run_twice_over_different_calls_reports_both_runs() {
+    let tmp = tempfile::tempdir().unwrap();
+    let wavs = copy_dev_wavs(&tmp.path().join("calls"));
+    let out = tmp.path().join("out");
+    let rubric = builtin_rubric();
+    for batch in [&wavs[..2], &wavs[2..]] {
+        let summary = pipeline::run(
+            &options(batch.to_vec(), &out),
+            &GroundTruthTranscriber::new(),
+            &rubric,
+        )
+        .unwrap();
+        assert_eq!(summary.counts.scored, 2, "{:?}", summary.errors);
+    }
+    let dataset = cache::load(std::slice::from_ref(&out), &Default::default()).unwrap();
+    let ids: Vec<&str> = dataset
+        .calls
+        .iter()
+        .map(|c| c.transcript.call_id.as_str())
+        .collect();
+    assert_eq!(ids, DEV_CALLS, "both runs' calls are reported");
+    assert!(dataset.unscored.is_empty());
+    let runs: Vec<(&str, usize)> = dataset
+        .sources
+        .iter()
+        .map(|s| (s.command.as_str(), s.calls))
+        .collect();
+    assert_eq!(runs, [("run", 2), ("run", 2)], "both runs are named");
+    assert!(dataset.sources[0].run_id < dataset.sources[1].run_id);
+    assert!(dataset.sources.iter().all(|s| s.finished_unix.is_some()));
+    for call in &dataset.calls {
+        let run = &dataset.sources[call.source];
+        assert_eq!(call.run_id, run.run_id);
+        let second = ["dev-03", "dev-04"].contains(&call.transcript.call_id.as_str());
+        assert_eq!(
+            call.source,
+            usize::from(second),
+            "{}",
+            call.transcript.call_id
+        );
+    }
+
+    // A rescore covers the last run's calls; the first run's stay shown,
+    // each call from the latest run that scored it.
+    let mut rescore = pipeline::RescoreOptions::new(&out);
+    rescore.progress = pipeline::ProgressMode::Off;
+    pipeline::rescore(&rescore, &rubric).unwrap();
+    let dataset = cache::load(std::slice::from_ref(&out), &Default::default()).unwrap();
+    assert_eq!(dataset.calls.len(), 4);
+    let runs: Vec<(&str, usize)> = dataset
+        .sources
+        .iter()
+        .map(|s| (s.command.as_str(), s.calls))
+        .collect();
+    assert_eq!(runs, [("run", 2), ("rescore", 2)]);
+}
+
+#[test]
+fn a_database_from_before_schema_5_upgrades_without_losing_anything() {
+    let tmp = tempfile::tempdir().unwrap();
+    let folder = tmp.path().join("out");
+    let path = old_database_fixture(&folder);
+    // What the schema-4 store held, read before the upgrade.
+    type Old = (String, String, i64, String, String);
+    let (old, old_results, old_transcripts): (Vec<Old>, i64, i64) = {
+        let conn = Connection::open(&path).unwrap();
+        let version: i64 = conn
+            .query_row("SELECT MAX(version) FROM schema_version", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(version, 4, "the fixture is a schema-4 database");
+        let old = conn
+            .prepare(
+                "SELECT s.call_id, s.rubric_sha256, s.run_id, s.scorecard_json, c.transcript_json \
+                 FROM scorecards s JOIN calls c USING (out_dir, call_id) ORDER BY s.call_id, s.run_id",
+            )
+            .unwrap()
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        let results = conn
+            .query_row("SELECT COUNT(*) FROM results", [], |r| r.get(0))
+            .unwrap();
+        let transcripts = conn
+            .query_row("SELECT COUNT(*) FROM transcripts", [], |r| r.get(0))
+            .unwrap();
+        (old, results, transcripts)
+    };
+    assert_eq!(old.len(), 4);
+
+    let db = CacheDb::open(&path).unwrap();
+    assert_eq!(db.schema_version().unwrap(), SCHEMA_VERSION);
+    assert_eq!(db.check_integrity().unwrap(), Vec::<String>::new());
+    assert_eq!(
+        db.result_count().unwrap() as i64,
+        old_results,
+        "no scorecard added or lost"
+    );
+    assert_eq!(db.transcript_count().unwrap() as i64, old_transcripts);
+    drop(db);
+
+    // Every stored scorecard is reported as it was, with its transcript as
+    // the old store had it, from the run that wrote it.
+    for rubric in [OLD_FIXTURE_RUBRIC_A, OLD_FIXTURE_RUBRIC_B] {
+        let dataset = cache::load(
+            std::slice::from_ref(&folder),
+            &cache::RubricChoice::Sha256Prefix(rubric[..8].to_string()),
+        )
+        .unwrap();
+        let expected: Vec<&Old> = old.iter().filter(|o| o.1 == rubric).collect();
+        assert_eq!(dataset.calls.len(), expected.len(), "{rubric}");
+        for (call_id, _, run_id, scorecard_json, transcript_json) in expected {
+            let call = dataset
+                .calls
+                .iter()
+                .find(|c| &c.transcript.call_id == call_id)
+                .unwrap();
+            assert_eq!(call.run_id, *run_id, "{call_id}");
+            assert_eq!(dataset.sources[call.source].run_id, *run_id);
+            assert_eq!(
+                serde_json::to_value(&call.scorecard).unwrap(),
+                serde_json::from_str::<serde_json::Value>(scorecard_json).unwrap(),
+                "{call_id}"
+            );
+            assert_eq!(
+                call.transcript,
+                Transcript::from_json(transcript_json, std::path::Path::new("old.json")).unwrap(),
+                "{call_id}"
+            );
+        }
+    }
+    let latest = cache::load(std::slice::from_ref(&folder), &Default::default()).unwrap();
+    assert_eq!(latest.rubric.sha256, OLD_FIXTURE_RUBRIC_B);
+    assert_eq!(latest.unscored, ["dev-01", "dev-02"]);
+    let older = cache::load(
+        std::slice::from_ref(&folder),
+        &cache::RubricChoice::Sha256Prefix(OLD_FIXTURE_RUBRIC_A[..8].to_string()),
+    )
+    .unwrap();
+    let runs: Vec<(i64, &str, usize)> = older
+        .sources
+        .iter()
+        .map(|s| (s.run_id, s.command.as_str(), s.calls))
+        .collect();
+    assert_eq!(runs, [(1, "run", 2), (3, "rescore", 1)]);
+
+    // It re-scores (the last run's plan: dev-03) from the stored transcript.
+    let mut rescore = pipeline::RescoreOptions::new(&folder);
+    rescore.progress = pipeline::ProgressMode::Off;
+    let summary = pipeline::rescore(&rescore, &builtin_rubric()).unwrap();
+    assert_eq!(summary.counts.scored, 1, "{:?}", summary.errors);
+    assert_eq!(
+        CacheDb::open(&path).unwrap().check_integrity().unwrap(),
+        Vec::<String>::new()
+    );
+}

@@ -154,7 +154,8 @@ fn assert_outputs_complete(out: &Path) {
         .map(|c| {
             let mut truth = ground_truth(c);
             truth.agent_id = None; // folder input: no manifest metadata
-            serde_json::to_value(rubric.score(&truth)).unwrap()
+            // scorecards.jsonl carries reasons in one language (zh by default).
+            serde_json::to_value(rubric.score(&truth).in_lang(Default::default())).unwrap()
         })
         .collect();
     assert_eq!(cards, expected);

@@ -278,7 +278,7 @@ fn promises_and_hotspots_commands_read_run_folders() {
     assert!(String::from_utf8(output.stdout)
         .unwrap()
         .starts_with('\u{feff}'));
-    let output = callqa(&["promises", "--as-of", AS_OF, run_dir]);
+    let output = callqa(&["promises", "--lang", "en", "--as-of", AS_OF, run_dir]);
     let text = String::from_utf8(output.stdout).unwrap();
     assert!(text.contains("kept") && text.contains("broken"), "{text}");
 

@@ -467,3 +467,58 @@ fn the_command_line_chooses_the_language() {
         "{zh}\n{en}"
     );
 }
+
+/// `callqa run` ends with the run summary in the chosen language; the
+/// summary.json it writes is the same whatever the language.
+#[test]
+fn run_prints_its_summary_in_the_chosen_language() {
+    let dev = root().join("../shared/audio/dev");
+    assert!(
+        dev.join("dev-01.wav").is_file(),
+        "the dev recordings are missing from {}; this test needs them",
+        dev.display()
+    );
+    let tmp = tempfile::tempdir().unwrap();
+    let (calls, vendor) = (tmp.path().join("calls"), tmp.path().join("vendor"));
+    fs::create_dir_all(&calls).unwrap();
+    fs::create_dir_all(&vendor).unwrap();
+    fs::copy(dev.join("dev-01.wav"), calls.join("dev-01.wav")).unwrap();
+    fs::copy(dev.join("dev-01.json"), vendor.join("dev-01.json")).unwrap();
+    let run = |lang: &str, out: &str| {
+        let out = tmp.path().join(out);
+        let o = std::process::Command::new(env!("CARGO_BIN_EXE_callqa"))
+            .env_remove("CALLQA_LANG")
+            .args(["--lang", lang, "run", "--quiet", "--transcripts"])
+            .arg(&vendor)
+            .arg("-o")
+            .arg(&out)
+            .arg(&calls)
+            .output()
+            .unwrap();
+        assert!(matches!(o.status.code(), Some(0 | 1)), "{o:?}");
+        let stderr = String::from_utf8(o.stderr).unwrap();
+        let summary: Value =
+            serde_json::from_slice(&fs::read(out.join("summary.json")).unwrap()).unwrap();
+        (
+            stderr.lines().last().unwrap_or_default().to_string(),
+            summary,
+        )
+    };
+    let (zh, zh_json) = run("zh", "zh");
+    let (en, en_json) = run("en", "en");
+    assert!(zh.starts_with("共 1 通电话：通过 "), "{zh}");
+    assert!(
+        zh.contains("出错 0 通；本次转写 1 通") && zh.ends_with(" 秒"),
+        "{zh}"
+    );
+    assert!(
+        en.starts_with("1 call: ") && en.contains(", no errors; 1 transcribed"),
+        "{en}"
+    );
+    assert!(en.ends_with(" s"), "{en}");
+    let machine = |mut v: Value| {
+        v.as_object_mut().unwrap().remove("timing");
+        v
+    };
+    assert_eq!(machine(zh_json), machine(en_json));
+}

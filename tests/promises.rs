@@ -146,7 +146,7 @@ fn each_story_gets_its_status_deadline_and_follow_up_call() {
         ),
         (
             "P-0201",
-            "退款承诺：后续来电无法证明是否兑现",
+            "后续来电无法证明退款承诺是否兑现",
             "a promise of a refund: a later call cannot show whether it was kept",
         ),
         (
@@ -156,7 +156,7 @@ fn each_story_gets_its_status_deadline_and_follow_up_call() {
         ),
         (
             "P-0501",
-            "已超过时限 22 小时 20 分钟",
+            "比时限晚了 22 小时 20 分钟",
             "came 22 h 20 min after the deadline",
         ),
     ] {

@@ -147,7 +147,7 @@ pub fn follow_through_with(
                     complaint: None,
                     reason: Text::new(
                         format!(
-                            "{}承诺：后续来电无法证明是否兑现",
+                            "后续来电无法证明{}承诺是否兑现",
                             p.kind.label(crate::i18n::Lang::Zh)
                         ),
                         format!(
@@ -299,7 +299,7 @@ fn decide<'c, 'a>(
             follow_up: Some(call),
             complaint: None,
             reason: Text::new(
-                format!("有后续{call_zh}，未见投诉（承诺未给出时限）"),
+                format!("{call_zh}中未见投诉（承诺未给出时限）"),
                 format!("{call_en} without complaint (no deadline was given)"),
             ),
         };
@@ -325,9 +325,12 @@ fn decide<'c, 'a>(
     } else {
         let late = start.as_second().saturating_sub(deadline.as_second());
         // "the first later call, later call X" says "later" twice.
-        let first_en = match direction {
-            Direction::Later => format!("call {id} on {when}"),
-            _ => call_en,
+        let (first_zh, first_en) = match direction {
+            Direction::Later => (
+                format!("客户的第一通后续通话 {id}（{when}）"),
+                format!("call {id} on {when}"),
+            ),
+            _ => (format!("客户的第一通后续通话是{call_zh}"), call_en),
         };
         Outcome {
             status: PromiseStatus::Broken,
@@ -335,7 +338,7 @@ fn decide<'c, 'a>(
             complaint: None,
             reason: Text::new(
                 format!(
-                    "客户的第一通后续通话是{call_zh}，已超过时限 {}",
+                    "{first_zh}，比时限晚了 {}",
                     human_duration(late, crate::i18n::Lang::Zh)
                 ),
                 format!(
@@ -495,6 +498,7 @@ fn human_duration(seconds: i64, lang: crate::i18n::Lang) -> String {
     }
     match (days, hours) {
         (0, 0) => format!("{} min", mins.max(1)),
+        (0, h) if mins == 0 => format!("{h} h"),
         (0, h) => format!("{h} h {mins} min"),
         (1, 0) => "1 day".into(),
         (d, 0) => format!("{d} days"),

@@ -279,7 +279,7 @@ fn follow_through_rules() {
     assert_eq!(late.promises[0].status, PromiseStatus::Broken);
     let p = &late.promises[0];
     assert!(p.reason_en.contains("came 17 h"), "{}", p.reason_en);
-    assert!(p.reason.contains("已超过时限 17 小时"), "{}", p.reason);
+    assert!(p.reason.contains("比时限晚了 17 小时"), "{}", p.reason);
     // another customer's call does not count
     let other = follow_through(
         &history(
@@ -303,6 +303,40 @@ fn follow_through_rules() {
     );
     assert_eq!(future.promises[0].status, PromiseStatus::Pending);
     assert_eq!(future.skipped[0].call_id, "P6");
+}
+
+#[test]
+fn reasons_of_a_call_of_unknown_direction_say_later_once() {
+    let late_check = as_of("2026-11-30T00:00:00Z");
+    // No direction and no call-back opening: just "a later call".
+    let later = |started_at: &str| {
+        format!(
+            r#"{{"call_id":"L1","customer_id":"C1","started_at":"{started_at}",
+                "utterances":[{{"speaker":"customer","text":"你好，我想问一下发票的事"}}]}}"#
+        )
+    };
+    let kept = follow_through(&history(&later("2026-11-21T10:00:00+08:00")), late_check);
+    let p = &kept.promises[0];
+    assert_eq!(p.status, PromiseStatus::Kept);
+    assert_eq!(
+        p.reason,
+        "时限前有后续通话 L1（2026-11-21 10:00），未见投诉"
+    );
+    assert_eq!(
+        p.reason_en,
+        "later call L1 on 2026-11-21 10:00 (no complaint), before the deadline"
+    );
+    let late = follow_through(&history(&later("2026-11-22T09:00:00+08:00")), late_check);
+    let p = &late.promises[0];
+    assert_eq!(p.status, PromiseStatus::Broken);
+    assert_eq!(
+        p.reason,
+        "客户的第一通后续通话 L1（2026-11-22 09:00），比时限晚了 16 小时"
+    );
+    assert_eq!(
+        p.reason_en,
+        "the first later call, call L1 on 2026-11-22 09:00, came 16 h after the deadline"
+    );
 }
 
 #[test]

@@ -488,6 +488,29 @@ fn report_tables_sort_filter_drill_down_and_print() {
         json!("zh-CN")
     );
 
+    // The histogram's y axis: whole numbers, each once, up to the tallest bar.
+    let ticks = browser.run(
+        "return Array.prototype.map.call(document.querySelectorAll('svg.histogram text.tick'), \
+           function (t) { return t.textContent; });",
+        json!([]),
+    );
+    let ticks: Vec<u64> = ticks
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t.as_str().unwrap().parse().expect("a whole-number tick"))
+        .collect();
+    assert!(
+        ticks.len() >= 2 && ticks.windows(2).all(|w| w[0] < w[1]),
+        "{ticks:?}"
+    );
+    let tallest = browser.run(
+        "return Math.max.apply(null, Array.prototype.map.call(document.querySelectorAll('svg.histogram rect.bar'), \
+           function (b) { return +b.getAttribute('data-count'); }));",
+        json!([]),
+    );
+    assert!(*ticks.last().unwrap() >= tallest.as_u64().unwrap());
+
     // Agents: ranked for coaching (lowest mean score first), with the
     // numbers of their scorecards.
     let mut by_agent: BTreeMap<String, Vec<&Value>> = BTreeMap::new();
@@ -636,6 +659,30 @@ fn report_tables_sort_filter_drill_down_and_print() {
     let mut want = listed.clone();
     want.sort();
     assert_eq!(rows, want, "calls listed on the page of {item_id}");
+    let verdicts_of = |verdict: &str| {
+        cards
+            .iter()
+            .filter(|c| {
+                c["items"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .any(|i| i["id"] == json!(item_id) && i["verdict"] == json!(verdict))
+            })
+            .count()
+    };
+    assert_eq!(
+        browser.text("[data-stat=fail] .value"),
+        verdicts_of("fail").to_string()
+    );
+    assert_eq!(
+        browser.text("[data-stat=review] .value"),
+        verdicts_of("review").to_string()
+    );
+    assert_eq!(
+        browser.text("[data-stat=applicable] .value"),
+        counts[item_id].1.to_string()
+    );
     let reasons = column(&browser, "#entries-table", 4);
     assert!(reasons.iter().all(|r| !r.is_empty()), "every row says why");
     let png = browser.screenshot();
@@ -840,6 +887,20 @@ fn report_tables_sort_filter_drill_down_and_print() {
     assert_eq!(pages, 1, "the agent scorecard prints on {pages} pages");
     save_print_preview(&browser);
 
+    // The hotspots page says what a hotspot is, with the numbers used.
+    browser.open(&file_url(&report_dir.join("hotspots.html")));
+    let min_calls = callqa::hotspots::HotspotOptions::default().min_calls;
+    assert_eq!(
+        browser.run(
+            "return document.getElementById('threshold').getAttribute('data-min-calls');",
+            json!([])
+        ),
+        json!(min_calls.to_string())
+    );
+    assert!(browser
+        .text("#threshold")
+        .contains(&format!("至少 {min_calls} 通通话")));
+
     // No rubric pattern, regex or item id anywhere a person reads.
     let rubric_ids: Vec<String> = counts.keys().cloned().collect();
     for page in html_pages(&report_dir) {
@@ -898,6 +959,32 @@ fn report_language_switch() {
     let batch = coaching_batch();
     let zh = build_report(&batch, callqa::i18n::Lang::Zh, "report-zh");
     let en = build_report(&batch, callqa::i18n::Lang::En, "report-en");
+    // The command line: `callqa --lang en report` writes the English report.
+    let by_cli = batch.path("report-cli-en");
+    let output = callqa(&[
+        "--lang",
+        "en",
+        "report",
+        "--out",
+        by_cli.to_str().unwrap(),
+        "--audio",
+        "none",
+        "--as-of",
+        AS_OF,
+        batch.run_dir.to_str().unwrap(),
+    ]);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert_eq!(
+        fs::read_to_string(by_cli.join("index.html")).unwrap(),
+        fs::read_to_string(en.join("index.html"))
+            .unwrap()
+            .replace(en.to_str().unwrap(), by_cli.to_str().unwrap()),
+        "the CLI and the library write the same English overview"
+    );
     let browser = Browser::start();
     let cards = scorecards(&batch.run_dir);
     for (dir, tag, words, absent) in [

@@ -105,8 +105,10 @@ mod tests {
         let bye = call(&[("customer", -1, -1, "再见")]);
         assert_eq!(x(&one, &bye), Verdict::Pass);
         assert_eq!(x(&two, &bye), Verdict::Fail);
-        assert!(two.score(&bye).items[0]
-            .reason
-            .starts_with("only 1 of 2 needed"));
+        let card = two.score(&bye);
+        assert!(card.items[0]
+            .reason_en
+            .starts_with("only 1 of the 2 conditions held, 2 needed"));
+        assert!(card.items[0].reason.starts_with("2 项条件中只满足了 1 项"));
     }
 }

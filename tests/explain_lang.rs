@@ -89,9 +89,10 @@ fn promises_text_is_chinese_by_default_and_grammatical_in_english() {
     ] {
         assert!(zh.contains(part), "missing {part} in:\n{zh}");
     }
-    // The only Latin letters left are ids, the UTC of a time and the field
-    // a skipped call must fix.
-    let glue = english_words(&zh, &["UTC", "started_at", "RFC"]);
+    // The only Latin letters left are ids and the field a skipped call must
+    // fix; times are in the calls' own offset.
+    assert!(zh.starts_with("截至 2026-11-28 12:00 +08:00，"), "{zh}");
+    let glue = english_words(&zh, &["started_at", "RFC"]);
     assert!(glue.is_empty(), "English glue {glue:?} in:\n{zh}");
 
     let en = render_promises(&result, DatasetFormat::Text, Lang::En);

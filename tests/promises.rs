@@ -260,7 +260,7 @@ fn agent_rates_and_exports() {
     let text = render_promises(&result, DatasetFormat::Text, Lang::En);
     assert!(
         text.starts_with(
-            "7 promises as of 2026-11-28 04:00 UTC: 2 kept, 2 broken, 0 pending, 3 unverifiable\n"
+            "7 promises as of 2026-11-28 12:00 +08:00: 2 kept, 2 broken, 0 pending, 3 unverifiable\n"
         ),
         "{text}"
     );
@@ -268,7 +268,7 @@ fn agent_rates_and_exports() {
     let zh = render_promises(&result, DatasetFormat::Text, Lang::Zh);
     assert!(
         zh.starts_with(
-            "截至 2026-11-28 04:00 UTC，共 7 条承诺：已兑现 2 条，已违约 2 条，待兑现 0 条，无法核实 3 条\n"
+            "截至 2026-11-28 12:00 +08:00，共 7 条承诺：已兑现 2 条，已违约 2 条，待兑现 0 条，无法核实 3 条\n"
         ),
         "{zh}"
     );

@@ -99,12 +99,12 @@ pub fn follow_through_with(
                     format!(
                         "通话开始于 {}，晚于统计截止时间 {}",
                         show_time(&start),
-                        show_instant(as_of)
+                        show_in_offset_of(as_of, &start)
                     ),
                     format!(
                         "starts at {}, after the as-of time {}",
                         show_time(&start),
-                        show_instant(as_of)
+                        show_in_offset_of(as_of, &start)
                     ),
                 ),
             )),
@@ -139,7 +139,7 @@ pub fn follow_through_with(
         });
         for p in extracted {
             let outcome = if p.kind == PromiseKind::Contact {
-                decide(p.due_at, customer, next, as_of)
+                decide(p.due_at, customer, next, as_of, &call.start)
             } else {
                 Outcome {
                     status: PromiseStatus::Unverifiable,
@@ -209,6 +209,7 @@ fn decide<'c, 'a>(
     customer: Option<&str>,
     next: Option<&'c Call<'a>>,
     as_of: Timestamp,
+    promised_in: &Zoned,
 ) -> Outcome<'c, 'a> {
     let Some(customer) = customer else {
         return Outcome {
@@ -221,7 +222,8 @@ fn decide<'c, 'a>(
             ),
         };
     };
-    let as_of_shown = show_instant(as_of);
+    // In the promising call's own offset, like its deadline.
+    let as_of_shown = show_in_offset_of(as_of, promised_in);
     let Some(call) = next else {
         let Some(deadline) = deadline else {
             return Outcome {
@@ -350,9 +352,10 @@ fn decide<'c, 'a>(
     }
 }
 
-/// A moment as people read it: `2026-11-28 04:00 UTC`.
-pub(crate) fn show_instant(at: Timestamp) -> String {
-    at.strftime("%Y-%m-%d %H:%M UTC").to_string()
+/// `at` as people read it, in the UTC offset of `call` (where the people
+/// reading it work): `2026-11-28 12:00 +08:00`.
+fn show_in_offset_of(at: Timestamp, call: &Zoned) -> String {
+    show_time(&at.to_zoned(call.time_zone().clone()))
 }
 
 /// A call's start in its own offset: `2026-11-21 10:05 +08:00`.

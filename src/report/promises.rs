@@ -118,7 +118,7 @@ impl DatasetExporter<FollowThrough> for PromisesText {
 
 fn text(result: &FollowThrough, lang: Lang) -> String {
     let count = |s: PromiseStatus| result.promises.iter().filter(|p| p.status == s).count();
-    let as_of = show_rfc3339(&result.as_of);
+    let as_of = show_as_of(result);
     let mut out = match lang {
         Lang::Zh => {
             let counts: Vec<String> = PromiseStatus::ALL
@@ -222,6 +222,24 @@ fn deadline_line(p: &Promise, lang: Lang) -> String {
             (None, "") => "deadline: no time given (vague)".to_string(),
             (None, w) => format!("deadline: {w} → no definite time (vague)"),
         },
+    }
+}
+
+/// The as-of moment in the UTC offset of the calls (the first promise's
+/// call, as deadlines are shown in theirs): the people reading the list
+/// work in it. UTC when there is no promise.
+fn show_as_of(result: &FollowThrough) -> String {
+    let offset = result.promises.first().and_then(|p| {
+        jiff::fmt::temporal::Pieces::parse(p.started_at.as_str())
+            .ok()?
+            .to_numeric_offset()
+    });
+    match (result.as_of.parse::<jiff::Timestamp>(), offset) {
+        (Ok(ts), Some(offset)) => ts
+            .to_zoned(jiff::tz::TimeZone::fixed(offset))
+            .strftime("%Y-%m-%d %H:%M %:z")
+            .to_string(),
+        _ => show_rfc3339(&result.as_of),
     }
 }
 

@@ -342,6 +342,12 @@ impl Said {
     /// `客服在 0.8 秒说「您好」（问候语）`; `short` leaves out who and
     /// when (said by the same speaker at the same time as the part before).
     pub fn zh(&self, short: bool) -> String {
+        self.zh_named(short, self.label.specific)
+    }
+
+    /// As [`Said::zh`]; `named: false` leaves out the label (the reason's
+    /// prefix already says it: 生硬否定：客服在 50.7 秒说「不行」).
+    fn zh_named(&self, short: bool, named: bool) -> String {
         let mut s = String::with_capacity(64);
         if !short {
             s.push_str(role_zh(self.role));
@@ -359,7 +365,7 @@ impl Said {
             s.push('说');
         }
         push_quotes(&mut s, &self.quotes, "");
-        if self.label.specific {
+        if named {
             s.push('（');
             s.push_str(self.label.text.get(Lang::Zh));
             s.push('）');
@@ -369,9 +375,15 @@ impl Said {
 
     /// `a greeting by the agent at 0.8 s: 「您好」`; `short`: `a greeting: 「您好」`.
     pub fn en(&self, short: bool) -> String {
+        self.en_named(short, self.label.specific)
+    }
+
+    /// As [`Said::en`]; `named: false` leaves out the label (`flat
+    /// negation: the agent said 「不行」 at 50.7 s`).
+    fn en_named(&self, short: bool, named: bool) -> String {
         let mut s = String::with_capacity(64);
         let label = self.label.text.get(Lang::En);
-        if !self.label.specific {
+        if !named && !self.quotes.is_empty() {
             s.push_str(role_en(self.role));
             s.push_str(" said ");
             push_quotes(&mut s, &self.quotes, " ");
@@ -856,6 +868,21 @@ fn restates(prefix: &Text, label: &Text) -> bool {
     zh || en
 }
 
+/// The prefix, in `lang`, already names what `label` names ("flat
+/// negation" and "a flat negation"; 出现服务禁语 and 服务禁语).
+fn names(prefix: &Text, label: &Text, lang: Lang) -> bool {
+    match lang {
+        Lang::Zh => {
+            let l = label.get(Lang::Zh);
+            l.chars().count() >= 2 && prefix.get(Lang::Zh).contains(l)
+        }
+        Lang::En => {
+            let l = bare_en(label.get(Lang::En)).to_lowercase();
+            l.len() >= 3 && prefix.get(Lang::En).to_lowercase().contains(&l)
+        }
+    }
+}
+
 /// The reason of one item in `lang`: its prefix for the verdict, then what
 /// was found or missed, each thing once; `fallback` when there is neither.
 /// `not_applicable`: the item's `applies` did not hold, and its `na` prefix
@@ -934,11 +961,13 @@ pub fn compose(
         let text = match part {
             Part::Said(s) => {
                 let subject = Some((s.role, s.at));
-                let short = previous == subject && s.label.specific;
+                let named =
+                    s.label.specific && !prefix.is_some_and(|p| names(p, &s.label.text, lang));
+                let short = previous == subject && named;
                 previous = subject;
                 match lang {
-                    Lang::Zh => s.zh(short),
-                    Lang::En => s.en(short),
+                    Lang::Zh => s.zh_named(short, named),
+                    Lang::En => s.en_named(short, named),
                 }
             }
             Part::Absent { text, .. } | Part::Note(text) => {

@@ -363,6 +363,18 @@ fn build_report(
         ..Default::default()
     };
     callqa::site::build(&dataset, &options).expect("the report builds");
+    // To look at the pages after the test: REPORT_KEEP_DIR=/some/folder.
+    if let Some(keep) = std::env::var_os("REPORT_KEEP_DIR") {
+        let target = Path::new(&keep).join(name);
+        let _ = fs::remove_dir_all(&target);
+        let status = std::process::Command::new("cp")
+            .arg("-r")
+            .arg(&out)
+            .arg(&target)
+            .status()
+            .unwrap();
+        assert!(status.success());
+    }
     out
 }
 
@@ -959,6 +971,18 @@ fn report_language_switch() {
     let batch = coaching_batch();
     let zh = build_report(&batch, callqa::i18n::Lang::Zh, "report-zh");
     let en = build_report(&batch, callqa::i18n::Lang::En, "report-en");
+    // The same data gives the same bytes.
+    let again = build_report(&batch, callqa::i18n::Lang::Zh, "report-zh-again");
+    for page in html_pages(&zh) {
+        let twin = again.join(page.strip_prefix(&zh).unwrap());
+        assert_eq!(
+            fs::read(&page).unwrap(),
+            fs::read(&twin).unwrap(),
+            "{} differs between two builds",
+            page.display()
+        );
+    }
+
     // The command line: `callqa --lang en report` writes the English report.
     let by_cli = batch.path("report-cli-en");
     let output = callqa(&[

@@ -283,8 +283,8 @@ fn calls_table(
                         .collect();
                     tr data-call=(card.call_id) data-agent=(agent) data-verdicts=(call_verdicts(call)) {
                         td { a href=(call_href(depth, &card.call_id)) { (card.call_id) } }
-                        td data-sort=(report.when_key(index)) { (report.when(index)) }
-                        @if show_agent { td { a href=(agent_href(depth, agent)) { (agent) } } }
+                        td.when data-sort=(report.when_key(index)) { (report.when(index)) }
+                        @if show_agent { td.who { a href=(agent_href(depth, agent)) { (agent) } } }
                         td { (call.transcript.customer_id.as_deref().unwrap_or("")) }
                         td.num data-score=(format!("{:.1}", card.score)) data-sort=(card.score) { (format!("{:.1}", card.score)) }
                         td { (verdict_badge(report.lang, if card.passed { "pass" } else { "fail" })) }
@@ -347,7 +347,7 @@ fn promise_rows(
                     tr data-promise-call=(promise.call_id) data-agent=(agent) {
                         @if show_call {
                             td { (call_link(report, depth, &promise.call_id)) }
-                            td { a href=(agent_href(depth, agent)) { (agent) } }
+                            td.who { a href=(agent_href(depth, agent)) { (agent) } }
                             td { (promise.customer_id.as_deref().unwrap_or("")) }
                         }
                         td {
@@ -658,7 +658,7 @@ fn agents_table(report: &Report<'_>, depth: Depth) -> Markup {
                     @let weakest = coaching(report, agent).into_iter().find(|c| c.item.fail > 0);
                     tr data-agent=(agent.agent_id) {
                         td.num data-sort=(rank + 1) { (rank + 1) }
-                        td { a href=(agent_href(depth, &agent.agent_id)) { (agent.agent_id) } }
+                        td.who { a href=(agent_href(depth, &agent.agent_id)) { (agent.agent_id) } }
                         td.num data-sort=(agent.tally.calls) { (agent.tally.calls) }
                         td.num data-sort=(sort_key(agent.tally.mean_score())) { (number(agent.tally.mean_score())) }
                         td.num data-sort=(sort_key(agent.tally.pass_rate())) { (percent(agent.tally.pass_rate())) }
@@ -802,7 +802,7 @@ fn worst_calls_table(report: &Report<'_>, indexes: &[usize], depth: Depth) -> Ma
                     @let card = &call.scorecard;
                     tr data-call=(card.call_id) {
                         td { a href=(call_href(depth, &card.call_id)) { (card.call_id) } }
-                        td data-sort=(report.when_key(index)) { (report.when(index)) }
+                        td.when data-sort=(report.when_key(index)) { (report.when(index)) }
                         td.num data-score=(format!("{:.1}", card.score)) data-sort=(card.score) { (format!("{:.1}", card.score)) }
                         td {
                             @for item in card.items.iter().filter(|i| i.verdict == Verdict::Fail) {
@@ -1216,8 +1216,8 @@ fn entries_table(
                     @let agent = agent_of(call);
                     tr data-call=(call.scorecard.call_id) data-agent=(agent) data-verdicts=(e.item.verdict.as_str()) data-item=(e.item.id) {
                         td { a href=(call_href(depth, &call.scorecard.call_id)) { (call.scorecard.call_id) } }
-                        td data-sort=(report.when_key(e.index)) { (report.when(e.index)) }
-                        td { a href=(agent_href(depth, agent)) { (agent) } }
+                        td.when data-sort=(report.when_key(e.index)) { (report.when(e.index)) }
+                        td.who { a href=(agent_href(depth, agent)) { (agent) } }
                         @if show_item { td { a href=(item_href(depth, &e.item.id)) { (report.item_title(&e.item.id)) } } }
                         td { (verdict_badge(lang, e.item.verdict.as_str())) }
                         td.reason { (e.item.reason_in(lang)) }
@@ -1326,8 +1326,8 @@ pub fn critical_page(report: &Report<'_>) -> String {
                         @let agent = agent_of(call);
                         tr data-call=(call.scorecard.call_id) data-agent=(agent) {
                             td { a href=(call_href(depth, &call.scorecard.call_id)) { (call.scorecard.call_id) } }
-                            td data-sort=(report.when_key(index)) { (report.when(index)) }
-                            td { a href=(agent_href(depth, agent)) { (agent) } }
+                            td.when data-sort=(report.when_key(index)) { (report.when(index)) }
+                            td.who { a href=(agent_href(depth, agent)) { (agent) } }
                             td.num data-sort=(call.scorecard.score) { (format!("{:.1}", call.scorecard.score)) }
                             td {
                                 @for item in call.scorecard.items.iter().filter(|i| i.critical && i.verdict == Verdict::Fail) {

@@ -191,7 +191,7 @@ fn table(out: &mut String, hotspots: &[Hotspot], min_calls: usize, lang: Lang) {
         return;
     }
     let [rank, phrase, calls, mentions, score, examples] = match lang {
-        Lang::Zh => ["排名", "热点", "通话数", "提及次数", "得分", "示例通话"],
+        Lang::Zh => ["排名", "热点", "通话数", "提及次数", "热度", "示例通话"],
         Lang::En => ["rank", "phrase", "calls", "mentions", "score", "examples"],
     };
     let rows: Vec<[String; 6]> = hotspots

@@ -154,7 +154,7 @@ fn assert_outputs_complete(out: &Path) {
         .map(|c| {
             let mut truth = ground_truth(c);
             truth.agent_id = None; // folder input: no manifest metadata
-            // scorecards.jsonl carries reasons in one language (zh by default).
+                                   // scorecards.jsonl carries reasons in one language (zh by default).
             serde_json::to_value(rubric.score(&truth).in_lang(Default::default())).unwrap()
         })
         .collect();
@@ -192,6 +192,23 @@ fn killed_run_resumes_without_redoing_finished_calls() {
     // The run database: intact, the two finished calls in it, the run
     // logged as started but not finished.
     assert_eq!(store_counts(&out), (2, 2, 2 * item_count(), 1, 0));
+    // A report of the killed run shows its finished calls and says the run
+    // did not finish.
+    let dataset = callqa::store::load(std::slice::from_ref(&out), &Default::default()).unwrap();
+    let mut shown: Vec<&str> = dataset
+        .calls
+        .iter()
+        .map(|c| c.transcript.call_id.as_str())
+        .collect();
+    shown.sort();
+    let mut want: Vec<&str> = finished.iter().map(String::as_str).collect();
+    want.sort();
+    assert_eq!(shown, want);
+    assert_eq!(dataset.sources.len(), 1);
+    assert_eq!(
+        (dataset.sources[0].finished_unix, dataset.sources[0].calls),
+        (None, 2)
+    );
     assert!(
         !out.join("scorecards.jsonl").exists(),
         "reports are written at the end of a run"

@@ -125,8 +125,8 @@ impl RunDb {
 pub enum StoreError {
     #[error("{}: not a callqa run folder (no {DB_FILE_NAME} in it); give the --out folder of `callqa run`", path.display())]
     NotARunFolder { path: PathBuf },
-    #[error("{}: no finished run recorded for this folder in {}; run `callqa run --out {} RECORDINGS…` \
-             with this callqa first", path.display(), db.display(), path.display())]
+    #[error("{}: no finished run or finished call recorded for this folder in {}; run `callqa run --out {} \
+             RECORDINGS…` with this callqa first", path.display(), db.display(), path.display())]
     NoRuns { path: PathBuf, db: PathBuf },
     #[error("no rubric version starting with `{wanted}` in the given run folders; available: {available}")]
     NoSuchRubric { wanted: String, available: String },
@@ -275,7 +275,12 @@ pub fn load(run_dirs: &[PathBuf], choice: &RubricChoice) -> Result<Dataset, Stor
         let key = folder_key(dir, &db_path)
             .map_err(|_| StoreError::NotARunFolder { path: dir.clone() })?;
         let runs = runs_of(&db, &key)?;
-        if !runs.iter().any(|run| run.finished_unix.is_some()) {
+        // A run killed before it finished still leaves its finished calls,
+        // which a report shows (the run is marked as interrupted).
+        if !runs
+            .iter()
+            .any(|run| run.finished_unix.is_some() || run.calls > 0)
+        {
             return Err(StoreError::NoRuns {
                 path: dir.clone(),
                 db: db_path.clone(),
@@ -298,12 +303,14 @@ pub fn load(run_dirs: &[PathBuf], choice: &RubricChoice) -> Result<Dataset, Stor
             .join(", ")
     };
     let shown_sha = match choice {
+        // The most recently finished run's rubric; with none finished, that
+        // of the latest interrupted run that finished a call.
         RubricChoice::Latest => opened
             .iter()
             .flat_map(|(_, _, _, _, runs)| runs.iter())
-            .filter_map(|run| run.finished_unix.map(|finished| (finished, run)))
-            .max_by_key(|(finished, run)| (*finished, run.run_id))
-            .map(|(_, run)| run.rubric_sha256.clone())
+            .filter(|run| run.finished_unix.is_some() || run.calls > 0)
+            .max_by_key(|run| (run.finished_unix.is_some(), run.finished_unix, run.run_id))
+            .map(|run| run.rubric_sha256.clone())
             .unwrap_or_default(),
         RubricChoice::Sha256Prefix(prefix) => {
             let prefix = prefix.to_ascii_lowercase();
@@ -416,14 +423,17 @@ pub fn load(run_dirs: &[PathBuf], choice: &RubricChoice) -> Result<Dataset, Stor
     })
 }
 
-/// Every run logged for a folder (finished or not), oldest first.
+/// Every run logged for a folder (finished or not), oldest first, with
+/// `calls` the number of calls it finished (in the [`Dataset`], replaced by
+/// the number of shown calls that come from it).
 fn runs_of(db: &RunDb, out_dir_key: &str) -> Result<Vec<SourceRun>, DbError> {
     let conn = db.lock();
     let action = "reading the run log";
     let mut statement = conn
         .prepare(
-            "SELECT run_id, command, callqa_version, started_unix, finished_unix, rubric_sha256, asr_json \
-             FROM run_log WHERE out_dir = ?1 ORDER BY run_id",
+            "SELECT run_id, command, callqa_version, started_unix, finished_unix, rubric_sha256, asr_json, \
+                    (SELECT COUNT(*) FROM finished_calls f WHERE f.run_id = r.run_id) \
+             FROM run_log r WHERE out_dir = ?1 ORDER BY run_id",
         )
         .map_err(|e| db.sql(action, e))?;
     let rows = statement
@@ -438,7 +448,7 @@ fn runs_of(db: &RunDb, out_dir_key: &str) -> Result<Vec<SourceRun>, DbError> {
                 finished_unix: row.get(4)?,
                 rubric_sha256: row.get(5)?,
                 asr_json: row.get(6)?,
-                calls: 0,
+                calls: row.get::<_, i64>(7)?.max(0) as usize,
             })
         })
         .and_then(|rows| rows.collect::<Result<Vec<_>, _>>())

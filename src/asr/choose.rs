@@ -29,11 +29,11 @@ pub enum TranscriberChoice {
     Fixture { transcripts_dir: PathBuf },
 }
 
-/// A recogniser ready to use, with a line saying what it is for the log
-/// (`model /path/ggml-base-q8_0.bin`).
+/// A recogniser ready to use, and what it works from — the model file, or
+/// the folder of replayed transcripts — for the caller's log line.
 pub struct ChosenTranscriber {
     pub transcriber: Box<dyn Transcriber>,
-    pub description: String,
+    pub source: PathBuf,
 }
 
 /// Why no recogniser could be made. The cause (the model cache's or
@@ -82,10 +82,10 @@ pub fn choose_transcriber(choice: &TranscriberChoice) -> Result<ChosenTranscribe
                     source,
                 }
             })?;
-            let description = format!("model {}", whisper.model().path.display());
+            let source = whisper.model().path.clone();
             Ok(ChosenTranscriber {
                 transcriber: Box::new(whisper),
-                description,
+                source,
             })
         }
         TranscriberChoice::Fixture { transcripts_dir } => Ok(ChosenTranscriber {
@@ -93,7 +93,7 @@ pub fn choose_transcriber(choice: &TranscriberChoice) -> Result<ChosenTranscribe
                 transcripts_dir: transcripts_dir.clone(),
                 channel_roles: vec![Role::Agent, Role::Customer],
             }),
-            description: format!("transcripts replayed from {}", transcripts_dir.display()),
+            source: transcripts_dir.clone(),
         }),
     }
 }
@@ -128,6 +128,6 @@ mod tests {
         })
         .unwrap();
         assert!(chosen.transcriber.replays_whole_call());
-        assert!(chosen.description.contains("fixtures/golden"));
+        assert_eq!(chosen.source, PathBuf::from("fixtures/golden"));
     }
 }

@@ -6,6 +6,8 @@ use std::path::PathBuf;
 use anyhow::{anyhow, bail};
 use clap::Args;
 
+use callqa::batch::count_en;
+use callqa::i18n::Lang;
 use callqa::report::{visible, visible_lines};
 use callqa::site::{self, AudioMode, SiteOptions};
 
@@ -58,19 +60,33 @@ pub fn run(args: ReportArgs, ctx: &Context) -> anyhow::Result<Outcome> {
         eprintln!("callqa: warning: {}", visible_lines(problem));
     }
     for id in &dataset.duplicates {
+        let id = visible(id);
         eprintln!(
-            "callqa: warning: call {} is in more than one run folder; the first folder's is shown",
-            visible(id)
+            "callqa: warning: {}",
+            match ctx.lang {
+                Lang::Zh =>
+                    format!("通话 {id} 出现在多个结果文件夹中，报告采用第一个文件夹中的结果"),
+                Lang::En =>
+                    format!("call {id} is in more than one run folder; the first folder's is shown"),
+            }
         );
     }
+    let (rubric, index) = (dataset.rubric.label(), summary.index.display());
     eprintln!(
-        "callqa: report of {} call(s), {} agent(s), rubric {}: {} pages, {} recording(s) copied → {}",
-        summary.calls,
-        summary.agents,
-        dataset.rubric.label(),
-        summary.pages,
-        summary.audio_files,
-        summary.index.display()
+        "{}",
+        match ctx.lang {
+            Lang::Zh => format!(
+                "callqa：报告含 {} 通电话、{} 名坐席，评分标准 {rubric}；共 {} 个页面，已复制录音 {} 个 → {index}",
+                summary.calls, summary.agents, summary.pages, summary.audio_files
+            ),
+            Lang::En => format!(
+                "callqa: report of {}, {}, rubric {rubric}: {}, {} copied → {index}",
+                count_en(summary.calls, "call", "calls"),
+                count_en(summary.agents, "agent", "agents"),
+                count_en(summary.pages, "page", "pages"),
+                count_en(summary.audio_files, "recording", "recordings")
+            ),
+        }
     );
     Ok(Outcome::Clean)
 }

@@ -7,6 +7,8 @@ use anyhow::{anyhow, bail};
 use clap::Args;
 
 use callqa::asr::choose::{choose_transcriber, TranscriberChoice};
+use callqa::batch::count_en;
+use callqa::i18n::Lang;
 use callqa::pipeline::{self, ProgressMode, RunOptions, VendorTranscripts};
 
 use super::args::{redact_policy, RubricArg};
@@ -88,9 +90,15 @@ pub fn run(args: RunArgs, ctx: &Context) -> anyhow::Result<Outcome> {
                 );
             }
             options.jobs = args.jobs.unwrap_or(0);
+            let dir_shown = dir.display();
             eprintln!(
-                "callqa: transcripts from {} (no speech recognition)",
-                dir.display()
+                "{}",
+                match ctx.lang {
+                    Lang::Zh => format!("callqa：转写取自 {dir_shown}（不做语音识别）"),
+                    Lang::En => {
+                        format!("callqa: transcripts from {dir_shown} (no speech recognition)")
+                    }
+                }
             );
             pipeline::run_vendor(&options, &VendorTranscripts { dir }, &rubric)?
         }
@@ -102,9 +110,20 @@ pub fn run(args: RunArgs, ctx: &Context) -> anyhow::Result<Outcome> {
                 parallel_windows: plan.jobs,
             })?;
             options.jobs = plan.jobs;
+            let model = chosen.source.display();
             eprintln!(
-                "callqa: {} worker(s) × {} whisper thread(s), {}",
-                plan.jobs, plan.threads_per_job, chosen.description
+                "{}",
+                match ctx.lang {
+                    Lang::Zh => format!(
+                        "callqa：{} 路并行，每路 {} 个 whisper 线程，模型 {model}",
+                        plan.jobs, plan.threads_per_job
+                    ),
+                    Lang::En => format!(
+                        "callqa: {} × {}, model {model}",
+                        count_en(plan.jobs, "worker", "workers"),
+                        count_en(plan.threads_per_job, "whisper thread", "whisper threads")
+                    ),
+                }
             );
             pipeline::run(&options, chosen.transcriber.as_ref(), &rubric)?
         }

@@ -1079,3 +1079,68 @@ fn report_language_switch() {
         }
     }
 }
+
+#[test]
+fn report_covers_every_run_and_says_which() {
+    // A folder run twice: all calls, then three of them again. The report
+    // shows every call once, each from the run of its latest scorecard,
+    // and lists both runs with their number of calls.
+    let batch = report_support::build_batch(&default_sources());
+    let manifest = fs::read_to_string(&batch.manifest).unwrap();
+    let again: Vec<&str> = manifest.lines().take(4).collect();
+    let second = batch.path("again.csv");
+    fs::write(&second, again.join("\n") + "\n").unwrap();
+    let output = callqa(&[
+        "run",
+        "--quiet",
+        "--transcripts",
+        batch.transcripts.to_str().unwrap(),
+        "--out",
+        batch.run_dir.to_str().unwrap(),
+        second.to_str().unwrap(),
+    ]);
+    assert!(
+        matches!(output.status.code(), Some(0) | Some(1)),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let dataset = callqa::store::load(
+        std::slice::from_ref(&batch.run_dir),
+        &callqa::store::RubricChoice::default(),
+    )
+    .unwrap();
+    assert_eq!(
+        dataset.calls.len(),
+        batch.call_ids.len(),
+        "every call, once"
+    );
+    let report_dir = build_report(&batch, callqa::i18n::Lang::Zh, "report-runs");
+    let index = fs::read_to_string(report_dir.join("index.html")).unwrap();
+    let mut listed = 0;
+    for source in &dataset.sources {
+        let row = format!(
+            "data-run=\"{}\" data-calls=\"{}\"",
+            source.run_id, source.calls
+        );
+        assert!(index.contains(&row), "runs table lacks {row}");
+        listed += source.calls;
+    }
+    assert_eq!(listed, batch.call_ids.len(), "the runs' calls add up");
+    assert!(
+        dataset.sources.len() >= 2,
+        "both runs shown: {:?}",
+        dataset.sources.len()
+    );
+    for call in &dataset.calls {
+        let page =
+            fs::read_to_string(report_dir.join(format!("calls/{}.html", call.transcript.call_id)))
+                .unwrap();
+        let run_id = dataset.sources[call.source].run_id;
+        assert!(
+            page.contains(&format!("data-run=\"{run_id}\""))
+                && page.contains(&format!("运行 #{run_id}")),
+            "call {} names its run #{run_id}",
+            call.transcript.call_id
+        );
+    }
+}

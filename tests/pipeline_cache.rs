@@ -714,3 +714,48 @@ fn a_database_from_before_schema_5_upgrades_without_losing_anything() {
         Vec::<String>::new()
     );
 }
+
+#[test]
+fn a_reported_transcript_is_the_one_the_run_scored_and_wrote() {
+    // The database keeps the recording's transcript once and the call's
+    // metadata per run; put together they must be what the run scored and
+    // wrote to transcripts/<id>.json, also with redaction (applied before
+    // the transcript is stored, and again before scoring).
+    for redact in [false, true] {
+        let tmp = tempfile::tempdir().unwrap();
+        let calls = tmp.path().join("calls");
+        copy_dev_wavs(&calls);
+        let manifest = tmp.path().join("calls.csv");
+        fs::write(&manifest, dev_manifest_rows("calls")).unwrap();
+        let out = tmp.path().join("out");
+        let mut opts = options(vec![manifest], &out);
+        if redact {
+            opts.redact = callqa::redact::Policy::all();
+        }
+        let summary =
+            pipeline::run(&opts, &GroundTruthTranscriber::new(), &builtin_rubric()).unwrap();
+        assert_eq!(summary.counts.scored, 4, "{:?}", summary.errors);
+        let dataset = cache::load(std::slice::from_ref(&out), &Default::default()).unwrap();
+        assert_eq!(dataset.calls.len(), 4);
+        for call in &dataset.calls {
+            let written = Transcript::from_path(
+                &out.join("transcripts")
+                    .join(format!("{}.json", call.transcript.call_id)),
+            )
+            .unwrap();
+            assert_eq!(call.transcript, written, "redact {redact}");
+            assert!(call.transcript.agent_id.is_some(), "manifest metadata kept");
+        }
+        let placeholders = dataset
+            .calls
+            .iter()
+            .flat_map(|c| &c.transcript.utterances)
+            .filter(|u| u.text.contains('['))
+            .count();
+        assert_eq!(
+            placeholders > 0,
+            redact,
+            "redaction reached the stored transcripts"
+        );
+    }
+}

@@ -24,7 +24,8 @@
 //!               + call metadata ─▶ transcripts/<id>.json ─▶ result stored? ─no─▶ score ─▶ store result
 //! ```
 //!
-//! A call is finished when its result row is committed. A run killed at any
+//! A call is finished when its record (scorecard, stored once, and this
+//! run's link to it: [`RunDb::record_call`]) is committed. A run killed at any
 //! moment (even `kill -9`) loses at most the calls in flight; the next run
 //! finds the others' results and redoes nothing for them. Changing the
 //! rubric changes the result key but not the transcript key, so the next run

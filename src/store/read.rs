@@ -213,7 +213,8 @@ pub struct SourceRun {
 /// One call with its transcript and its scorecard for the chosen rubric.
 #[derive(Debug, Clone)]
 pub struct StoredCall {
-    /// Index into [`Dataset::sources`]: the run that wrote this scorecard.
+    /// Index into [`Dataset::sources`]: the latest run that finished the
+    /// call with this scorecard (scoring it, or finding it already stored).
     pub source: usize,
     /// That run's id (`Dataset.sources[source].run_id`).
     pub run_id: i64,
@@ -237,8 +238,9 @@ pub struct Dataset {
     pub other_rubrics: Vec<RubricVersion>,
     /// Sorted by start time (undated last), then call id.
     pub calls: Vec<StoredCall>,
-    /// Calls recorded in these folders without a scorecard of the shown
-    /// rubric version (run `callqa rescore` with it to include them).
+    /// Calls finished in these folders without a scorecard of the shown
+    /// rubric version (`callqa rescore` with it scores the last run's calls;
+    /// `callqa run` with it over their recordings scores any).
     pub unscored: Vec<String>,
     /// Call ids met in more than one folder (the first folder's is kept).
     pub duplicates: Vec<String>,

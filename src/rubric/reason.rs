@@ -59,6 +59,14 @@ pub enum Part {
     /// Anything else, written whole in both languages (a measurement, an
     /// order of events, a silence).
     Note(Text),
+    /// What matchers looked for in one place (`who` in `place`) and did not
+    /// find; parts of one place are written as one ("没有问候语或自报家门").
+    Missing {
+        who: Option<Role>,
+        place: Text,
+        labels: Vec<Text>,
+        whole_call: bool,
+    },
     /// Nothing of what `missing` names came before (after) `anchor`. Parts
     /// with the same anchor are written as one ("此前客户没有发言、客服没有致歉").
     NotBefore {
@@ -430,33 +438,54 @@ pub fn absent(m: &Matcher) -> Part {
     } else {
         scope_role(m.role)
     };
-    let mut zh = String::with_capacity(48);
-    let mut en = String::with_capacity(64);
-    if let Some(r) = who {
-        zh.push_str(role_zh(r));
-    }
-    match &m.window {
-        Some(w) => zh.push_str(&window_zh(w)),
-        None => zh.push_str(if who.is_some() { "全程" } else { "通话中" }),
-    }
-    zh.push_str("没有");
-    zh.push_str(label.get(Lang::Zh));
-    en.push_str("no ");
-    en.push_str(bare_en(label.get(Lang::En)));
-    if let Some(r) = who {
-        en.push_str(" by ");
-        en.push_str(role_en(r));
-    }
-    en.push_str(" in ");
-    match &m.window {
-        Some(w) => en.push_str(&window_en(w)),
-        None => en.push_str("the call"),
-    }
-    Part::Absent {
-        text: Text::new(zh, en),
-        label: label.clone(),
+    let place = match &m.window {
+        Some(w) => Text::new(window_zh(w), format!("in {}", window_en(w))),
+        None => Text::new(if who.is_some() { "全程" } else { "通话中" }, "in the call"),
+    };
+    Part::Missing {
+        who,
+        place,
+        labels: vec![label.clone()],
         whole_call: m.window.is_none(),
     }
+}
+
+/// `客服首轮发言中没有问候语或自报家门`, `no greeting or
+/// self-identification by the agent in the first turn`.
+fn missing_text(who: Option<Role>, place: &Text, labels: &[Text], lang: Lang) -> String {
+    let mut s = String::with_capacity(64);
+    let last = labels.len().saturating_sub(1);
+    match lang {
+        Lang::Zh => {
+            if let Some(r) = who {
+                s.push_str(role_zh(r));
+            }
+            s.push_str(place.get(Lang::Zh));
+            s.push_str("没有");
+            for (i, l) in labels.iter().enumerate() {
+                if i > 0 {
+                    s.push(if i == last { '或' } else { '、' });
+                }
+                s.push_str(l.get(Lang::Zh));
+            }
+        }
+        Lang::En => {
+            s.push_str("no ");
+            for (i, l) in labels.iter().enumerate() {
+                if i > 0 {
+                    s.push_str(if i == last { " or " } else { ", " });
+                }
+                s.push_str(bare_en(l.get(Lang::En)));
+            }
+            if let Some(r) = who {
+                s.push_str(" by ");
+                s.push_str(role_en(r));
+            }
+            s.push(' ');
+            s.push_str(place.get(Lang::En));
+        }
+    }
+    s
 }
 
 /// A condition that cannot be judged without timestamps; `what` names what
@@ -923,6 +952,48 @@ pub fn compose(
             }
             _ => {}
         }
+        if let Part::Missing {
+            who,
+            place,
+            labels,
+            whole_call,
+        } = part
+        {
+            let labels: Vec<&Text> = labels
+                .iter()
+                .filter(|l| {
+                    !(*whole_call && prefix.is_some_and(|p| not_applicable || restates(p, l)))
+                })
+                .collect();
+            if labels.is_empty() {
+                continue;
+            }
+            let same = kept.iter_mut().find_map(|k| match k {
+                Part::Missing {
+                    who: w,
+                    place: p,
+                    labels: l,
+                    ..
+                } if w == who && p == place => Some(l),
+                _ => None,
+            });
+            match same {
+                Some(l) => {
+                    for x in labels {
+                        if !l.contains(x) {
+                            l.push(x.clone());
+                        }
+                    }
+                }
+                None => kept.push(Part::Missing {
+                    who: *who,
+                    place: place.clone(),
+                    labels: labels.into_iter().cloned().collect(),
+                    whole_call: *whole_call,
+                }),
+            }
+            continue;
+        }
         if let Part::NotBefore {
             anchor,
             before,
@@ -973,6 +1044,12 @@ pub fn compose(
             Part::Absent { text, .. } | Part::Note(text) => {
                 previous = None;
                 text.get(lang).to_string()
+            }
+            Part::Missing {
+                who, place, labels, ..
+            } => {
+                previous = None;
+                missing_text(*who, place, labels, lang)
             }
             Part::NotBefore {
                 anchor,

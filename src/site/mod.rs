@@ -401,7 +401,9 @@ fn write_playable_wav(
     let mut stream = crate::audio::AudioStream::open_with(path, &options)?;
     let decoded_rate = crate::audio::OUTPUT_SAMPLE_RATE;
     let source_rate = stream.source().rate;
-    let factor = if source_rate > 0 && source_rate < decoded_rate && decoded_rate % source_rate == 0
+    let factor = if source_rate > 0
+        && source_rate < decoded_rate
+        && decoded_rate.is_multiple_of(source_rate)
     {
         (decoded_rate / source_rate) as usize
     } else {

@@ -728,6 +728,11 @@ pub fn agent_page(report: &Report<'_>, agent: &AgentStats) -> String {
             stat("rank", t("辅导排名（低分在前）", "Coaching rank (lowest first)"), format!("{rank} / {}", ranked.len())),
             stat("promises-kept", t("承诺兑现", "Promises kept"), promise_rate_text(report, &agent.agent_id)),
         ]))
+        p.no-print {
+            button.print type="button" data-print {
+                (t("打印评分卡（一页 A4）", "Print the scorecard (one A4 page)"))
+            }
+        }
         @if let Some(rate) = rate {
             p.note.no-print data-promise-counts={ (rate.kept) " " (rate.broken) " " (rate.pending) } {
                 @match lang {

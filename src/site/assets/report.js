@@ -4,6 +4,7 @@
 // - tables with class "sortable" sort by a click (or Enter/Space) on a
 //   header: numbers as numbers, ids in natural order (A017 before A-2148),
 //   dates by their data-sort value;
+// - a button with data-print prints the page (the agent's scorecard);
 // - a filter box (and select boxes) above a table hide the rows that do
 //   not match, and say how many are shown.
 (function () {
@@ -31,6 +32,7 @@
     document.body.setAttribute("data-last-seek", String(seconds));
   }
   document.addEventListener("click", function (event) {
+    if (event.target.closest && event.target.closest("[data-print]")) { window.print(); return; }
     var el = event.target.closest ? event.target.closest("[data-seek]") : null;
     if (!el) { return; }
     event.preventDefault();

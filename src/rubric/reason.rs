@@ -191,6 +191,18 @@ pub fn bare_en(label: &str) -> &str {
     label
 }
 
+/// A label in a Chinese sentence. A rubric written before labels had two
+/// languages gives one English string for both: its article goes, as in
+/// English after "no" (客服全程没有 greeting, not 没有 a greeting).
+fn zh_label(label: &Text) -> &str {
+    let zh = label.get(Lang::Zh);
+    if zh.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)) {
+        zh
+    } else {
+        bare_en(zh)
+    }
+}
+
 /// The label already says whose words these are ("a problem raised by
 /// the customer", 客户提出的问题): the template must not say it again.
 fn names_speaker(label: &Text) -> bool {
@@ -366,7 +378,7 @@ impl Said {
         }
         if self.quotes.is_empty() {
             s.push_str("说了");
-            s.push_str(self.label.text.get(Lang::Zh));
+            s.push_str(zh_label(&self.label.text));
             return s;
         }
         if !short {
@@ -375,7 +387,7 @@ impl Said {
         push_quotes(&mut s, &self.quotes, "");
         if named {
             s.push('（');
-            s.push_str(self.label.text.get(Lang::Zh));
+            s.push_str(zh_label(&self.label.text));
             s.push('）');
         }
         s
@@ -466,7 +478,7 @@ fn missing_text(who: Option<Role>, place: &Text, labels: &[Text], lang: Lang) ->
                 if i > 0 {
                     s.push(if i == last { '或' } else { '、' });
                 }
-                s.push_str(l.get(Lang::Zh));
+                s.push_str(zh_label(l));
             }
         }
         Lang::En => {
@@ -612,7 +624,7 @@ fn not_before_zh(anchor: &Said, before: bool, missing: &[(Option<Role>, Text)]) 
             s.push_str(role_zh(*r));
         }
         s.push_str("没有");
-        s.push_str(label.get(Lang::Zh));
+        s.push_str(zh_label(label));
     }
     s
 }
@@ -670,7 +682,7 @@ pub fn same_breath(to: &Said, from: &Matcher, speaker: RoleScope) -> Part {
         format!(
             "{}，与{}在同一段话里，中间{}没有回应",
             to.zh(false),
-            label.get(Lang::Zh),
+            zh_label(label),
             scope_zh(speaker)
         ),
         format!(
@@ -689,7 +701,7 @@ pub fn no_reply_between(to: &Said, from: &Matcher, speaker: RoleScope, complete:
         format!(
             "{}，但从{}到这里，{}没有说过{}话",
             to.zh(false),
-            label.get(Lang::Zh),
+            zh_label(label),
             scope_zh(speaker),
             if complete { "完整的" } else { "" }
         ),
@@ -717,9 +729,9 @@ pub fn every_found(cx: &Context, of: &Matcher, has: &Matcher, hits: &[Located]) 
         zh.push('的');
     }
     zh.push_str("每次");
-    zh.push_str(of_label.get(Lang::Zh));
+    zh.push_str(zh_label(of_label));
     zh.push_str("都带有");
-    zh.push_str(has_label.get(Lang::Zh));
+    zh.push_str(zh_label(has_label));
     let mut en = String::with_capacity(80);
     en.push_str("every ");
     en.push_str(bare_en(of_label.get(Lang::En)));
@@ -742,7 +754,7 @@ pub fn every_found(cx: &Context, of: &Matcher, has: &Matcher, hits: &[Located]) 
 pub fn every_missing(of: &Said, has: &Matcher) -> Part {
     let label = &has.label.text;
     note(
-        format!("{}，没有{}", of.zh(false), label.get(Lang::Zh)),
+        format!("{}，没有{}", of.zh(false), zh_label(label)),
         format!("{}, without {}", of.en(false), label.get(Lang::En)),
     )
 }
@@ -772,7 +784,7 @@ pub fn repeated_missing(of: &Matcher, quote: &str, most: usize, times: usize) ->
     note(
         format!(
             "没有{}重复 {times} 次（「{quote}」最多说了 {most} 次）",
-            label.get(Lang::Zh)
+            zh_label(label)
         ),
         format!(
             "no {} said {} (「{quote}」 at most {})",

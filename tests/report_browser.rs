@@ -697,6 +697,20 @@ fn report_tables_sort_filter_drill_down_and_print() {
     );
     let reasons = column(&browser, "#entries-table", 4);
     assert!(reasons.iter().all(|r| !r.is_empty()), "every row says why");
+    // The verdict select keeps the rows of one verdict.
+    browser.run(
+        "var s = document.querySelector('.table-tools[data-table=entries-table] select[data-attr=data-verdicts]'); \
+         s.value = 'fail'; s.dispatchEvent(new Event('change'));",
+        json!([]),
+    );
+    let failing = visible_rows(&browser, "#entries-table", "data-verdicts");
+    assert_eq!(failing.len(), verdicts_of("fail"));
+    assert!(failing.iter().all(|v| v == "fail"));
+    browser.run(
+        "var s = document.querySelector('.table-tools[data-table=entries-table] select[data-attr=data-verdicts]'); \
+         s.value = ''; s.dispatchEvent(new Event('change'));",
+        json!([]),
+    );
     let png = browser.screenshot();
     save_screenshot("item.png", &png);
     browser.click("#entries-table tbody tr:first-child td:first-child a");

@@ -59,6 +59,9 @@ pub enum Part {
     /// Anything else, written whole in both languages (a measurement, an
     /// order of events, a silence).
     Note(Text),
+    /// A statement and the words that bear it out. Under a prefix (which
+    /// says the same: "every promise has a deadline") only the words follow.
+    Quoted { text: Text, quotes: Vec<String> },
     /// What matchers looked for in one place (`who` in `place`) and did not
     /// find; parts of one place are written as one ("没有问候语或自报家门").
     Missing {
@@ -741,13 +744,10 @@ pub fn every_found(cx: &Context, of: &Matcher, has: &Matcher, hits: &[Located]) 
     }
     en.push_str(" comes with ");
     en.push_str(has_label.get(Lang::En));
-    if !quotes.is_empty() {
-        zh.push('：');
-        push_quotes(&mut zh, &quotes, "");
-        en.push_str(": ");
-        push_quotes(&mut en, &quotes, " ");
+    Part::Quoted {
+        text: Text::new(zh, en),
+        quotes,
     }
-    note(zh, en)
 }
 
 /// `every` failed: these hits of `of` have no `has`.
@@ -1056,6 +1056,18 @@ pub fn compose(
             Part::Absent { text, .. } | Part::Note(text) => {
                 previous = None;
                 text.get(lang).to_string()
+            }
+            Part::Quoted { text, quotes } => {
+                previous = None;
+                let mut s = String::with_capacity(64);
+                if prefix.is_none() || quotes.is_empty() {
+                    s.push_str(text.get(lang));
+                    if !quotes.is_empty() {
+                        s.push_str(lang.pick("：", ": "));
+                    }
+                }
+                push_quotes(&mut s, quotes, lang.pick("", " "));
+                s
             }
             Part::Missing {
                 who, place, labels, ..

@@ -15,7 +15,7 @@
 //! - [`check`]: golden fixtures with expected verdicts
 //! - [`explain`]: item documentation from the rubric itself
 //! - [`site`]: the supervisors' static HTML report
-//! - [`store`]: the results database read by supervisors' reports
+//! - [`store`]: the run database (schema, migrations, every read and write): transcripts, scorecards, runs
 //! - [`promises`]: promises with deadlines and whether they were kept
 //! - [`hotspots`]: what customers complain about, per week
 //! - [`redact`]: personal data (phone, 身份证, card numbers, addresses, names) out of every output

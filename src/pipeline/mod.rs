@@ -366,6 +366,7 @@ fn run_with(
         outcomes,
         started,
         jobs,
+        opts.lang,
     )
     .map(|summary| summary.in_lang(opts.lang))
 }
@@ -446,6 +447,7 @@ pub fn rescore(
         outcomes,
         started,
         jobs,
+        opts.lang,
     )
     .map(|summary| summary.in_lang(opts.lang))
 }
@@ -794,6 +796,7 @@ fn finish(
     outcomes: Vec<Outcome>,
     started: Instant,
     jobs: usize,
+    lang: crate::i18n::Lang,
 ) -> Result<RunSummary, PipelineError> {
     let rows: Vec<Row> = outcomes.iter().map(Outcome::row).collect();
     let errors: Vec<ErrorRow> = outcomes
@@ -843,7 +846,13 @@ fn finish(
         timing,
         out_dir.to_path_buf(),
     );
-    output::write_reports(out_dir, &rows, &summary.errors, &summary)?;
+    output::write_reports(
+        out_dir,
+        &rows,
+        &summary.errors,
+        &summary,
+        &crate::report::ExportOptions::new(lang, rubric),
+    )?;
     let summary_json = serde_json::to_string(&summary).expect("summaries serialise");
     db.finish_run(run_id, &summary_json)?;
     Ok(summary)

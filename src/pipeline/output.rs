@@ -22,7 +22,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use crate::batch::Row;
-use crate::report::{CsvExporter, Exporter, JsonlExporter};
+use crate::report::{CsvExporter, ExportOptions, Exporter, JsonlExporter};
 use crate::transcript::Transcript;
 
 use super::summary::{ErrorRow, RunSummary};
@@ -160,6 +160,7 @@ pub fn write_reports(
     rows: &[Row],
     errors: &[ErrorRow],
     summary: &RunSummary,
+    export: &ExportOptions,
 ) -> Result<(), OutputError> {
     remove_stale_temp_files(out_dir);
     remove_stale_temp_files(&out_dir.join(TRANSCRIPTS_DIR));
@@ -172,12 +173,16 @@ pub fn write_reports(
 
     let jsonl_path = out_dir.join(SCORECARDS_JSONL);
     let mut jsonl = Vec::new();
-    in_memory(&jsonl_path, JsonlExporter.write(rows, &mut jsonl))?;
+    in_memory(&jsonl_path, JsonlExporter { lang: export.lang }.write(rows, &mut jsonl))?;
     write_atomically(&jsonl_path, &jsonl)?;
 
     let csv_path = out_dir.join(SCORECARDS_CSV);
     let mut csv = Vec::new();
-    in_memory(&csv_path, CsvExporter.write(rows, &mut csv))?;
+    in_memory(&csv_path, CsvExporter {
+            lang: export.lang,
+            titles: export.titles.clone(),
+        }
+        .write(rows, &mut csv))?;
     write_atomically(&csv_path, &csv)?;
 
     let mut error_lines = Vec::new();

@@ -118,15 +118,6 @@ pub struct CsvExporter {
     pub titles: ItemTitles,
 }
 
-/// `pipeline::output` still writes the run's `scorecards.csv` with
-/// `CsvExporter.write(…)`; this value keeps that call compiling (Chinese,
-/// no item titles) until it passes the run's language and rubric. Remove
-/// with that call.
-#[allow(non_upper_case_globals)]
-pub const CsvExporter: CsvExporter = CsvExporter {
-    lang: Lang::Zh,
-    titles: ItemTitles::none(),
-};
 
 /// The scorecard table's columns, in order (one row shape, whatever the
 /// language).

@@ -23,8 +23,3 @@ impl Exporter for JsonlExporter {
     }
 }
 
-/// `pipeline::output` still writes the run's `scorecards.jsonl` with
-/// `JsonlExporter.write(…)`; this value keeps that call compiling (Chinese
-/// reasons) until it passes the run's language. Remove with that call.
-#[allow(non_upper_case_globals)]
-pub const JsonlExporter: JsonlExporter = JsonlExporter { lang: Lang::Zh };

@@ -23,8 +23,10 @@ pub fn render(report: &Report<'_>, file: &str) -> String {
         "calls.csv" => calls(report).to_csv_string(),
         "agents.csv" => agents(report).to_csv_string(),
         "items.csv" => items(report).to_csv_string(),
-        "promises.csv" => crate::promises::render_csv(&report.promises),
-        _ => crate::hotspots::render_csv(&report.hotspots),
+        "promises.csv" => {
+            crate::report::promise_table(&report.promises, report.lang).to_csv_string()
+        }
+        _ => crate::report::hotspot_table(&report.hotspots).to_csv_string(),
     }
 }
 

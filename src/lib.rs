@@ -9,6 +9,7 @@
 //! - [`rubric`]: the rubric file format and its compilation into matchers
 //! - [`score`]: evaluation of a compiled rubric on one call → scorecard
 //! - [`evidence`]: what was said, quoted from the original words of an utterance
+//! - [`hash`]: sha256 in hex, every fingerprint and key
 //! - [`i18n`]: the language of what a person reads (zh by default, en)
 //! - [`batch`]: parallel scoring of many files with per-file errors
 //! - [`report`]: exporters (text, json, jsonl, csv)
@@ -26,6 +27,7 @@ pub mod audio;
 pub mod batch;
 pub mod check;
 pub mod explain;
+pub mod hash;
 pub mod evidence;
 pub mod hotspots;
 pub mod i18n;

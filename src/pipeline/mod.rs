@@ -49,7 +49,6 @@
 //! recordings and transcripts given are only read.
 
 /// The hashing helpers [`recording`] names by this path (now in [`crate::store`]).
-mod cache;
 pub mod lock;
 pub mod manifest;
 pub mod output;

@@ -120,7 +120,7 @@ impl VendorTranscripts {
                     names.join(" and ")
                 )
             })?;
-        let sha256 = super::cache::sha256_file(&path)
+        let sha256 = crate::store::sha256_file(&path)
             .map_err(|e| format!("{}: cannot read the transcript: {e}", path.display()))?;
         Ok(VendorFile { path, sha256 })
     }
@@ -137,7 +137,7 @@ impl VendorFile {
     /// transcript files each get theirs, and an edited file is read again.
     /// It is still stored, so `rescore` works without the folder.
     pub fn asr_key(&self, layout: &ChannelLayout) -> String {
-        super::cache::sha256_lines(&[
+        crate::store::sha256_lines(&[
             "vendor-transcript v1",
             &self.sha256,
             VENDOR_ROLES,

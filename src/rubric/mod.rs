@@ -14,7 +14,6 @@ pub mod schema;
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use sha2::{Digest, Sha256};
 
 pub use compile::CompiledRubric;
 pub use schema::RubricFile;
@@ -213,10 +212,7 @@ pub fn line_column(text: &str, offset: usize) -> (usize, usize) {
     (line, column)
 }
 
-pub fn sha256_hex(bytes: &[u8]) -> String {
-    let digest = Sha256::digest(bytes);
-    digest.iter().map(|b| format!("{b:02x}")).collect()
-}
+pub use crate::hash::sha256_hex;
 
 /// Parses rubric TOML text. `dictionary_loader` resolves dictionary names.
 pub fn parse(

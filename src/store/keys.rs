@@ -2,12 +2,13 @@
 //! ASR key), a scorecard (call × transcript × rubric key × call metadata), a
 //! run folder ([`folder_key`]), and the hashes they are made of.
 
-use std::fs::{self, File};
-use std::io::Read;
+use std::fs;
 use std::path::Path;
 use std::time::UNIX_EPOCH;
 
 use sha2::{Digest, Sha256};
+
+pub use crate::hash::{hex, sha256_file, sha256_hex};
 
 use crate::asr::AsrInfo;
 use crate::rubric::CompiledRubric;
@@ -74,7 +75,7 @@ pub fn rubric_key(rubric: &CompiledRubric) -> String {
     ];
     // Contents only: the same rubric at another path scores the same.
     for (_origin, text) in &rubric.source.dictionaries {
-        lines.push(crate::rubric::sha256_hex(text.as_bytes()));
+        lines.push(sha256_hex(text.as_bytes()));
     }
     let refs: Vec<&str> = lines.iter().map(String::as_str).collect();
     sha256_lines(&refs)
@@ -120,21 +121,3 @@ pub fn stat_fingerprint(meta: &fs::Metadata) -> String {
     }
 }
 
-/// sha256 (hex) of a file's bytes, read in 1 MiB pieces.
-pub fn sha256_file(path: &Path) -> std::io::Result<String> {
-    let mut file = File::open(path)?;
-    let mut hasher = Sha256::new();
-    let mut buffer = vec![0u8; 1 << 20];
-    loop {
-        let n = file.read(&mut buffer)?;
-        if n == 0 {
-            break;
-        }
-        hasher.update(&buffer[..n]);
-    }
-    Ok(hex(&hasher.finalize()))
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}

@@ -29,7 +29,14 @@ pub fn explain_item_in(rubric: &CompiledRubric, def: &ItemDef, lang: Lang) -> St
     } else {
         format!(" — {title}")
     };
-    let _ = writeln!(out, "{}{title}  [{}]", def.id, def.section);
+    // An item outside any section is headed by its id and title alone, not
+    // by an empty pair of brackets.
+    let section = if def.section.is_empty() {
+        String::new()
+    } else {
+        format!("  [{}]", def.section)
+    };
+    let _ = writeln!(out, "{}{title}{section}", def.id);
     let points = format_points(def.points);
     let scoring = match lang {
         Lang::Zh if def.critical => "关键项：不通过则整通通话不合格，得分记为 0".to_string(),

@@ -14,6 +14,8 @@
 //! - [`batch`]: parallel scoring of many files with per-file errors
 //! - [`report`]: exporters (text, json, jsonl, csv)
 //! - [`check`]: golden fixtures with expected verdicts
+//! - [`diff`]: what a rubric change does to a corpus (verdict flips)
+//! - [`mutate`]: how brittle each item is under perturbed golden calls
 //! - [`explain`]: item documentation from the rubric itself
 //! - [`site`]: the supervisors' static HTML report
 //! - [`store`]: the run database (schema, migrations, every read and write): transcripts, scorecards, runs
@@ -26,12 +28,14 @@ pub mod asr;
 pub mod audio;
 pub mod batch;
 pub mod check;
+pub mod diff;
 pub mod explain;
 pub mod hash;
 pub mod evidence;
 pub mod hotspots;
 pub mod i18n;
 pub mod models;
+pub mod mutate;
 pub mod perturb;
 pub mod pipeline;
 pub mod promises;

@@ -74,6 +74,12 @@ enum Command {
     Schema(commands::schema::SchemaArgs),
     /// Parse and compile a rubric, reporting any error with file:line:column.
     Lint(commands::lint::LintArgs),
+    /// What a rubric change does to a corpus: every verdict that flips between
+    /// the old and the new rubric, per item, per call and per agent.
+    Diff(commands::diff::DiffArgs),
+    /// How brittle each rubric item is: golden calls perturbed in ways that must
+    /// not change a verdict (ASR misspellings, fillers, …) and ways that must.
+    Mutate(commands::mutate::MutateArgs),
 }
 
 fn main() -> ExitCode {
@@ -118,5 +124,7 @@ fn dispatch(command: Command, ctx: &Context) -> anyhow::Result<Outcome> {
         Command::Hotspots(args) => commands::hotspots::run(args, ctx),
         Command::Schema(args) => commands::schema::run(args, ctx),
         Command::Lint(args) => commands::lint::run(args, ctx),
+        Command::Diff(args) => commands::diff::run(args, ctx),
+        Command::Mutate(args) => commands::mutate::run(args, ctx),
     }
 }

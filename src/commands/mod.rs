@@ -6,10 +6,12 @@
 
 pub mod args;
 pub mod check;
+pub mod diff;
 pub mod explain;
 pub mod hotspots;
 pub mod lint;
 pub mod models;
+pub mod mutate;
 pub mod promises;
 pub mod report;
 pub mod rescore;

@@ -9,7 +9,6 @@
 //! how many calls mention them. A word mentioned only in calls that also
 //! mention a longer hotspot containing it (漏水 in 洗衣机漏水) is absorbed.
 
-mod render;
 mod tokens;
 pub(crate) mod week;
 
@@ -23,7 +22,6 @@ use serde::Serialize;
 use crate::text::normalize;
 use crate::transcript::{Role, Transcript};
 
-pub use render::{render_csv, render_json, render_text};
 
 use tokens::{fold, Tokenizer};
 use week::IsoWeek;

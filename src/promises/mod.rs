@@ -23,7 +23,6 @@
 
 mod extract;
 mod follow;
-mod render;
 pub(crate) mod timexpr;
 
 use jiff::tz::{Offset, TimeZone};
@@ -37,7 +36,6 @@ use crate::transcript::Transcript;
 pub use follow::{
     agent_rates, follow_through, follow_through_with, AgentPromiseRate, UNKNOWN_AGENT,
 };
-pub use render::{render_csv, render_json, render_text};
 
 /// What became of a promise.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]

@@ -171,15 +171,6 @@ impl<'r, 't> Context<'r, 't> {
         })
     }
 
-    /// True when the sentence around match-text position `start` of an
-    /// utterance rules a hit out: it has a hit of one of the matcher's
-    /// `unless` sets or patterns, or matches its `exclude` regex. For many
-    /// hits of one utterance use [`SentenceVeto`], which answers each
-    /// sentence once.
-    pub fn sentence_excluded(&self, utterance: usize, start: usize, m: &Matcher) -> bool {
-        SentenceVeto::new(self, utterance, m).rules_out(start)
-    }
-
     /// All hits of a matcher in its scope, in call order, and whether the
     /// matcher's set-level requirements (`all`, `at_least`, `none`) hold.
     pub fn hits(&self, m: &Matcher) -> Option<(Vec<Located>, bool)> {

@@ -1,0 +1,1 @@
+//! How brittle each rubric item is (being built; see issue 12).

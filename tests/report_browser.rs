@@ -6,9 +6,10 @@
 //! headers, the drill-down from an item's failure rate to its calls, the
 //! review queue, the critical failures, times in the calls' own offset,
 //! the language switch, no rubric pattern or item id on any page, and the
-//! agent scorecard printing on one A4 page. Screenshots are kept in
-//! `docs/screenshots/` (rewritten by every run, so they show the pages as
-//! they are).
+//! agent scorecard printing on one A4 page. Screenshots of every run are
+//! kept in `target/report-screenshots/`; with `CALLQA_SCREENSHOTS=docs`
+//! they refresh the committed ones in `docs/screenshots/` instead (so a
+//! plain test run leaves the working tree clean).
 
 mod report_support;
 
@@ -26,7 +27,11 @@ fn file_url(path: &Path) -> String {
 }
 
 fn save_screenshot(name: &str, png: &[u8]) {
-    let dir = crate_dir().join("docs/screenshots");
+    let dir = if std::env::var("CALLQA_SCREENSHOTS").is_ok_and(|v| v == "docs") {
+        crate_dir().join("docs/screenshots")
+    } else {
+        crate_dir().join("target/report-screenshots")
+    };
     fs::create_dir_all(&dir).unwrap();
     fs::write(dir.join(name), png).unwrap();
 }
@@ -733,7 +738,7 @@ fn report_tables_sort_filter_drill_down_and_print() {
     assert_eq!(browser.text("[data-stat=started] .value"), expected_time);
     assert!(expected_time.ends_with("(+08:00)"));
     let png = browser.screenshot();
-    save_screenshot("call.png", &png);
+    save_screenshot("call-time.png", &png);
 
     // Evidence highlighting: where the scorecard gives the exact characters
     // matched (spans), exactly those characters are marked.

@@ -14,7 +14,7 @@
 //!        ─▶ split at regions and pauses ─▶ AsrSegment
 //! ```
 //!
-//! Speed comes from three places (measured in the README): the encoder —
+//! Speed comes from three places (measured in docs/benchmarks.md): the encoder —
 //! most of the cost — runs on each window's own length plus a margin instead
 //! of 30 s; single-thread workers take windows of any call or channel, so
 //! both cores stay busy even on one call; and ggml's tinyBLAS kernels

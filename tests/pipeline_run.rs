@@ -51,9 +51,10 @@ fn run_over_dev_calls_writes_every_output_and_matches_ground_truth_scoring() {
         .iter()
         .map(|c| rubric.score(&ground_truth(c)))
         .collect();
+    // scorecards.jsonl carries the reasons in the run's language (zh here).
     let expected_values: Vec<Value> = expected
         .iter()
-        .map(|c| serde_json::to_value(c).unwrap())
+        .map(|c| serde_json::to_value(c.in_lang(callqa::i18n::Lang::Zh)).unwrap())
         .collect();
     assert_eq!(scorecards_without_file(&out), expected_values);
     let lines = read_jsonl(&out.join("scorecards.jsonl"));

@@ -352,26 +352,35 @@ const GB2312_LEVEL1: [&str; 40] = [
 
 /// SplitMix64 (Steele, Lea, Flood 2014): tiny, fast, and good enough to pick
 /// positions; its output is specified, so streams are stable across
-/// platforms and Rust versions (unlike `std`'s hashers).
-struct SplitMix64(u64);
+/// platforms and Rust versions (unlike `std`'s hashers). Public so that
+/// `crate::mutate`'s other perturbations draw from the same kind of
+/// per-call stream ([`SplitMix64::stream`]) instead of a second generator.
+pub struct SplitMix64(u64);
 
 impl SplitMix64 {
     fn new(seed: u64) -> SplitMix64 {
         SplitMix64(seed)
     }
 
-    fn next_u64(&mut self) -> u64 {
+    /// The stream of `(seed, key, index)`: the one [`corrupt_text`] uses for
+    /// utterance `index` of call `key`. Callers with other purposes put the
+    /// purpose in `key` so their draws never coincide with the noise's.
+    pub fn stream(seed: u64, key: &str, index: usize) -> SplitMix64 {
+        SplitMix64::new(stream_seed(seed, key, index))
+    }
+
+    pub fn next_u64(&mut self) -> u64 {
         self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
         mix64(self.0)
     }
 
     /// Uniform in [0, 1).
-    fn unit(&mut self) -> f64 {
+    pub fn unit(&mut self) -> f64 {
         (self.next_u64() >> 11) as f64 / (1u64 << 53) as f64
     }
 
     /// Uniform in 0..n (multiply-shift; the bias is < n / 2^64).
-    fn below(&mut self, n: u64) -> u64 {
+    pub fn below(&mut self, n: u64) -> u64 {
         ((self.next_u64() as u128 * n as u128) >> 64) as u64
     }
 }

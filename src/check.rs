@@ -5,7 +5,9 @@
 //!
 //! The report a person reads ([`render`], [`render_items`]) is in the
 //! chosen language. What CI systems parse never changes with it: the last
-//! line `N passed, N failed`, and the JUnit XML ([`junit`]).
+//! line `N passed, N failed`, and the JUnit XML ([`junit`]). For GitHub
+//! Actions, [`github`] turns each failing item into a workflow-command
+//! annotation on the rubric line that defines the item.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -15,7 +17,9 @@ use rayon::prelude::*;
 
 use crate::evidence::Evidence;
 use crate::i18n::Lang;
-use crate::report::{display_width, evidence_line, pad, verdict_word, visible, ItemTitles};
+use crate::report::{
+    display_width, evidence_line, pad, verdict_word, visible, visible_lines, ItemTitles,
+};
 use crate::rubric::CompiledRubric;
 use crate::score::{Scorecard, Verdict};
 use crate::transcript::Transcript;
@@ -68,6 +72,11 @@ pub struct CheckSummary {
     pub results: Vec<FixtureResult>,
     /// The rubric's item titles, for the report a person reads.
     pub titles: ItemTitles,
+    /// The rubric file as given (relative to the working directory when it
+    /// lies below it), for annotations that point into it.
+    pub rubric_file: String,
+    /// Per item id: the 1-based line of its `id = "…"` in the rubric file.
+    pub item_lines: BTreeMap<String, usize>,
 }
 
 impl CheckSummary {
@@ -113,7 +122,43 @@ pub fn run(rubric: &CompiledRubric, files: &[PathBuf]) -> CheckSummary {
     CheckSummary {
         results,
         titles: ItemTitles::of(rubric),
+        rubric_file: relative_to_cwd(Path::new(&rubric.source.origin)),
+        item_lines: item_lines(&rubric.source),
     }
+}
+
+/// Where each item's `id = "…"` is written in the rubric text. An item
+/// whose id cannot be found (only a rubric built in code) has no line.
+fn item_lines(source: &crate::rubric::RubricSource) -> BTreeMap<String, usize> {
+    use crate::rubric::{line_column, Locator, Step};
+    let locator = Locator::new(&source.text);
+    source
+        .file
+        .items
+        .iter()
+        .enumerate()
+        .filter_map(|(i, item)| {
+            let at = locator.find(&[Step::Key("item"), Step::Index(i), Step::Key("id")])?;
+            Some((item.id.clone(), line_column(&source.text, at.key.start).0))
+        })
+        .collect()
+}
+
+/// `path` as given, or relative to the working directory when it is an
+/// absolute path below it: GitHub resolves annotation files against the
+/// checkout, which is where CI runs.
+fn relative_to_cwd(path: &Path) -> String {
+    if path.is_absolute() {
+        if let Some(rel) = std::env::current_dir()
+            .ok()
+            .and_then(|cwd| path.strip_prefix(cwd).ok().map(Path::to_path_buf))
+        {
+            if !rel.as_os_str().is_empty() {
+                return rel.display().to_string();
+            }
+        }
+    }
+    path.display().to_string()
 }
 
 fn check_fixture(rubric: &CompiledRubric, file: &Path) -> FixtureResult {
@@ -387,4 +432,89 @@ pub fn junit(summary: &CheckSummary) -> String {
     format!(
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites>\n  <testsuite name=\"callqa check\" tests=\"{tests}\" failures=\"{failures}\" errors=\"{errors}\">\n{cases}  </testsuite>\n</testsuites>\n"
     )
+}
+
+/// GitHub's escaping of a workflow command's message (`toolkit`'s
+/// `escapeData`): a `%` or a line break would end or corrupt the command.
+fn github_data(s: &str) -> String {
+    s.replace('%', "%25")
+        .replace('\r', "%0D")
+        .replace('\n', "%0A")
+}
+
+/// GitHub's escaping of a workflow command's property value
+/// (`escapeProperty`): also `:` and `,`, which separate properties.
+fn github_property(s: &str) -> String {
+    github_data(s).replace(':', "%3A").replace(',', "%2C")
+}
+
+/// GitHub Actions annotations, one line per failing item:
+/// `::error file=RUBRIC,line=N,title=…::…` where line N is the item's
+/// `id = "…"` in the rubric file, and the message names the fixture, the
+/// item, the expected and the actual verdict, the scorer's reason and the
+/// evidence (in `lang`). A fixture that could not be used is annotated on
+/// the fixture file itself. Empty when everything passed.
+pub fn github(summary: &CheckSummary, lang: Lang) -> String {
+    let mut out = String::new();
+    for r in &summary.results {
+        let fixture = relative_to_cwd(&r.file);
+        if let Some(e) = &r.error {
+            let _ = writeln!(
+                out,
+                "::error file={}::{}",
+                github_property(&visible(&fixture)),
+                github_data(&visible_lines(e))
+            );
+        }
+        for m in &r.mismatches {
+            let label = summary.titles.label(&m.item, lang);
+            let (expected, got) = match lang {
+                Lang::Zh => (verdict_word(m.expected, lang), verdict_word(m.got, lang)),
+                Lang::En => (m.expected.as_str(), m.got.as_str()),
+            };
+            let title = match lang {
+                Lang::Zh => format!("{label}：应为{expected}，实为{got}"),
+                Lang::En => format!("{label}: expected {expected}, got {got}"),
+            };
+            let call = &r.call_id;
+            let mut message = match (lang, call.is_empty()) {
+                (Lang::Zh, false) => format!("{fixture}（通话 {call}）："),
+                (Lang::Zh, true) => format!("{fixture}："),
+                (Lang::En, false) => format!("{fixture} (call {call}): "),
+                (Lang::En, true) => format!("{fixture}: "),
+            };
+            let reason = m.reason_in(lang);
+            let _ = match lang {
+                Lang::Zh => write!(message, "{label}应为{expected}，实为{got}：{reason}"),
+                Lang::En => write!(message, "{label} expected {expected} got {got}: {reason}"),
+            };
+            for e in &m.evidence {
+                message.push('\n');
+                message.push_str(&evidence_line(e, lang));
+            }
+            let mut properties =
+                format!("file={}", github_property(&visible(&summary.rubric_file)));
+            if let Some(line) = summary.item_lines.get(&m.item) {
+                let _ = write!(properties, ",line={line}");
+            }
+            let _ = writeln!(
+                out,
+                "::error {properties},title={}::{}",
+                github_property(&visible(&title)),
+                github_data(&visible_lines(&message))
+            );
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn github_escaping_follows_the_toolkit() {
+        assert_eq!(github_data("50% a\r\nb: c, d"), "50%25 a%0D%0Ab: c, d");
+        assert_eq!(github_property("C:\\x,y%\n"), "C%3A\\x%2Cy%25%0A");
+    }
 }

@@ -1,10 +1,12 @@
 //! `callqa check`: golden fixtures (transcripts with expected verdicts) against
 //! a rubric; exit 1 when a fixture regressed, 2 when one could not be read.
+//! `--format github` adds GitHub Actions annotations on the rubric lines of
+//! the failing items.
 
 use std::path::PathBuf;
 
 use anyhow::{bail, Context as _};
-use clap::Args;
+use clap::{Args, ValueEnum};
 
 use callqa::check;
 use callqa::report::visible_lines;
@@ -20,12 +22,22 @@ pub struct CheckArgs {
     /// Write a JUnit XML report here as well.
     #[arg(long, value_name = "FILE")]
     pub junit: Option<PathBuf>,
+    /// text: the report; github: also one GitHub Actions annotation
+    /// (`::error file=RUBRIC,line=N,…`) per failing item, before the report.
+    #[arg(long, value_enum, default_value_t = CheckFormat::Text)]
+    pub format: CheckFormat,
     /// List passing fixtures too, and per-item agreement.
     #[arg(long, short = 'v')]
     pub verbose: bool,
     /// Fixture files or folders (default: fixtures/golden).
     #[arg(value_name = "FIXTURES")]
     pub paths: Vec<PathBuf>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum CheckFormat {
+    Text,
+    Github,
 }
 
 pub fn run(args: CheckArgs, ctx: &Context) -> anyhow::Result<Outcome> {
@@ -40,6 +52,10 @@ pub fn run(args: CheckArgs, ctx: &Context) -> anyhow::Result<Outcome> {
         bail!("no fixtures (*.json) found in {}", display_paths(&paths));
     }
     let summary = check::run(&rubric, &files);
+    if args.format == CheckFormat::Github {
+        // Already escaped for GitHub (no control characters, one line each).
+        print!("{}", check::github(&summary, ctx.lang));
+    }
     if args.verbose {
         print!(
             "{}",

@@ -72,6 +72,11 @@ pub struct CompiledRubric {
     /// that do not stop scoring (rubrics in version control keep working).
     pub lint: Vec<String>,
     pub items: Vec<CompiledItem>,
+    /// What decides how [`Self::segmenter`] cuts and encodes text: the
+    /// dictionaries' contents in order (not where they were read from) and
+    /// whether words are tagged. Two rubrics with the same key analyse every
+    /// utterance identically ([`CompiledRubric::shares_analysis`]).
+    analysis_key: (Vec<String>, bool),
 }
 
 struct PatternMatcher {
@@ -145,6 +150,9 @@ pub struct UtteranceView {
     /// Per rubric regex: whether it matches somewhere in this utterance
     /// (computed on first use).
     pub regex_matched: Vec<std::cell::OnceCell<bool>>,
+    /// The way back from `text` to the words as said, for quoting evidence
+    /// (worked out on first use; see [`crate::evidence`]).
+    pub spoken: crate::evidence::SpokenCache,
     pub turn: usize,
     pub confidence: Option<f64>,
     pub role_confidence: Option<f64>,
@@ -1270,8 +1278,35 @@ impl CompiledRubric {
             lint: builder.lint,
             set_roles,
             items,
+            analysis_key: (
+                source.dictionaries.iter().map(|(_, t)| t.clone()).collect(),
+                needs.word_classes,
+            ),
             source,
         })
+    }
+
+    /// True when `other` normalises, segments and encodes every utterance
+    /// exactly as this rubric does (same dictionary texts in the same
+    /// order, same tagging), so a call analysed for one can be scored by the
+    /// other after [`CompiledRubric::reuse_analysis`]. `callqa diff` scores
+    /// two versions of a rubric on one analysis this way.
+    pub fn shares_analysis(&self, other: &CompiledRubric) -> bool {
+        self.analysis_key == other.analysis_key
+    }
+
+    /// `view`, made by [`CompiledRubric::analyze`] of a rubric that
+    /// [`shares_analysis`](CompiledRubric::shares_analysis) with this one,
+    /// turned into this rubric's view of the call: the analysed texts,
+    /// turns and timing are kept, the phrase hits are found again with this
+    /// rubric's phrases and the regex cache is reset to its regexes. The
+    /// result is the view `self.analyze(view.transcript)` would build.
+    pub fn reuse_analysis<'t>(&self, mut view: CallView<'t>) -> CallView<'t> {
+        for u in &mut view.utterances {
+            u.hits = self.find_hits(&u.text, u.role);
+            u.regex_matched = vec![std::cell::OnceCell::new(); self.regexes.len()];
+        }
+        view
     }
 
     pub fn id(&self) -> &str {
@@ -1315,6 +1350,7 @@ impl CompiledRubric {
                 text,
                 hits,
                 regex_matched,
+                spoken: Default::default(),
                 turn: turns.len() - 1,
                 confidence: u.confidence,
                 role_confidence,

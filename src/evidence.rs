@@ -22,9 +22,8 @@
 //!   read as Simplified, numerals as written) nor the rubric's cut of the
 //!   normalised text runs a word across it.
 
-use std::cell::RefCell;
-use std::collections::{BTreeMap, VecDeque};
-use std::rc::Rc;
+use std::cell::OnceCell;
+use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
@@ -72,7 +71,7 @@ pub(crate) fn collect_evidence(call: &CallView, hits: &[Located]) -> Vec<Evidenc
             let spoken = if quoted.is_empty() {
                 None
             } else {
-                spoken(&original.text, &u.text)
+                spoken(call, i)
             };
             let (matched, spans) = match &spoken {
                 Some(spoken) => {
@@ -125,7 +124,7 @@ pub fn spoken_quote(call: &CallView, hit: &Located) -> String {
         return hit.matched.clone();
     }
     let u = &call.utterances[hit.utterance];
-    match spoken(&call.original(hit.utterance).text, &u.text) {
+    match spoken(call, hit.utterance) {
         Some(spoken) => spoken.quote(spoken.span(&u.text, hit.start, hit.end)),
         None => hit.matched.clone(),
     }
@@ -139,45 +138,30 @@ pub fn spoken_span(call: &CallView, hit: &Located) -> Option<[usize; 2]> {
         return None;
     }
     let u = &call.utterances[hit.utterance];
-    spoken(&call.original(hit.utterance).text, &u.text)
+    spoken(call, hit.utterance)
         .map(|spoken| spoken.span(&u.text, hit.start, hit.end))
 }
 
-/// [`Spoken::new`] through a small per-thread cache: the items of one call
-/// cite the same few utterances over and over (the opening, the apology), and
-/// the way back costs a normalisation and a jieba cut. Entries are found by
-/// content (the text and its analysis's word boundaries), never by address,
-/// so a hit is always the same answer [`Spoken::new`] would give.
-fn spoken(raw: &str, analyzed: &AnalyzedText) -> Option<Rc<Spoken>> {
-    const KEEP: usize = 16;
-    /// (original text, its normalised text and word boundaries as analysed, the way back)
-    type Entry = (String, String, Vec<bool>, Rc<Spoken>);
-    thread_local! {
-        static RECENT: RefCell<VecDeque<Entry>> = const { RefCell::new(VecDeque::new()) };
-    }
-    RECENT.with(|recent| {
-        let mut recent = recent.borrow_mut();
-        if let Some((.., s)) = recent.iter().find(|(text, normalized, cuts, _)| {
-            text == raw && *normalized == analyzed.normalized && *cuts == analyzed.boundary
-        }) {
-            return Some(Rc::clone(s));
-        }
-        let s = Rc::new(Spoken::new(raw, analyzed)?);
-        if recent.len() == KEEP {
-            recent.pop_back();
-        }
-        recent.push_front((
-            raw.to_string(),
-            analyzed.normalized.clone(),
-            analyzed.boundary.clone(),
-            Rc::clone(&s),
-        ));
-        Some(s)
-    })
+/// The way back from an utterance's analysis to its original words, worked
+/// out once per utterance view on first use: the items of one call cite the
+/// same few utterances over and over (the opening, the apology), and the way
+/// back costs a normalisation and a jieba cut. Kept on the view rather than
+/// in a cache keyed by text, whose every lookup compared whole utterances:
+/// an agent repeating one promise 40,000 times in one utterance took 16 s
+/// instead of 1.
+#[derive(Default)]
+pub struct SpokenCache(OnceCell<Option<Spoken>>);
+
+fn spoken<'v>(call: &'v CallView, utterance: usize) -> Option<&'v Spoken> {
+    let u = &call.utterances[utterance];
+    u.spoken
+        .0
+        .get_or_init(|| Spoken::new(&call.original(utterance).text, &u.text))
+        .as_ref()
 }
 
 /// One cited utterance's way back from its analysis to its original text.
-struct Spoken {
+pub struct Spoken {
     /// The original text's characters.
     chars: Vec<char>,
     /// Per normalised character: the original characters it came from.

@@ -4,8 +4,9 @@
 //!
 //! The frame (headings, field names, scoring) is written in the reader's
 //! language ([`Lang`], Chinese by default); item titles and labels come from
-//! the rubric in that language; the documentation prose (what, why,
-//! example, source) and the rule are shown as the rubric author wrote them.
+//! the rubric in that language, and so are what the item checks, why and
+//! its example (a rubric that wrote them once shows those words in both);
+//! the source quotes and the rule are shown as the rubric author wrote them.
 
 use std::fmt::Write as _;
 
@@ -59,10 +60,10 @@ pub fn explain_item_in(rubric: &CompiledRubric, def: &ItemDef, lang: Lang) -> St
         rubric.source.file.rubric.version
     );
     for (heading, body) in [
-        (lang.pick("检查什么", "What"), &def.what),
-        (lang.pick("为什么", "Why"), &def.why),
-        (lang.pick("示例", "Example"), &def.example),
-        (lang.pick("出处", "Source"), &def.source),
+        (lang.pick("检查什么", "What"), def.what.get(lang)),
+        (lang.pick("为什么", "Why"), def.why.get(lang)),
+        (lang.pick("示例", "Example"), def.example.get(lang)),
+        (lang.pick("出处", "Source"), def.source.as_str()),
     ] {
         if body.trim().is_empty() {
             continue;

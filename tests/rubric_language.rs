@@ -667,8 +667,9 @@ fn builtin_rubric_has_the_contract_items() {
     assert!(r.item("talk_balance").unwrap().def.flag);
     for item in &r.items {
         assert!(
-            !item.def.what.trim().is_empty()
-                && !item.def.why.trim().is_empty()
+            [&item.def.what, &item.def.why, &item.def.example]
+                .iter()
+                .all(|text| !text.zh.trim().is_empty() && !text.en.trim().is_empty())
                 && !item.def.source.trim().is_empty(),
             "{} lacks docs",
             item.def.id

@@ -252,16 +252,18 @@ pub struct ItemDef {
     /// A coaching flag: no points; a failing condition answers `review`.
     #[serde(default)]
     pub flag: bool,
-    /// What the item checks.
+    /// What the item checks, in both languages (`{ zh = "…", en = "…" }`, or
+    /// one string for both); `callqa explain` and the report's item page show it.
     #[serde(default)]
-    pub what: String,
-    /// Why it matters.
+    pub what: crate::i18n::Text,
+    /// Why it matters, in both languages.
     #[serde(default)]
-    pub why: String,
-    /// An example that passes or fails.
+    pub why: crate::i18n::Text,
+    /// An example that passes or fails, in both languages.
     #[serde(default)]
-    pub example: String,
-    /// The source quote behind the rule.
+    pub example: crate::i18n::Text,
+    /// The source quote behind the rule (quotes from Chinese sources, so one
+    /// text for both languages).
     #[serde(default)]
     pub source: String,
     /// When false the item is `na`.

@@ -150,7 +150,9 @@ pub struct ItemInfo {
     pub title: crate::i18n::Text,
     pub points: f64,
     pub critical: bool,
-    pub what: String,
+    /// What the item checks, in both languages. Rows written before rubrics
+    /// had bilingual docs hold one string, which reads as both languages.
+    pub what: crate::i18n::Text,
 }
 
 /// A rubric version as the store knows it.

@@ -14,7 +14,8 @@ mutation! {
     /// 爱买不买) or follow one are not negated again: a double negation is
     /// not how anyone takes a statement back. Nor are questions (还有其他可以
     /// 帮您的吗) and courtesy formulas (您好、谢谢、感谢您的来电、再见、欢迎致电、
-    /// 很高兴为您服务、祝您…愉快、请…) and exclamations (喂，说话呀！): they state
+    /// 很高兴为您服务、祝您…愉快、请…), exclamations (喂，说话呀！) and times or
+    /// amounts (5点前, 三天内): they state
     /// nothing that 不 could take back, and nobody says 不感谢您的来电. Of
     /// overlapping matches the innermost (latest) is negated once; after
     /// 没 a perfective 了 goes (已经帮您约好了 → 没有帮您约好). An item whose
@@ -82,6 +83,7 @@ pub fn negate(text: &str, spans: &[[usize; 2]]) -> Option<String> {
             || lead.contains(NEGATIVE)
             || in_question(&simple, a, b)
             || exclamation(&simple, a, b)
+            || numeric(simple[a])
         {
             continue;
         }
@@ -154,6 +156,11 @@ fn in_question(simple: &[char], a: usize, b: usize) -> bool {
     let before: String = simple[start..a].iter().collect();
     // Unpunctuated: the particle must close a clause, not start a word (么 in 什么 still counts).
     simple[a..end].iter().any(|c| QUESTION.contains(c)) || before.contains("请问")
+}
+
+/// A time or an amount (5点, 三天) is not a statement to negate.
+fn numeric(c: char) -> bool {
+    c.is_ascii_digit() || crate::text::numeral_value(c).is_some()
 }
 
 /// Where the clause holding position `a` starts.

@@ -16,17 +16,17 @@ use crate::perturb::SplitMix64;
 use crate::text;
 use crate::transcript::{Role, Transcript, Utterance};
 
-mod fillers;
-mod homophones;
-mod merge;
-mod negation;
-mod numerals;
-mod punctuation;
-mod sentence_removed;
-mod speaker_swap;
-mod split;
-mod time_shift;
-mod traditional;
+pub mod fillers;
+pub mod homophones;
+pub mod merge;
+pub mod negation;
+pub mod numerals;
+pub mod punctuation;
+pub mod sentence_removed;
+pub mod speaker_swap;
+pub mod split;
+pub mod time_shift;
+pub mod traditional;
 
 pub use homophones::percent as percent_label;
 pub use numerals::{chinese_positional, digits_to_chinese};

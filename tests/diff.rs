@@ -164,6 +164,31 @@ fn flips_are_exactly_the_verdict_changes_of_scoring_twice() {
     assert!(!thanks.new.reason.is_empty());
 }
 
+/// A change that moves windows, points and pass_score and drops an item,
+/// but matches the same phrases: the hits are shared too.
+#[test]
+fn a_change_without_phrase_changes_shares_the_hits_and_still_matches() {
+    let mut t = rubric_text();
+    t = t.replace(
+        "any = [\"anything_else\"], within = { last_turns = 2 }",
+        "any = [\"anything_else\"], within = { last_turns = 1 }",
+    );
+    t = edit(&t, "pass_score = 80", "pass_score = 90");
+    let cut = t.find("[[item]]\nid = \"talk_balance\"").expect("talk_balance item");
+    t.truncate(cut);
+    let old = compile("old.toml", &rubric_text(), &dict());
+    let new = compile("new.toml", &t, &dict());
+    let pair = Pair::new(&old, &new);
+    assert!(pair.shares_analysis() && pair.shares_hits());
+    let phrases = compile("new.toml", &changed_rubric_text(), &dict());
+    assert!(!Pair::new(&old, &phrases).shares_hits(), "a phrase change re-finds the hits");
+    let files = corpus::collect(&corpus_dirs()).unwrap();
+    let diff = pair.diff_files(&files, 2);
+    let want = scored_twice(&old, &new, &files);
+    assert!(!want.0.is_empty() && !want.1.is_empty());
+    assert_eq!(reported(&diff), want);
+}
+
 #[test]
 fn a_shared_analysis_gives_the_scorecards_of_separate_analyses() {
     let old = compile("old.toml", &rubric_text(), &dict());

@@ -63,6 +63,8 @@ pub struct Pair<'a> {
     new_redact: Policy,
     /// One analysis serves both rubrics.
     shared: bool,
+    /// ... and so do its phrase hits.
+    same_hits: bool,
     /// The union of the items: the new rubric's in its order, then the
     /// items only the old one has, in its order; with each side's index.
     items: Vec<(String, Option<usize>, Option<usize>)>,
@@ -73,6 +75,7 @@ impl<'a> Pair<'a> {
         let redact = |r: &CompiledRubric| Policy::resolve(false, r.source.file.redact.as_ref());
         let (old_redact, new_redact) = (redact(old), redact(new));
         let shared = old.shares_analysis(new) && old_redact == new_redact;
+        let same_hits = shared && old.shares_hits(new);
         let old_index = |id: &str| old.items.iter().position(|i| i.def.id == id);
         let mut items: Vec<(String, Option<usize>, Option<usize>)> = new
             .items
@@ -91,6 +94,7 @@ impl<'a> Pair<'a> {
             old_redact,
             new_redact,
             shared,
+            same_hits,
             items,
         }
     }
@@ -100,6 +104,11 @@ impl<'a> Pair<'a> {
         self.shared
     }
 
+    /// True when the phrase hits of that one analysis serve both rubrics too.
+    pub fn shares_hits(&self) -> bool {
+        self.same_hits
+    }
+
     /// Both scorecards of one call, as `callqa score` gives them with each
     /// rubric (the transcript has passed the usable-speech check).
     pub fn score_both(&self, transcript: Transcript) -> (Scorecard, Scorecard) {
@@ -107,7 +116,11 @@ impl<'a> Pair<'a> {
             let transcript = self.old_redact.transcript(transcript);
             let view = self.old.analyze(&transcript);
             let old = self.old.score_view(&view);
-            let view = self.new.reuse_analysis(view);
+            let view = if self.same_hits {
+                self.new.reuse_hits(view)
+            } else {
+                self.new.reuse_analysis(view)
+            };
             let new = self.new.score_view(&view);
             (old, new)
         } else {

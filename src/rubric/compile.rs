@@ -1309,6 +1309,38 @@ impl CompiledRubric {
         view
     }
 
+    /// True when `other` also finds exactly the same phrase hits on every
+    /// analysed text: it [shares the analysis](CompiledRubric::shares_analysis)
+    /// and everything [`CompiledRubric::analyze`] matches with is equal
+    /// (sets and their options, phrases and their owners, the roles that
+    /// keep hits, patterns, negation). A rubric change that only moves
+    /// windows, points, thresholds or `pass_score` keeps the hits; then
+    /// [`CompiledRubric::reuse_hits`] skips the phrase search too. Costs a
+    /// comparison of the two rubrics: ask once, not per call.
+    pub fn shares_hits(&self, other: &CompiledRubric) -> bool {
+        let owners = |m: &Option<PatternMatcher>| m.as_ref().map(|m| m.owners.clone());
+        self.shares_analysis(other)
+            && self.phrases == other.phrases
+            && self.set_roles == other.set_roles
+            && self.negation_cues == other.negation_cues
+            && self.negation_scope == other.negation_scope
+            && self.text_matcher.owners == other.text_matcher.owners
+            && owners(&self.exact_matcher) == owners(&other.exact_matcher)
+            && owners(&self.fuzzy_matcher) == owners(&other.fuzzy_matcher)
+            && format!("{:?}", self.sets) == format!("{:?}", other.sets)
+            && format!("{:?}", self.patterns) == format!("{:?}", other.patterns)
+    }
+
+    /// `view`, made by a rubric that [`shares_hits`](CompiledRubric::shares_hits)
+    /// with this one, as this rubric's view: everything is kept but the
+    /// per-utterance regex cache, reset to this rubric's regexes.
+    pub fn reuse_hits<'t>(&self, mut view: CallView<'t>) -> CallView<'t> {
+        for u in &mut view.utterances {
+            u.regex_matched = vec![std::cell::OnceCell::new(); self.regexes.len()];
+        }
+        view
+    }
+
     pub fn id(&self) -> &str {
         &self.source.file.rubric.id
     }

@@ -740,9 +740,16 @@ fn the_github_workflow_runs_the_gate_on_pull_requests_and_comments() {
         })
         .expect("an upload step");
     assert_eq!(upload["if"], "always()");
-    assert!(runs
+    let comment = steps
         .iter()
-        .any(|r| r.contains("gh pr comment") && r.contains("comment.md")));
+        .find(|s| {
+            s["run"]
+                .as_str()
+                .is_some_and(|r| r.contains("scripts/ci/post-comment.sh"))
+        })
+        .expect("a comment step");
+    assert_eq!(comment["env"]["GH_TOKEN"], "${{ github.token }}");
+    assert!(comment["if"].as_str().unwrap().starts_with("always()"));
 }
 
 #[test]
@@ -767,14 +774,12 @@ fn the_gitlab_job_runs_the_gate_on_merge_requests_and_keeps_the_junit() {
     commands(&job["script"], &mut script);
     let script = script.join("\n");
     assert!(script.contains("scripts/ci/rubric-gate.sh"), "{script}");
-    assert!(
-        script.contains("/merge_requests/$CI_MERGE_REQUEST_IID/notes"),
-        "{script}"
-    );
-    assert!(
-        script.contains("PRIVATE-TOKEN: $CALLQA_GITLAB_TOKEN"),
-        "{script}"
-    );
+    // The gate's exit code is kept while the comment is posted.
+    let gate = script.find("scripts/ci/rubric-gate.sh").unwrap();
+    let post = script
+        .find("scripts/ci/post-comment.sh")
+        .expect("a comment");
+    assert!(gate < post, "{script}");
     assert!(
         script.contains("exit \"$gate\""),
         "the job fails when the gate does:\n{script}"
@@ -784,5 +789,211 @@ fn the_gitlab_job_runs_the_gate_on_merge_requests_and_keeps_the_junit() {
     assert!(
         before.iter().any(|c| c.contains("cargo build --release")),
         "{before:?}"
+    );
+}
+
+// ---------------------------------------------------------------- comments
+
+/// Stand-ins for `gh` and `curl` on PATH: each call is logged (one line of
+/// arguments) to `calls.log`; a body sent from a file is copied to
+/// `body-N.md`; a listing of comments answers with `comments.json` (through
+/// the real jq, as gh's --jq and the script's jq would).
+fn stub_tools(dir: &Path) -> PathBuf {
+    let bin = dir.join("bin");
+    fs::create_dir_all(&bin).unwrap();
+    let gh = r#"#!/usr/bin/env bash
+log="$STUB_DIR/calls.log"
+echo "gh $*" >>"$log"
+n=$(wc -l <"$log")
+args=("$@")
+for ((i = 0; i < ${#args[@]}; i++)); do
+    case ${args[i]} in
+        --jq) jq -r "${args[i+1]}" <"$STUB_DIR/comments.json"; exit $? ;;
+        -F) cp "${args[i+1]#body=@}" "$STUB_DIR/body-$n.md" ;;
+        --body-file) cp "${args[i+1]}" "$STUB_DIR/body-$n.md" ;;
+    esac
+done
+"#;
+    let curl = r#"#!/usr/bin/env bash
+log="$STUB_DIR/calls.log"
+echo "curl $*" >>"$log"
+n=$(wc -l <"$log")
+args=("$@")
+method=GET
+for ((i = 0; i < ${#args[@]}; i++)); do
+    case ${args[i]} in
+        --request) method=${args[i+1]} ;;
+        --data-urlencode) cp "${args[i+1]#body@}" "$STUB_DIR/body-$n.md" ;;
+    esac
+done
+[ "$method" = GET ] && cat "$STUB_DIR/comments.json"
+exit 0
+"#;
+    for (name, text) in [("gh", gh), ("curl", curl)] {
+        let path = bin.join(name);
+        fs::write(&path, text).unwrap();
+        let mut perm = fs::metadata(&path).unwrap().permissions();
+        std::os::unix::fs::PermissionsExt::set_mode(&mut perm, 0o755);
+        fs::set_permissions(&path, perm).unwrap();
+    }
+    bin
+}
+
+const COMMENT: &str = "<!-- callqa-rubric-gate -->\n## callqa：评分标准门禁\n\n| 步骤 | 结果 |\n";
+
+/// Runs post-comment.sh in `dir` (with `comment.md` written there and the
+/// stubs first on PATH) under `env`; returns the output and the logged calls.
+fn post(dir: &Path, comments: &str, env: &[(&str, &str)]) -> (Output, Vec<String>) {
+    let bin = stub_tools(dir);
+    fs::write(dir.join("comment.md"), COMMENT).unwrap();
+    fs::write(dir.join("comments.json"), comments).unwrap();
+    let _ = fs::remove_file(dir.join("calls.log"));
+    let mut c = Command::new("bash");
+    c.arg(root().join("scripts/ci/post-comment.sh"))
+        .arg("comment.md")
+        .current_dir(dir)
+        .env(
+            "PATH",
+            format!(
+                "{}:{}",
+                bin.display(),
+                std::env::var("PATH").unwrap_or_default()
+            ),
+        )
+        .env("STUB_DIR", dir);
+    for var in [
+        "GITHUB_ACTIONS",
+        "GITLAB_CI",
+        "GH_TOKEN",
+        "GITHUB_REPOSITORY",
+        "PR",
+        "CALLQA_GITLAB_TOKEN",
+        "CI_API_V4_URL",
+        "CI_PROJECT_ID",
+        "CI_MERGE_REQUEST_IID",
+    ] {
+        c.env_remove(var);
+    }
+    for (k, v) in env {
+        c.env(k, v);
+    }
+    let o = c.output().unwrap();
+    let calls = fs::read_to_string(dir.join("calls.log"))
+        .unwrap_or_default()
+        .lines()
+        .map(str::to_string)
+        .collect();
+    (o, calls)
+}
+
+const GITHUB: [(&str, &str); 4] = [
+    ("GITHUB_ACTIONS", "true"),
+    ("GH_TOKEN", "ghs_test"),
+    ("GITHUB_REPOSITORY", "acme/qa-rubrics"),
+    ("PR", "17"),
+];
+
+#[test]
+fn on_github_the_comment_is_posted_once_then_edited() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    // A reviewer quoting the marker and another bot's comment are not ours.
+    let others = r#"[
+        {"id": 101, "user": {"login": "reviewer"}, "body": "<!-- callqa-rubric-gate --> quoted"},
+        {"id": 102, "user": {"login": "github-actions[bot]"}, "body": "coverage: 81%"}
+    ]"#;
+    let (o, calls) = post(dir, others, &GITHUB);
+    assert!(o.status.success(), "{}", show(&o));
+    assert_eq!(calls.len(), 2, "{calls:?}");
+    assert!(
+        calls[0].starts_with("gh api --paginate repos/acme/qa-rubrics/issues/17/comments --jq "),
+        "{calls:?}"
+    );
+    assert_eq!(
+        calls[1],
+        "gh pr comment 17 --repo acme/qa-rubrics --body-file comment.md"
+    );
+    assert_eq!(fs::read_to_string(dir.join("body-2.md")).unwrap(), COMMENT);
+
+    // The second push: the gate's latest comment is edited.
+    let ours = r#"[
+        {"id": 101, "user": {"login": "reviewer"}, "body": "<!-- callqa-rubric-gate --> quoted"},
+        {"id": 201, "user": {"login": "github-actions[bot]"}, "body": "<!-- callqa-rubric-gate -->\nold"},
+        {"id": 202, "user": {"login": "github-actions[bot]"}, "body": "<!-- callqa-rubric-gate -->\nnewer"}
+    ]"#;
+    let (o, calls) = post(dir, ours, &GITHUB);
+    assert!(o.status.success(), "{}", show(&o));
+    assert_eq!(calls.len(), 2, "{calls:?}");
+    assert_eq!(
+        calls[1],
+        "gh api --method PATCH repos/acme/qa-rubrics/issues/comments/202 -F body=@comment.md"
+    );
+    assert_eq!(fs::read_to_string(dir.join("body-2.md")).unwrap(), COMMENT);
+}
+
+const GITLAB: [(&str, &str); 5] = [
+    ("GITLAB_CI", "true"),
+    ("CALLQA_GITLAB_TOKEN", "glpat-test"),
+    ("CI_API_V4_URL", "https://gitlab.example.com/api/v4"),
+    ("CI_PROJECT_ID", "42"),
+    ("CI_MERGE_REQUEST_IID", "7"),
+];
+
+#[test]
+fn on_gitlab_the_note_is_posted_once_then_updated() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    let notes = "https://gitlab.example.com/api/v4/projects/42/merge_requests/7/notes";
+    let (o, calls) = post(dir, r#"[{"id": 900, "body": "LGTM"}]"#, &GITLAB);
+    assert!(o.status.success(), "{}", show(&o));
+    assert_eq!(calls.len(), 2, "{calls:?}");
+    assert_eq!(
+        calls[0],
+        format!("curl -sS --fail --header PRIVATE-TOKEN: glpat-test {notes}?per_page=100&sort=desc&order_by=created_at")
+    );
+    assert_eq!(
+        calls[1],
+        format!("curl -sS --fail --request POST --header PRIVATE-TOKEN: glpat-test --data-urlencode body@comment.md {notes}")
+    );
+    assert_eq!(fs::read_to_string(dir.join("body-2.md")).unwrap(), COMMENT);
+
+    // Newest first: the first note with the marker is updated.
+    let (o, calls) = post(
+        dir,
+        r#"[{"id": 903, "body": "LGTM"}, {"id": 902, "body": "<!-- callqa-rubric-gate -->\nnew"}, {"id": 901, "body": "<!-- callqa-rubric-gate -->\nold"}]"#,
+        &GITLAB,
+    );
+    assert!(o.status.success(), "{}", show(&o));
+    assert_eq!(
+        calls[1],
+        format!("curl -sS --fail --request PUT --header PRIVATE-TOKEN: glpat-test --data-urlencode body@comment.md {notes}/902")
+    );
+}
+
+#[test]
+fn without_a_token_nothing_is_posted_and_outside_ci_it_is_an_error() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    let (o, calls) = post(dir, "[]", &GITLAB[..1]);
+    assert_eq!(o.status.code(), Some(0), "{}", show(&o));
+    assert!(calls.is_empty(), "{calls:?}");
+    assert!(String::from_utf8_lossy(&o.stdout).contains("CALLQA_GITLAB_TOKEN is not set"));
+
+    let (o, calls) = post(dir, "[]", &[]);
+    assert_eq!(o.status.code(), Some(2), "{}", show(&o));
+    assert!(calls.is_empty());
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("neither GitHub Actions"),
+        "{}",
+        show(&o)
+    );
+
+    // A GitHub job without its pull request number says which variable.
+    let (o, _) = post(dir, "[]", &GITHUB[..3]);
+    assert_eq!(o.status.code(), Some(2), "{}", show(&o));
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("PR is not set"),
+        "{}",
+        show(&o)
     );
 }

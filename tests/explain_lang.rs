@@ -230,9 +230,27 @@ fn explain_frames_the_rubric_in_the_chosen_language() {
         assert!(en.contains(part), "missing {part} in:\n{en}");
     }
     assert!(!en.contains("检查什么") && !en.contains("规则："), "{en}");
-    // The rubric's own prose is shown as written in both.
-    let what = def.what.trim().lines().next().unwrap().trim_end();
-    assert!(zh.contains(what) && en.contains(what));
+    // The rubric's own prose is shown in the reader's language.
+    let first_line = |lang| {
+        def.what
+            .get(lang)
+            .trim()
+            .lines()
+            .next()
+            .unwrap()
+            .trim_end()
+            .to_string()
+    };
+    let (what_zh, what_en) = (first_line(Lang::Zh), first_line(Lang::En));
+    assert_ne!(what_zh, what_en, "the built-in rubric's what is bilingual");
+    assert!(zh.contains(&what_zh) && !zh.contains(&what_en), "{zh}");
+    assert!(en.contains(&what_en) && !en.contains(&what_zh), "{en}");
+    for text in [&def.why, &def.example] {
+        for (lang, shown) in [(Lang::Zh, &zh), (Lang::En, &en)] {
+            let line = text.get(lang).trim().lines().next().unwrap().trim_end();
+            assert!(shown.contains(line), "missing {line} in:\n{shown}");
+        }
+    }
 
     // A rule's definitions are framed too (ownership uses a match, a
     // pattern and phrase sets).

@@ -14,7 +14,9 @@ mutation! {
     /// Mandarin: every character that has a Traditional form is written in
     /// it. The forms come from inverting `crate::text`'s own
     /// Traditional→Simplified table (the first Traditional character in code
-    /// order that simplifies to it), so normalisation turns the text back
+    /// order that simplifies to it; not for the few characters whose only
+    /// such form is a variant or a different word, 了 → 瞭, 麻 → 蔴, 面 → 麵,
+    /// 干 → 乾, which stay as they are), so normalisation turns the text back
     /// into the original exactly; an utterance where a context rule of the
     /// table would not is left as it was.
     ///
@@ -63,6 +65,15 @@ fn simplified(text: &str) -> String {
     text::normalize_traced(text).simplified
 }
 
+/// Simplified characters a context-free Traditional form gets wrong in
+/// everyday speech (了 is 了 in Traditional, 瞭 only in 瞭解; 面 is 麵 only
+/// for noodles; 只 is 隻 only as a measure word): left as they are.
+const SKIP: [char; 40] = [
+    '了', '麻', '面', '干', '只', '里', '才', '台', '系', '周', '冲', '准', '合', '向', '松', '范',
+    '游', '注', '出', '表', '谷', '丑', '征', '致', '制', '划', '卷', '困', '斗', '采', '借', '舍',
+    '占', '签', '历', '托', '家', '扎', '别', '当',
+];
+
 /// Simplified → Traditional, built once from `crate::text`'s simplification
 /// of every CJK unified ideograph.
 fn inverse() -> &'static HashMap<char, char> {
@@ -76,7 +87,7 @@ fn inverse() -> &'static HashMap<char, char> {
             let (Some(s), None) = (one.next(), one.next()) else {
                 continue;
             };
-            if t != s {
+            if t != s && !SKIP.contains(&s) {
                 // Code order: the first Traditional form of a character wins.
                 table.entry(s).or_insert(t);
             }

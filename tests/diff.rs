@@ -158,6 +158,11 @@ fn flips_are_exactly_the_verdict_changes_of_scoring_twice() {
     for s in &diff.items {
         assert_eq!(s.flips(), diff.flips.iter().filter(|f| f.item == s.id).count(), "{}", s.id);
     }
+    // The streamed JSON is the JSON value, pretty-printed.
+    let mut streamed = Vec::new();
+    callqa::diff::render_json::write(&diff, 0, callqa::i18n::Lang::Zh, &mut streamed).unwrap();
+    let value = callqa::diff::render_json::to_value(&diff, 0, callqa::i18n::Lang::Zh);
+    assert_eq!(String::from_utf8(streamed).unwrap(), serde_json::to_string_pretty(&value).unwrap() + "\n");
     // Evidence of both sides is kept for the flips.
     let thanks = diff.flips.iter().find(|f| f.item == "thanks" && f.old.verdict == callqa::score::Verdict::Pass).unwrap();
     assert!(!thanks.old.evidence.is_empty());

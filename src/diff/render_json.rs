@@ -16,6 +16,7 @@
 
 use std::io::{self, Write};
 
+use serde::ser::{Serialize, SerializeMap, SerializeSeq, Serializer};
 use serde_json::{json, Map, Value};
 
 use super::{bucket_label, Diff, Direction, Distribution, Flip, RubricInfo, VERDICTS};
@@ -83,6 +84,17 @@ fn flip(f: &Flip, lang: Lang) -> Value {
 
 /// The report as one JSON value.
 pub fn to_value(diff: &Diff, fail_on: usize, lang: Lang) -> Value {
+    let mut m = aggregates(diff, fail_on, lang);
+    m.insert(
+        "flips".into(),
+        Value::Array(diff.flips.iter().map(|f| flip(f, lang)).collect()),
+    );
+    Value::Object(m)
+}
+
+/// The report but `flips`, which [`write`] streams one at a time (a large
+/// corpus can have tens of thousands, each with evidence on both sides).
+fn aggregates(diff: &Diff, fail_on: usize, lang: Lang) -> Map<String, Value> {
     let mut directions = Map::new();
     for d in Direction::ALL {
         directions.insert(d.key().into(), json!(diff.count(d)));
@@ -191,15 +203,40 @@ pub fn to_value(diff: &Diff, fail_on: usize, lang: Lang) -> Value {
     m.insert("outcome_changes".into(), Value::Array(outcome_changes));
     m.insert("score_delta".into(), Value::Object(score_delta));
     m.insert("agents".into(), Value::Array(agents));
-    m.insert(
-        "flips".into(),
-        Value::Array(diff.flips.iter().map(|f| flip(f, lang)).collect()),
-    );
-    Value::Object(m)
+    m
 }
 
-/// Writes the report as pretty JSON and a newline.
+/// The flips, each turned into JSON only while it is written.
+struct Flips<'a>(&'a [Flip], Lang);
+
+impl Serialize for Flips<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut seq = s.serialize_seq(Some(self.0.len()))?;
+        for f in self.0 {
+            seq.serialize_element(&flip(f, self.1))?;
+        }
+        seq.end()
+    }
+}
+
+/// The aggregates, then `flips` last.
+struct Report<'a>(Map<String, Value>, Flips<'a>);
+
+impl Serialize for Report<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut map = s.serialize_map(Some(self.0.len() + 1))?;
+        for (k, v) in &self.0 {
+            map.serialize_entry(k, v)?;
+        }
+        map.serialize_entry("flips", &self.1)?;
+        map.end()
+    }
+}
+
+/// Writes the report as pretty JSON and a newline: the same text as
+/// [`to_value`] pretty-printed.
 pub fn write(diff: &Diff, fail_on: usize, lang: Lang, out: &mut dyn Write) -> io::Result<()> {
-    serde_json::to_writer_pretty(&mut *out, &to_value(diff, fail_on, lang))?;
+    let report = Report(aggregates(diff, fail_on, lang), Flips(&diff.flips, lang));
+    serde_json::to_writer_pretty(&mut *out, &report)?;
     writeln!(out)
 }

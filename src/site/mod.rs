@@ -537,6 +537,79 @@ mod tests {
         assert_eq!(parse_offset("08:00"), None);
     }
 
+    /// A report over the built-in rubric with no calls, as a folder whose
+    /// run stored that rubric (its item labels through the store's JSON).
+    fn empty_dataset() -> Dataset {
+        let rubric = crate::rubric::load_and_compile(None).expect("the built-in rubric compiles");
+        let items: Vec<crate::store::ItemInfo> = rubric
+            .items
+            .iter()
+            .map(|item| crate::store::ItemInfo::of(&item.def))
+            .collect();
+        let stored = serde_json::to_string(&items).unwrap();
+        Dataset {
+            sources: Vec::new(),
+            rubric: crate::store::RubricVersion {
+                sha256: rubric.source.sha256.clone(),
+                id: rubric.id().to_string(),
+                title: rubric.source.file.rubric.title.clone(),
+                version: rubric.source.file.rubric.version.clone(),
+                pass_score: rubric.source.file.rubric.pass_score,
+                items: serde_json::from_str(&stored).unwrap(),
+                first_seen_unix: 0,
+                source_text: rubric.source.text.clone(),
+            },
+            other_rubrics: Vec::new(),
+            calls: Vec::new(),
+            unscored: Vec::new(),
+            duplicates: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn an_item_page_says_what_the_item_checks_in_the_reports_language() {
+        let dataset = empty_dataset();
+        let dir = tempfile::tempdir().unwrap();
+        let page = |lang: Lang| {
+            let out_dir = dir.path().join(lang.code());
+            let options = SiteOptions {
+                out_dir: out_dir.clone(),
+                audio: AudioMode::None,
+                as_of: "2026-11-28T12:00:00+08:00".parse().unwrap(),
+                title: String::new(),
+                lang,
+            };
+            build(&dataset, &options).unwrap();
+            fs::read_to_string(out_dir.join("items/compensation_timing.html")).unwrap()
+        };
+        let zh = page(Lang::Zh);
+        // The rubric wraps its lines for a terminal; the page reads as one
+        // paragraph, with no space where a Chinese line was broken.
+        assert!(
+            zh.contains("<strong>检查什么：</strong>客服提出补偿（赔付、赔偿、补偿、退款"),
+            "{zh}"
+        );
+        assert!(zh.contains("时适用。首次提出补偿之前"), "{zh}");
+        assert!(zh.contains("不能和解释一气呵成、一口气说完。"), "{zh}");
+        assert!(!zh.contains("Applies when") && !zh.contains("What it checks"), "{zh}");
+        let en = page(Lang::En);
+        assert!(
+            en.contains("<strong>What it checks: </strong>Applies when the agent offers compensation"),
+            "{en}"
+        );
+        assert!(en.contains("积分…). Passes only if, before the first offer,"), "{en}");
+        assert!(!en.contains("首次提出补偿之前") && !en.contains("检查什么"), "{en}");
+
+        // A run stored before rubrics had bilingual docs kept one string:
+        // both languages show it.
+        let old: crate::store::ItemInfo = serde_json::from_str(
+            r#"{"id":"thanks","section":"规范","title":{"zh":"致谢","en":"Thanks"},"points":5.0,
+                "critical":false,"what":"The agent thanks the customer at least once."}"#,
+        )
+        .unwrap();
+        assert_eq!(old.what.get(Lang::Zh), "The agent thanks the customer at least once.");
+    }
+
     #[test]
     fn relative_urls_climb_and_encode() {
         assert_eq!(

@@ -1241,13 +1241,37 @@ fn entries_table(
     }
 }
 
-/// `items/<id>.html`: the calls that failed one item or need its review.
+/// A rubric text wrapped for a terminal (`callqa explain` prints its lines)
+/// as one paragraph: a line break between two Chinese characters is no
+/// space (a browser would show one), elsewhere it is one.
+fn prose(text: &str) -> String {
+    let mut out = String::new();
+    for line in text.lines().map(str::trim).filter(|l| !l.is_empty()) {
+        let joins_wide = out.chars().last().is_some_and(|c| !c.is_ascii())
+            && line.chars().next().is_some_and(|c| !c.is_ascii());
+        if !out.is_empty() && !joins_wide {
+            out.push(' ');
+        }
+        out.push_str(line);
+    }
+    out
+}
+
+/// `items/<id>.html`: what the item checks, and the calls that failed it
+/// or need its review.
 pub fn item_page(report: &Report<'_>, item: &ItemRate) -> String {
     let t = |zh, en| report.t(zh, en);
     let lang = report.lang;
     let entries = report.item_entries(&item.id);
     let title_text = item.title.get(lang);
+    let what = prose(item.what.get(lang));
     let body = html! {
+        @if !what.is_empty() {
+            p.item-what data-item-what {
+                strong { (t("检查什么：", "What it checks: ")) }
+                (what)
+            }
+        }
         (cards(&[
             stat("applicable", t("适用通话", "Calls where it applied"), item.applicable().to_string()),
             stat("fail", t("未通过", "Failed"), item.fail.to_string()),

@@ -133,6 +133,8 @@ impl Tally {
 pub struct ItemRate {
     pub id: String,
     pub title: crate::i18n::Text,
+    /// What the item checks (empty for an item the rubric version does not list).
+    pub what: crate::i18n::Text,
     pub critical: bool,
     pub pass: usize,
     pub fail: usize,
@@ -329,6 +331,7 @@ fn item_rates(rubric: &RubricVersion, dataset: &Dataset, calls: &[usize]) -> Vec
         .map(|item| ItemRate {
             id: item.id.clone(),
             title: item.title.clone(),
+            what: item.what.clone(),
             critical: item.critical,
             pass: 0,
             fail: 0,
@@ -344,6 +347,7 @@ fn item_rates(rubric: &RubricVersion, dataset: &Dataset, calls: &[usize]) -> Vec
                     rates.push(ItemRate {
                         id: result.id.clone(),
                         title: crate::i18n::Text::same(result.id.clone()),
+                        what: crate::i18n::Text::default(),
                         critical: result.critical,
                         pass: 0,
                         fail: 0,

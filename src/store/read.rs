@@ -155,6 +155,20 @@ pub struct ItemInfo {
     pub what: crate::i18n::Text,
 }
 
+impl ItemInfo {
+    /// The labels of one rubric item, as a run stores them.
+    pub fn of(def: &crate::rubric::schema::ItemDef) -> ItemInfo {
+        ItemInfo {
+            id: def.id.clone(),
+            section: def.section.clone(),
+            title: def.title.clone(),
+            points: def.points,
+            critical: def.critical,
+            what: def.what.clone(),
+        }
+    }
+}
+
 /// A rubric version as the store knows it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct RubricVersion {

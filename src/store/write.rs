@@ -113,14 +113,7 @@ impl RunDb {
         let items: Vec<ItemInfo> = rubric
             .items
             .iter()
-            .map(|item| ItemInfo {
-                id: item.def.id.clone(),
-                section: item.def.section.clone(),
-                title: item.def.title.clone(),
-                points: item.def.points,
-                critical: item.def.critical,
-                what: item.def.what.clone(),
-            })
+            .map(|item| ItemInfo::of(&item.def))
             .collect();
         let items_json = serde_json::to_string(&items).expect("item labels serialise");
         let action = "recording the start of the run";

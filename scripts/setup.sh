@@ -9,6 +9,8 @@ need_apt=()
 command -v cmake >/dev/null 2>&1 || need_apt+=(cmake)
 ldconfig -p 2>/dev/null | grep -q 'libclang-14\|libclang\.so' || need_apt+=(libclang1-14)
 command -v python3 >/dev/null 2>&1 || need_apt+=(python3 python3-pip)
+# The CI-gate test parses docs/ci/*.yml with PyYAML.
+python3 -c 'import yaml' >/dev/null 2>&1 || need_apt+=(python3-yaml)
 # The report's browser tests drive Debian's Chromium; the report itself uses
 # the system's CJK fonts (Noto CJK here) so Chinese never renders as boxes.
 [ -x /usr/bin/chromium ] || need_apt+=(chromium)

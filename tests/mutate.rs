@@ -118,7 +118,10 @@ fn traditional_characters_normalise_back_to_the_original() {
         }
     }
     assert!(changed > 100, "{changed}");
-    assert_eq!(ops::to_traditional("给您添麻烦了，我帮您处理"), "給您添麻煩了，我幫您處理");
+    assert_eq!(
+        ops::to_traditional("给您添麻烦了，我帮您处理"),
+        "給您添麻煩了，我幫您處理"
+    );
 }
 
 #[test]
@@ -134,15 +137,25 @@ fn numerals_are_spoken_where_normalisation_reads_them_back() {
     assert_eq!(zh("百分之百，100%"), "百分之百，百分之一百");
     // An id is read digit by digit; order numbers, decimals and clock times stay.
     assert_eq!(zh("工号1024"), "工号一零二四");
-    assert_eq!(zh("单号FH202611180032，3.5公斤，6:30"), "单号FH202611180032，3.5公斤，6:30");
-    for s in ["按照运费的3倍给您赔付", "一共120元，2个工作日", "24小时内给您回电", "保证100%修好"] {
+    assert_eq!(
+        zh("单号FH202611180032，3.5公斤，6:30"),
+        "单号FH202611180032，3.5公斤，6:30"
+    );
+    for s in [
+        "按照运费的3倍给您赔付",
+        "一共120元，2个工作日",
+        "24小时内给您回电",
+        "保证100%修好",
+    ] {
         assert_eq!(text::normalize(&zh(s)), text::normalize(s), "{s}");
     }
     // The other way round is the normalisation's own rule.
     let t = call(CALL);
     let digits = keep_variants("numerals", &t, 0);
     assert_eq!(digits.len(), 2);
-    assert!(digits[1].transcript.utterances[1].text.contains("橙子3天了"));
+    assert!(digits[1].transcript.utterances[1]
+        .text
+        .contains("橙子3天了"));
 }
 
 #[test]
@@ -163,7 +176,8 @@ fn fillers_go_at_clause_starts_never_inside_words() {
         let v = &keep_variants("fillers", &call, 3)[0];
         let mut inserted = 0;
         for (u, m) in call.utterances.iter().zip(&v.transcript.utterances) {
-            let (m, o): (Vec<char>, Vec<char>) = (m.text.chars().collect(), u.text.chars().collect());
+            let (m, o): (Vec<char>, Vec<char>) =
+                (m.text.chars().collect(), u.text.chars().collect());
             assert!(fillers_at_clause_starts(&m, &o, 0, 0), "{}", u.text);
             inserted += m.len() - o.len();
         }
@@ -234,7 +248,10 @@ fn split_and_merge_keep_the_words_and_the_times() {
     let merged = &keep_variants("merge", &t, 0)[0];
     assert_eq!(merged.transcript.utterances.len(), 5);
     let m = &merged.transcript.utterances[1];
-    assert_eq!(m.text, "我寄的橙子三天了还没到，单号FH202611180032。你们到底管不管？");
+    assert_eq!(
+        m.text,
+        "我寄的橙子三天了还没到，单号FH202611180032。你们到底管不管？"
+    );
     assert_eq!((m.start_ms, m.end_ms), (Some(7000), Some(13000)));
     assert_eq!(merged.sources[1], 1..3);
     let shifted = &keep_variants("time_shift", &t, 0)[0];
@@ -270,11 +287,22 @@ fn must_change_mutations_take_the_evidence_away() {
     use ops::negation::negate;
     let at = |s: &str, p: &str| {
         let a = s.find(p).unwrap();
-        [s[..a].chars().count(), s[..a].chars().count() + p.chars().count()]
+        [
+            s[..a].chars().count(),
+            s[..a].chars().count() + p.chars().count(),
+        ]
     };
     let s = "我来帮您处理，已经给您提交了，我保证";
     assert_eq!(
-        negate(s, &[at(s, "我来帮您处理"), at(s, "已经给您提交了"), at(s, "我保证")]).unwrap(),
+        negate(
+            s,
+            &[
+                at(s, "我来帮您处理"),
+                at(s, "已经给您提交了"),
+                at(s, "我保证")
+            ]
+        )
+        .unwrap(),
         "我不来帮您处理，没有给您提交，我不保证"
     );
     // Not negated: a question, a courtesy, words already negative, a time.
@@ -327,7 +355,9 @@ fn cs_standard_items_stay_above_their_floors_on_the_golden_calls() {
         assert!(k >= keep, "{id}: kept {k:.3} < floor {keep}");
         match change {
             Some(floor) => {
-                let c = r.change().unwrap_or_else(|| panic!("{id}: no must-change mutation applied"));
+                let c = r
+                    .change()
+                    .unwrap_or_else(|| panic!("{id}: no must-change mutation applied"));
                 assert!(r.change_total >= 5, "{id}: {r:?}");
                 assert!(c >= floor, "{id}: changed {c:.3} < floor {floor}");
             }
@@ -348,7 +378,12 @@ fn the_brittle_rubric_gets_exactly_its_brittle_items_flagged() {
     flagged.dedup();
     assert_eq!(
         flagged,
-        ["greeting_comma", "thanks_exact", "staff_id_digits", "taboo_anyone"]
+        [
+            "greeting_comma",
+            "thanks_exact",
+            "staff_id_digits",
+            "taboo_anyone"
+        ]
     );
     // And each for the reason it was written brittle.
     let cases: Vec<(&str, &str)> = report
@@ -377,22 +412,62 @@ fn callqa(args: &[&str]) -> std::process::Output {
 
 #[test]
 fn the_command_exits_1_below_a_floor_and_2_on_unreadable_input() {
-    let ok = callqa(&["mutate", "--only", "traditional,speaker_swap", "fixtures/golden"]);
-    assert_eq!(ok.status.code(), Some(0), "{}", String::from_utf8_lossy(&ok.stderr));
+    let ok = callqa(&[
+        "mutate",
+        "--only",
+        "traditional,speaker_swap",
+        "fixtures/golden",
+    ]);
+    assert_eq!(
+        ok.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&ok.stderr)
+    );
     let out = String::from_utf8(ok.stdout).unwrap();
-    assert!(out.contains("开场问候（greeting）") && out.contains("繁体字"), "{out}");
+    assert!(
+        out.contains("开场问候（greeting）") && out.contains("繁体字"),
+        "{out}"
+    );
 
     let below = callqa(&[
-        "--lang", "en", "mutate", "--rubric", "fixtures/mutate/brittle.toml", "--min-keep", "0.97",
-        "--only", "punctuation", "fixtures/golden",
+        "--lang",
+        "en",
+        "mutate",
+        "--rubric",
+        "fixtures/mutate/brittle.toml",
+        "--min-keep",
+        "0.97",
+        "--only",
+        "punctuation",
+        "fixtures/golden",
     ]);
     assert_eq!(below.status.code(), Some(1));
     let err = String::from_utf8(below.stderr).unwrap();
-    assert!(err.contains("Greeting (needs a comma) (greeting_comma)"), "{err}");
+    assert!(
+        err.contains("Greeting (needs a comma) (greeting_comma)"),
+        "{err}"
+    );
 
-    let json = callqa(&["mutate", "--format", "json", "--only", "negation", "fixtures/golden"]);
+    let json = callqa(&[
+        "mutate",
+        "--format",
+        "json",
+        "--only",
+        "negation",
+        "fixtures/golden",
+    ]);
     let v: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
-    for field in ["rubric", "seed", "rates", "calls", "items", "mutations", "cases", "errors"] {
+    for field in [
+        "rubric",
+        "seed",
+        "rates",
+        "calls",
+        "items",
+        "mutations",
+        "cases",
+        "errors",
+    ] {
         assert!(v.get(field).is_some(), "{field}");
     }
 

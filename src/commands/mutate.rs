@@ -61,7 +61,10 @@ pub fn run(args: MutateArgs, ctx: &Context) -> anyhow::Result<Outcome> {
         write_stdout(&mutate::render_list(ctx.lang))?;
         return Ok(Outcome::Clean);
     }
-    for (flag, v) in [("--min-keep", args.min_keep), ("--min-change", args.min_change)] {
+    for (flag, v) in [
+        ("--min-keep", args.min_keep),
+        ("--min-change", args.min_change),
+    ] {
         if let Some(v) = v {
             if !(0.0..=1.0).contains(&v) {
                 bail!("{flag} {v}: give a share between 0 and 1, e.g. 0.9 for 90 %");

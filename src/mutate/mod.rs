@@ -139,7 +139,12 @@ impl Report {
         }
         self.items
             .iter()
-            .map(|id| (id.clone(), map.get(id.as_str()).cloned().unwrap_or_default()))
+            .map(|id| {
+                (
+                    id.clone(),
+                    map.get(id.as_str()).cloned().unwrap_or_default(),
+                )
+            })
             .collect()
     }
 
@@ -181,7 +186,11 @@ impl Report {
     }
 
     /// Items below a floor: (item, which, measured share).
-    pub fn below(&self, min_keep: Option<f64>, min_change: Option<f64>) -> Vec<(String, Kind, f64)> {
+    pub fn below(
+        &self,
+        min_keep: Option<f64>,
+        min_change: Option<f64>,
+    ) -> Vec<(String, Kind, f64)> {
         let mut out = Vec::new();
         for (id, r) in self.per_item() {
             if let (Some(floor), Some(k)) = (min_keep, r.keep()) {
@@ -344,7 +353,13 @@ fn change(
     }
     let (v, card) = last?;
     let mut o = outcome(m, &v, &base.items[k].id, old, old, false);
-    show(&mut o, call, &v, &base.items[k].evidence, &card.items[k].evidence);
+    show(
+        &mut o,
+        call,
+        &v,
+        &base.items[k].evidence,
+        &card.items[k].evidence,
+    );
     Some(o)
 }
 
@@ -402,7 +417,8 @@ fn show(o: &mut Outcome, call: &Transcript, v: &Variant, before: &[Evidence], af
         let now: Vec<&str> = holders(v, i)
             .map(|m| v.transcript.utterances[m].text.as_str())
             .collect();
-        let speakers_same = holders(v, i).all(|m| v.transcript.utterances[m].speaker == call.utterances[i].speaker);
+        let speakers_same =
+            holders(v, i).all(|m| v.transcript.utterances[m].speaker == call.utterances[i].speaker);
         now != [call.utterances[i].text.as_str()] || !speakers_same
     };
     let mut unused = vec![false; call.utterances.len()];
@@ -413,7 +429,9 @@ fn show(o: &mut Outcome, call: &Transcript, v: &Variant, before: &[Evidence], af
     let mut unused_after = vec![false; v.transcript.utterances.len()];
     let cited_after: Vec<usize> = after
         .iter()
-        .filter_map(|e| locate(&v.transcript, e, &unused_after).inspect(|&i| unused_after[i] = true))
+        .filter_map(|e| {
+            locate(&v.transcript, e, &unused_after).inspect(|&i| unused_after[i] = true)
+        })
         .flat_map(|m| v.sources[m].clone())
         .collect();
     let Some(i) = cited_before
@@ -427,14 +445,28 @@ fn show(o: &mut Outcome, call: &Transcript, v: &Variant, before: &[Evidence], af
     };
     let held: Vec<usize> = holders(v, i).collect();
     let from = held.iter().map(|&m| v.sources[m].start).min().unwrap_or(i);
-    let to = held.iter().map(|&m| v.sources[m].end).max().unwrap_or(i + 1);
+    let to = held
+        .iter()
+        .map(|&m| v.sources[m].end)
+        .max()
+        .unwrap_or(i + 1);
     o.original = join(call.utterances[from..to].iter().map(|u| u.text.as_str()));
-    o.mutated = join(held.iter().map(|&m| v.transcript.utterances[m].text.as_str()));
-    let speakers: Vec<&str> = held.iter().map(|&m| v.transcript.utterances[m].speaker.as_str()).collect();
+    o.mutated = join(
+        held.iter()
+            .map(|&m| v.transcript.utterances[m].text.as_str()),
+    );
+    let speakers: Vec<&str> = held
+        .iter()
+        .map(|&m| v.transcript.utterances[m].speaker.as_str())
+        .collect();
     o.speaker = if speakers.iter().all(|s| *s == call.utterances[i].speaker) {
         call.utterances[i].speaker.clone()
     } else {
-        format!("{}→{}", call.utterances[i].speaker, speakers.first().copied().unwrap_or(""))
+        format!(
+            "{}→{}",
+            call.utterances[i].speaker,
+            speakers.first().copied().unwrap_or("")
+        )
     };
 }
 
@@ -474,7 +506,12 @@ fn variant_name(m: &Mutation, variant: &crate::i18n::Text, lang: Lang) -> String
 pub fn render_text(report: &Report, lang: Lang, max_cases: Option<usize>) -> String {
     let mut s = String::new();
     let calls = report.calls.len() - report.errors();
-    let rates: Vec<String> = report.settings.rates.iter().map(|r| ops::percent_label(*r)).collect();
+    let rates: Vec<String> = report
+        .settings
+        .rates
+        .iter()
+        .map(|r| ops::percent_label(*r))
+        .collect();
     let sep = lang.pick("、", ", ");
     let _ = writeln!(
         s,
@@ -502,12 +539,21 @@ pub fn render_text(report: &Report, lang: Lang, max_cases: Option<usize>) -> Str
         "{}\n",
         lang.pick(
             "保持率：不应改变判定的变异中判定未变的比例；改变率：去掉判定所依据证据的变异中判定随之改变的比例。",
-            "kept: share of the mutations that must not change a verdict that kept it; changed: share of the mutations that take away the evidence a verdict rests on that changed it."
+            "kept: of the mutations that must not change a verdict, the share that left it as it was; changed: of the mutations that take away the evidence a verdict rests on, the share that changed it."
         )
     );
     let rows = report.per_item();
-    let labels: Vec<String> = rows.iter().map(|(id, _)| report.titles.label(id, lang)).collect();
-    let width = labels.iter().map(|l| crate::report::display_width(l)).max().unwrap_or(0).max(8) + 2;
+    let labels: Vec<String> = rows
+        .iter()
+        .map(|(id, _)| report.titles.label(id, lang))
+        .collect();
+    let width = labels
+        .iter()
+        .map(|l| crate::report::display_width(l))
+        .max()
+        .unwrap_or(0)
+        .max(8)
+        + 2;
     let (h_item, h_keep, h_change) = (
         lang.pick("项目", "item"),
         lang.pick("保持率", "kept"),
@@ -521,8 +567,16 @@ pub fn render_text(report: &Report, lang: Lang, max_cases: Option<usize>) -> Str
     }
     let _ = writeln!(s, "\n{}", lang.pick("各变异：", "By mutation:"));
     let per = report.per_mutation();
-    let names: Vec<String> = per.iter().map(|(m, v, _, _)| variant_name(m, v, lang)).collect();
-    let w = names.iter().map(|n| crate::report::display_width(n)).max().unwrap_or(0) + 2;
+    let names: Vec<String> = per
+        .iter()
+        .map(|(m, v, _, _)| variant_name(m, v, lang))
+        .collect();
+    let w = names
+        .iter()
+        .map(|n| crate::report::display_width(n))
+        .max()
+        .unwrap_or(0)
+        + 2;
     for ((m, _, held, total), name) in per.iter().zip(&names) {
         let kind = match m.kind() {
             Kind::Keep => lang.pick("应保持", "must keep"),
@@ -544,9 +598,17 @@ pub fn render_text(report: &Report, lang: Lang, max_cases: Option<usize>) -> Str
         s,
         "\n{}",
         match lang {
-            Lang::Zh if shown < cases.len() => format!("脆弱案例：共 {} 条，列出前 {} 条（--cases 0 列出全部）", cases.len(), shown),
+            Lang::Zh if shown < cases.len() => format!(
+                "脆弱案例：共 {} 条，列出前 {} 条（--cases 0 列出全部）",
+                cases.len(),
+                shown
+            ),
             Lang::Zh => format!("脆弱案例：共 {} 条", cases.len()),
-            Lang::En if shown < cases.len() => format!("Brittle cases: {} in all, the first {} listed (--cases 0 lists all)", cases.len(), shown),
+            Lang::En if shown < cases.len() => format!(
+                "Brittle cases: {} in all, the first {} listed (--cases 0 lists all)",
+                cases.len(),
+                shown
+            ),
             Lang::En => format!("Brittle cases: {}", cases.len()),
         }
     );
@@ -577,7 +639,12 @@ pub fn render_text(report: &Report, lang: Lang, max_cases: Option<usize>) -> Str
                 .map(|sp| crate::report::speaker_word(sp, lang).into_owned())
                 .collect::<Vec<_>>()
                 .join("→");
-            let _ = writeln!(s, "    {}{colon}{}", lang.pick("原文", "before"), visible(&o.original));
+            let _ = writeln!(
+                s,
+                "    {}{colon}{}",
+                lang.pick("原文", "before"),
+                visible(&o.original)
+            );
             let mutated = if o.mutated.is_empty() {
                 lang.pick("（已删除）", "(removed)").to_string()
             } else {
@@ -635,7 +702,11 @@ pub fn to_json(report: &Report) -> Value {
     let errors: Vec<Value> = report
         .calls
         .iter()
-        .filter_map(|c| c.error.as_ref().map(|e| json!({"file": c.file.display().to_string(), "error": e})))
+        .filter_map(|c| {
+            c.error
+                .as_ref()
+                .map(|e| json!({"file": c.file.display().to_string(), "error": e}))
+        })
         .collect();
     json!({
         "rubric": report.rubric,

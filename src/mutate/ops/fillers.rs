@@ -1,7 +1,7 @@
 //! Filler words at clause starts.
 
-use crate::i18n::Text;
 use super::{is_clause_mark, mutation, Apply, Settings, Variant};
+use crate::i18n::Text;
 use crate::text;
 use crate::transcript::Transcript;
 

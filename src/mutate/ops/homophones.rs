@@ -1,7 +1,7 @@
 //! Same-pinyin misspellings, the ASR noise model of `crate::perturb`.
 
-use crate::i18n::Text;
 use super::{mutation, Apply, Settings, Variant};
+use crate::i18n::Text;
 use crate::perturb::{corrupt_transcript, AsrNoise};
 use crate::transcript::Transcript;
 

@@ -1,7 +1,7 @@
 //! Consecutive utterances of one speaker merged.
 
-use crate::i18n::Text;
 use super::{is_clause_mark, mutation, Apply, Settings, Variant};
+use crate::i18n::Text;
 use crate::transcript::{Transcript, Utterance};
 
 mutation! {
@@ -62,9 +62,13 @@ fn merged(run: &[Utterance], punctuated: bool) -> Utterance {
     u.end_ms = run.iter().rev().find_map(|p| p.end_ms).or(u.end_ms);
     let weighted: Vec<(f64, f64)> = run
         .iter()
-        .filter_map(|p| p.confidence.map(|c| (c, p.text.chars().count().max(1) as f64)))
+        .filter_map(|p| {
+            p.confidence
+                .map(|c| (c, p.text.chars().count().max(1) as f64))
+        })
         .collect();
     let weight: f64 = weighted.iter().map(|(_, w)| w).sum();
-    u.confidence = (weight > 0.0).then(|| weighted.iter().map(|(c, w)| c * w).sum::<f64>() / weight);
+    u.confidence =
+        (weight > 0.0).then(|| weighted.iter().map(|(c, w)| c * w).sum::<f64>() / weight);
     u
 }

@@ -246,9 +246,7 @@ pub(crate) fn is_sentence_end(c: char) -> bool {
 
 /// `c` at `i` is a mark between two digits (3.5, 6:30, 1,000): part of a number.
 pub(crate) fn inside_number(chars: &[char], i: usize) -> bool {
-    i > 0
-        && chars[i - 1].is_ascii_digit()
-        && chars.get(i + 1).is_some_and(|n| n.is_ascii_digit())
+    i > 0 && chars[i - 1].is_ascii_digit() && chars.get(i + 1).is_some_and(|n| n.is_ascii_digit())
 }
 
 /// The role label for the other side, in the style of `speaker` (客服 ↔ 客户,
@@ -269,7 +267,13 @@ pub(crate) fn other_side(speaker: &str) -> Option<String> {
 
 /// An utterance with `text` and the times of the `[from, to)` share of
 /// `u`'s content characters (times split in proportion to what was said).
-pub(crate) fn part_of(u: &Utterance, text: String, from: usize, to: usize, total: usize) -> Utterance {
+pub(crate) fn part_of(
+    u: &Utterance,
+    text: String,
+    from: usize,
+    to: usize,
+    total: usize,
+) -> Utterance {
     let mut part = u.clone();
     part.text = text;
     if let (Some(s), Some(e)) = (u.start_ms, u.end_ms) {

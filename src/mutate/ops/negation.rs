@@ -1,7 +1,7 @@
 //! A negation put before the matched words.
 
-use crate::i18n::Text;
 use super::{mutation, Apply, Cited, Settings, Variant};
+use crate::i18n::Text;
 use crate::transcript::Transcript;
 
 mutation! {
@@ -27,13 +27,45 @@ mutation! {
 }
 
 const SUBJECTS: [&str; 13] = [
-    "我们这边", "我这边", "我们", "咱们", "这边", "这个", "那个", "我", "您", "你", "妳", "这", "那",
+    "我们这边",
+    "我这边",
+    "我们",
+    "咱们",
+    "这边",
+    "这个",
+    "那个",
+    "我",
+    "您",
+    "你",
+    "妳",
+    "这",
+    "那",
 ];
 const NEGATIVE: [char; 7] = ['不', '没', '别', '无', '未', '非', '莫'];
 /// Beginnings of courtesy formulas (after a subject), in Simplified characters.
 const COURTESY: [&str; 22] = [
-    "谢", "感谢", "多谢", "再见", "拜拜", "你好", "您好", "好", "欢迎", "祝", "很高兴", "高兴", "请",
-    "早", "上午好", "下午好", "晚上好", "辛苦", "不客气", "麻烦", "抱歉", "对不起",
+    "谢",
+    "感谢",
+    "多谢",
+    "再见",
+    "拜拜",
+    "你好",
+    "您好",
+    "好",
+    "欢迎",
+    "祝",
+    "很高兴",
+    "高兴",
+    "请",
+    "早",
+    "上午好",
+    "下午好",
+    "晚上好",
+    "辛苦",
+    "不客气",
+    "麻烦",
+    "抱歉",
+    "对不起",
 ];
 /// What makes a sentence a question.
 const QUESTION: [char; 6] = ['吗', '么', '呢', '？', '?', '嘛'];
@@ -55,7 +87,10 @@ fn apply(call: &Transcript, cited: &[Cited], _: &Settings) -> Option<Variant> {
 pub fn negate(text: &str, spans: &[[usize; 2]]) -> Option<String> {
     let chars: Vec<char> = text.chars().collect();
     // Character i of `simple` is character i of `text`, in Simplified form.
-    let simple: Vec<char> = crate::text::normalize_traced(text).simplified.chars().collect();
+    let simple: Vec<char> = crate::text::normalize_traced(text)
+        .simplified
+        .chars()
+        .collect();
     if simple.len() != chars.len() {
         return None;
     }
@@ -134,7 +169,7 @@ pub fn negate(text: &str, spans: &[[usize; 2]]) -> Option<String> {
             cuts.push((i, 1, ""));
         }
     }
-    cuts.sort_by(|x, y| y.0.cmp(&x.0));
+    cuts.sort_by_key(|c| std::cmp::Reverse(c.0));
     cuts.dedup_by_key(|c| c.0);
     let mut out = chars;
     for (at, replaced, insert) in cuts {

@@ -1,7 +1,7 @@
 //! Numbers written in digits or in Chinese.
 
-use crate::i18n::Text;
 use super::{mutation, Apply, Settings, Variant};
+use crate::i18n::Text;
 use crate::text;
 use crate::transcript::Transcript;
 
@@ -23,8 +23,16 @@ mutation! {
 
 fn apply(call: &Transcript, _: &Settings) -> Vec<Variant> {
     [
-        Variant::map_texts(Text::new("阿拉伯数字写成汉字", "chinese"), call, |_, t| digits_to_chinese(t)),
-        Variant::map_texts(Text::new("汉字数字写成阿拉伯数字", "digits"), call, |_, t| text::numerals_to_digits(t)),
+        Variant::map_texts(
+            Text::new("阿拉伯数字写成汉字", "chinese"),
+            call,
+            |_, t| digits_to_chinese(t),
+        ),
+        Variant::map_texts(
+            Text::new("汉字数字写成阿拉伯数字", "digits"),
+            call,
+            |_, t| text::numerals_to_digits(t),
+        ),
     ]
     .into_iter()
     .filter(|v| v.differs_from(call))
@@ -52,7 +60,9 @@ pub fn digits_to_chinese(text: &str) -> String {
         let before = start.checked_sub(1).map(|k| chars[k]);
         let after = chars.get(i).copied();
         let touches = |c: Option<char>| {
-            c.is_some_and(|c| c.is_ascii_alphabetic() || matches!(c, '.' | ':' | ',' | '-' | '/' | '_'))
+            c.is_some_and(|c| {
+                c.is_ascii_alphabetic() || matches!(c, '.' | ':' | ',' | '-' | '/' | '_')
+            })
         };
         if touches(before) || touches(after) || run.len() > 12 {
             out.push_str(&run);
@@ -74,7 +84,9 @@ pub fn digits_to_chinese(text: &str) -> String {
             .flatten()
             .map(|p| {
                 // 两 before measure words, as people say 两个, 两天, 两点.
-                if p == "二" && after.is_some_and(|c| "个天点倍次周年张件位块台份趟遍斤小分".contains(c)) {
+                if p == "二"
+                    && after.is_some_and(|c| "个天点倍次周年张件位块台份趟遍斤小分".contains(c))
+                {
                     "两".to_string()
                 } else {
                     p
@@ -85,7 +97,10 @@ pub fn digits_to_chinese(text: &str) -> String {
             Some(p) if text::numerals_to_digits(&format!("{p}{rest}")).starts_with(&run) => {
                 out.push_str(&p)
             }
-            _ => out.extend(run.chars().map(|d| DIGITS[d.to_digit(10).unwrap_or(0) as usize])),
+            _ => out.extend(
+                run.chars()
+                    .map(|d| DIGITS[d.to_digit(10).unwrap_or(0) as usize]),
+            ),
         }
     }
     out

@@ -1,7 +1,7 @@
 //! Punctuation dropped, or written as pauses.
 
-use crate::i18n::Text;
 use super::{inside_number, is_clause_mark, mutation, Apply, Settings, Variant};
+use crate::i18n::Text;
 use crate::transcript::Transcript;
 
 mutation! {
@@ -24,8 +24,8 @@ fn apply(call: &Transcript, _: &Settings) -> Vec<Variant> {
     ]
     .into_iter()
     .map(|(label, with)| Variant::map_texts(label, call, |_, text| rewrite(text, with)))
-        .filter(|v| v.differs_from(call))
-        .collect()
+    .filter(|v| v.differs_from(call))
+    .collect()
 }
 
 /// Every run of clause marks (and quotes) in `text` replaced by `with`;
@@ -51,7 +51,10 @@ pub fn rewrite(text: &str, with: &str) -> String {
 }
 
 fn is_quote(c: char) -> bool {
-    matches!(c, '"' | '“' | '”' | '‘' | '’' | '「' | '」' | '『' | '』' | '\'')
+    matches!(
+        c,
+        '"' | '“' | '”' | '‘' | '’' | '「' | '」' | '『' | '』' | '\''
+    )
 }
 
 /// A space between two Latin words carries meaning; between Chinese it is a pause.

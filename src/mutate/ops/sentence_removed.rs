@@ -1,7 +1,7 @@
 //! The sentences holding the matched words removed.
 
-use crate::i18n::Text;
 use super::{is_sentence_end, mutation, Apply, Cited, Settings, Variant};
+use crate::i18n::Text;
 use crate::text;
 use crate::transcript::Transcript;
 

@@ -1,7 +1,7 @@
 //! The cited utterances said by the other side.
 
-use crate::i18n::Text;
 use super::{mutation, other_side, Apply, Cited, Settings, Variant};
+use crate::i18n::Text;
 use crate::transcript::Transcript;
 
 mutation! {

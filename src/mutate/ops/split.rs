@@ -1,7 +1,7 @@
 //! Utterances split in two at a clause boundary.
 
-use crate::i18n::Text;
 use super::{inside_number, is_clause_mark, mutation, part_of, Apply, Settings, Variant};
+use crate::i18n::Text;
 use crate::text;
 use crate::transcript::Transcript;
 
@@ -33,7 +33,11 @@ fn apply(call: &Transcript, settings: &Settings) -> Vec<Variant> {
         let at = cuts[rng.below(cuts.len() as u64) as usize];
         let chars: Vec<char> = u.text.chars().collect();
         let first: String = chars[..at].iter().collect();
-        let second: String = chars[at..].iter().collect::<String>().trim_start().to_string();
+        let second: String = chars[at..]
+            .iter()
+            .collect::<String>()
+            .trim_start()
+            .to_string();
         let (a, total) = (text::content_chars(&first), text::content_chars(&u.text));
         t.utterances.push(part_of(u, first, 0, a, total));
         t.utterances.push(part_of(u, second, a, total, total));
@@ -65,7 +69,10 @@ pub fn cut_points(text: &str) -> Vec<usize> {
         }
         let before: String = chars[..at].iter().collect();
         let after: String = chars[at..].iter().collect();
-        if text::content_chars(&before) >= 2 && text::content_chars(&after) >= 2 && !cuts.contains(&at) {
+        if text::content_chars(&before) >= 2
+            && text::content_chars(&after) >= 2
+            && !cuts.contains(&at)
+        {
             cuts.push(at);
         }
     }

@@ -1,7 +1,7 @@
 //! Every utterance later by one offset.
 
-use crate::i18n::Text;
 use super::{mutation, Apply, Settings, Variant};
+use crate::i18n::Text;
 use crate::transcript::Transcript;
 
 mutation! {
@@ -16,7 +16,11 @@ mutation! {
 }
 
 fn apply(call: &Transcript, settings: &Settings) -> Vec<Variant> {
-    if !call.utterances.iter().any(|u| u.start_ms.is_some() || u.end_ms.is_some()) {
+    if !call
+        .utterances
+        .iter()
+        .any(|u| u.start_ms.is_some() || u.end_ms.is_some())
+    {
         return Vec::new();
     }
     let offset = 1_000 + settings.rng("time_shift", &call.call_id, 0).below(29_001);

@@ -4,8 +4,8 @@
 use std::collections::HashMap;
 use std::sync::OnceLock;
 
-use crate::i18n::Text;
 use super::{mutation, Apply, Settings, Variant};
+use crate::i18n::Text;
 use crate::text;
 use crate::transcript::Transcript;
 

@@ -449,6 +449,13 @@ fn the_command_exits_1_below_a_floor_and_2_on_unreadable_input() {
         "{err}"
     );
 
+    // Byte-identical for the same seed, from the binary too.
+    let twice: Vec<Vec<u8>> = (0..2)
+        .map(|_| callqa(&["mutate", "--seed", "5", "--cases", "0", "fixtures/golden"]).stdout)
+        .collect();
+    assert!(!twice[0].is_empty());
+    assert_eq!(twice[0], twice[1]);
+
     let json = callqa(&[
         "mutate",
         "--format",

@@ -275,6 +275,19 @@ impl CompiledRubric {
 
     /// Scores an already analysed call.
     pub fn score_view(&self, call: &CallView) -> Scorecard {
+        self.score_view_with(call, true)
+    }
+
+    /// Verdicts, points and the score of an already analysed call, with
+    /// neither reasons nor evidence: exactly the verdicts [`Self::score_view`]
+    /// gives, for `callqa diff`, which needs the words only where a verdict
+    /// flips (writing reasons in two languages and quoting evidence is a
+    /// fifth of scoring).
+    pub fn verdicts_view(&self, call: &CallView) -> Scorecard {
+        self.score_view_with(call, false)
+    }
+
+    fn score_view_with(&self, call: &CallView, words: bool) -> Scorecard {
         let ev = Context { rubric: self, call };
         let meta = &self.source.file.rubric;
         let mut items = Vec::with_capacity(self.items.len());
@@ -323,8 +336,14 @@ impl CompiledRubric {
                 Verdict::Review => ["需人工复核", "needs review"],
             };
             let na = verdict == Verdict::Na;
-            let mut reason = compose(prefix, &parts, na, Lang::Zh, fallback[0]);
-            let mut reason_en = compose(prefix, &parts, na, Lang::En, fallback[1]);
+            let (mut reason, mut reason_en) = if words {
+                (
+                    compose(prefix, &parts, na, Lang::Zh, fallback[0]),
+                    compose(prefix, &parts, na, Lang::En, fallback[1]),
+                )
+            } else {
+                (String::new(), String::new())
+            };
             if verdict == Verdict::Fail {
                 let low_confidence = evidence_hits.iter().find(|h| {
                     call.utterances[h.utterance]
@@ -363,13 +382,21 @@ impl CompiledRubric {
             } else {
                 0.0
             };
+            if !words {
+                reason.clear();
+                reason_en.clear();
+            }
             items.push(ItemResult {
                 id: def.id.clone(),
                 verdict,
                 points,
                 max_points: def.points,
                 critical: def.critical,
-                evidence: collect_evidence(call, &evidence_hits),
+                evidence: if words {
+                    collect_evidence(call, &evidence_hits)
+                } else {
+                    Vec::new()
+                },
                 reason,
                 reason_en,
             });

@@ -481,3 +481,36 @@ fn reasons_when_review_is_asked() {
     );
     insta::assert_snapshot!("kinds_review", reasons(&r, &t).join("\n"));
 }
+
+/// `verdicts_view` (what `callqa diff` scores with) gives exactly the
+/// verdicts, points and score of `score_view`, without a word of reason or
+/// evidence, on every labelled call.
+#[test]
+fn verdicts_without_words_are_the_verdicts_of_full_scoring() {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let rubric = rubric::load_and_compile(Some(&root.join("rubrics/cs-standard.toml"))).unwrap();
+    let mut files = Vec::new();
+    for f in FOLDERS {
+        json_files(&root.join(f), &mut files);
+    }
+    files.sort();
+    let mut compared = 0;
+    for t in files.iter().filter_map(|f| Transcript::from_path(f).ok()) {
+        let view = rubric.analyze(&t);
+        let full = rubric.score_view(&view);
+        let bare = rubric.verdicts_view(&view);
+        assert_eq!(
+            (bare.score, bare.passed, bare.critical_failed),
+            (full.score, full.passed, full.critical_failed),
+            "{}",
+            t.call_id
+        );
+        for (b, f) in bare.items.iter().zip(&full.items) {
+            assert_eq!((&b.id, b.verdict, b.points), (&f.id, f.verdict, f.points));
+            assert!(b.reason.is_empty() && b.reason_en.is_empty() && b.evidence.is_empty());
+        }
+        assert_eq!(bare.items.len(), full.items.len());
+        compared += 1;
+    }
+    assert!(compared > 200, "only {compared} labelled calls found");
+}

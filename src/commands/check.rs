@@ -54,18 +54,12 @@ pub fn run(args: CheckArgs, ctx: &Context) -> anyhow::Result<Outcome> {
     let summary = check::run(&rubric, &files);
     if args.format == CheckFormat::Github {
         // Already escaped for GitHub (no control characters, one line each).
-        print!("{}", check::github(&summary, ctx.lang));
+        super::write_stdout(&check::github(&summary, ctx.lang))?;
     }
     if args.verbose {
-        print!(
-            "{}",
-            visible_lines(&check::render_items_in(&summary, ctx.lang))
-        );
+        super::write_stdout(&visible_lines(&check::render_items_in(&summary, ctx.lang)))?;
     }
-    print!(
-        "{}",
-        visible_lines(&check::render_in(&summary, args.verbose, ctx.lang))
-    );
+    super::write_stdout(&visible_lines(&check::render_in(&summary, args.verbose, ctx.lang)))?;
     // The last line (`N passed, N failed`) and the JUnit XML are the same in
     // every language: CI parses them.
     if let Some(path) = args.junit {

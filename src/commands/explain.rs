@@ -34,11 +34,11 @@ pub struct ExplainArgs {
 
 pub fn run(args: ExplainArgs, ctx: &Context) -> anyhow::Result<Outcome> {
     if args.patterns {
-        print!("{}", callqa::rubric::pattern::REFERENCE);
+        super::write_stdout(&callqa::rubric::pattern::REFERENCE)?;
         return Ok(Outcome::Clean);
     }
     if args.operators {
-        print!("{}", explain::list_operators());
+        super::write_stdout(&explain::list_operators())?;
         return Ok(Outcome::Clean);
     }
     if let Some(name) = args.operator {
@@ -52,15 +52,12 @@ pub fn run(args: ExplainArgs, ctx: &Context) -> anyhow::Result<Outcome> {
                     .join(", ")
             );
         };
-        print!("{doc}");
+        super::write_stdout(&doc)?;
         return Ok(Outcome::Clean);
     }
     let rubric = args.rubric.load()?;
     if args.all {
-        print!(
-            "{}",
-            visible_lines(&explain::explain_all_in(&rubric, ctx.lang))
-        );
+        super::write_stdout(&visible_lines(&explain::explain_all_in(&rubric, ctx.lang)))?;
         return Ok(Outcome::Clean);
     }
     let id = args.item.unwrap_or_default();
@@ -76,9 +73,6 @@ pub fn run(args: ExplainArgs, ctx: &Context) -> anyhow::Result<Outcome> {
                 .join(", ")
         );
     };
-    print!(
-        "{}",
-        visible_lines(&explain::explain_item_in(&rubric, &item.def, ctx.lang))
-    );
+    super::write_stdout(&visible_lines(&explain::explain_item_in(&rubric, &item.def, ctx.lang)))?;
     Ok(Outcome::Clean)
 }

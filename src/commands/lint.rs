@@ -29,13 +29,13 @@ pub fn run(args: LintArgs, ctx: &Context) -> anyhow::Result<Outcome> {
                 }
                 failed = true;
             }
-            Ok(r) => println!(
-                "{}: ok ({} items, {} phrase sets, {} patterns)",
+            Ok(r) => super::write_stdout(&format!(
+                "{}: ok ({} items, {} phrase sets, {} patterns)\n",
                 path.display(),
                 r.items.len(),
                 r.source.file.phrases.len(),
                 r.patterns.len()
-            ),
+            ))?,
             Err(e) => {
                 // Bare `file:line:column: message` lines (no `callqa: error:`
                 // prefix): editors and CI annotate the rubric from them.

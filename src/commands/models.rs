@@ -57,11 +57,11 @@ pub fn run(command: ModelsCommand, ctx: &Context) -> anyhow::Result<Outcome> {
                 try_official: !no_official,
                 ..FetchOptions::default()
             };
-            print_model_line(&models::fetch(&name, quantize, &options)?);
+            print_model_line(&models::fetch(&name, quantize, &options)?)?;
         }
         ModelsCommand::List => list(ctx)?,
         ModelsCommand::ImportCt2 { dir, name } => {
-            print_model_line(&models::import_ct2(&dir, name.as_deref())?);
+            print_model_line(&models::import_ct2(&dir, name.as_deref())?)?;
         }
     }
     Ok(Outcome::Clean)
@@ -76,12 +76,12 @@ fn list(ctx: &Context) -> anyhow::Result<()> {
 
 /// One tab-separated line per model made or imported: name, path, size,
 /// sha256 (scripts read it; the same in every language).
-fn print_model_line(info: &ModelInfo) {
-    println!(
-        "{}\t{}\t{} bytes\tsha256 {}",
+fn print_model_line(info: &ModelInfo) -> anyhow::Result<()> {
+    super::write_stdout(&format!(
+        "{}\t{}\t{} bytes\tsha256 {}\n",
         info.name,
         info.path.display(),
         info.size,
         info.sha256
-    );
+    ))
 }

@@ -9,6 +9,6 @@ pub struct SchemaArgs {}
 
 pub fn run(_args: SchemaArgs, _ctx: &Context) -> anyhow::Result<Outcome> {
     // The schema is a machine contract: the same in every language.
-    println!("{}", callqa::rubric::json_schema());
+    super::write_stdout(&format!("{}\n", callqa::rubric::json_schema()))?;
     Ok(Outcome::Clean)
 }

@@ -6,7 +6,11 @@ use crate::transcript::{Transcript, Utterance};
 
 mutation! {
     /// Merged utterances: every run of consecutive utterances of the same
-    /// speaker becomes one utterance from the first start to the last end,
+    /// speaker becomes one utterance from the first start to the last end
+    /// — when it is one stretch of speech: each pause in it under 3 s and
+    /// nobody else speaking during it (merging 请您稍等 across a 20 s hold,
+    /// or a backchannel said while the customer talked with the answer
+    /// after, would change the timing, not just the segmentation) —
     /// the texts joined with a comma (a space in unpunctuated transcripts),
     /// the ASR confidence their character-weighted mean. Calls with no such
     /// run are left out.
@@ -28,7 +32,7 @@ fn apply(call: &Transcript, _: &Settings) -> Vec<Variant> {
     let mut i = 0;
     while i < us.len() {
         let mut j = i + 1;
-        while j < us.len() && us[j].speaker == us[i].speaker {
+        while j < us.len() && us[j].speaker == us[i].speaker && joinable(us, i, j) {
             j += 1;
         }
         t.utterances.push(merged(&us[i..j], punctuated));
@@ -43,6 +47,26 @@ fn apply(call: &Transcript, _: &Settings) -> Vec<Variant> {
         transcript: t,
         sources,
     }]
+}
+
+/// The longest pause inside one stretch of speech.
+const MAX_PAUSE_MS: u64 = 3_000;
+
+/// Whether utterance `j` can join the run `i..j`: a short pause, and no
+/// other speaker's utterance overlapping the run's time.
+fn joinable(us: &[Utterance], i: usize, j: usize) -> bool {
+    let (Some(end), Some(next), Some(start)) = (us[j - 1].end_ms, us[j].start_ms, us[i].start_ms)
+    else {
+        // Untimed: the order is all there is.
+        return true;
+    };
+    let until = us[j].end_ms.unwrap_or(next);
+    next.saturating_sub(end) < MAX_PAUSE_MS
+        && !us.iter().any(|o| {
+            o.speaker != us[i].speaker
+                && o.start_ms.is_some_and(|s| s < until)
+                && o.end_ms.is_some_and(|e| e > start)
+        })
 }
 
 fn merged(run: &[Utterance], punctuated: bool) -> Utterance {

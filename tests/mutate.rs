@@ -318,12 +318,13 @@ fn must_change_mutations_take_the_evidence_away() {
 
 // ---------------------------------------------------------------- floors
 
-/// Measured with seed 0 on fixtures/golden (41 calls) and cs-standard when
-/// these floors were set (keep / change): greeting 99.6 / 100, listen_first
-/// 99.8 / –, compensation_timing 99.8 / 89.5, empathy_variety 98.4 / 75.0,
-/// ownership 99.8 / 83.9, promise_specific 97.3 / 97.9, no_overpromise
-/// 100 / 100, transfer 99.8 / 75.0, thanks 99.6 / 98.7, positive_tone
-/// 100 / 100, hold_silence 99.8 / –, closing 100 / 100, forbidden 100 / 85.7,
+/// Measured with seed 0 on fixtures/golden (41 calls, 436 must-keep
+/// mutations per item) and cs-standard when these floors were set
+/// (kept % / changed %): greeting 99.5 / 100, listen_first 100 / –,
+/// compensation_timing 99.8 / 89.5, empathy_variety 98.4 / 75.0, ownership
+/// 99.8 / 83.9, promise_specific 97.2 / 97.9, no_overpromise 100 / 100,
+/// transfer 99.8 / 75.0, thanks 99.5 / 98.7, positive_tone 100 / 100,
+/// hold_silence 100 / –, closing 100 / 100, forbidden 100 / 85.7,
 /// talk_balance 100 / –. Floors sit a little under, so a regression fails.
 const FLOORS: [(&str, f64, Option<f64>); 14] = [
     ("greeting", 0.98, Some(0.95)),

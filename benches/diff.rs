@@ -21,27 +21,43 @@ fn root() -> PathBuf {
 
 fn rubric_from(text: &str) -> CompiledRubric {
     let dict = std::fs::read_to_string(root().join("rubrics/cs-dict.txt")).unwrap();
-    let source = rubric::parse("bench.toml", text, |_| Ok(("cs-dict.txt".into(), dict.clone()))).unwrap();
+    let source = rubric::parse("bench.toml", text, |_| {
+        Ok(("cs-dict.txt".into(), dict.clone()))
+    })
+    .unwrap();
     CompiledRubric::compile(source).unwrap()
 }
 
 /// (old, a phrase change, a window + pass_score change).
 fn rubrics() -> (CompiledRubric, CompiledRubric, CompiledRubric) {
     let text = std::fs::read_to_string(root().join("rubrics/cs-standard.toml")).unwrap();
-    let phrases = text.replacen("\"谢谢\", \"感谢\", \"多谢\", \"谢谢您\", ", "\"感谢\", ", 1);
+    let phrases = text.replacen(
+        "\"谢谢\", \"感谢\", \"多谢\", \"谢谢您\", ",
+        "\"感谢\", ",
+        1,
+    );
     assert_ne!(phrases, text, "the thanks phrases moved; update the bench");
     let windows = text
         .replace("within = { last_turns = 2 }", "within = { last_turns = 1 }")
         .replacen("pass_score = 80", "pass_score = 85", 1);
     assert_ne!(windows, text);
-    (rubric_from(&text), rubric_from(&phrases), rubric_from(&windows))
+    (
+        rubric_from(&text),
+        rubric_from(&phrases),
+        rubric_from(&windows),
+    )
 }
 
 fn corpus_files() -> Vec<PathBuf> {
-    let dirs: Vec<PathBuf> = ["fixtures/golden", "fixtures/holdout", "fixtures/blind", "fixtures/real"]
-        .iter()
-        .map(|d| root().join(d))
-        .collect();
+    let dirs: Vec<PathBuf> = [
+        "fixtures/golden",
+        "fixtures/holdout",
+        "fixtures/blind",
+        "fixtures/real",
+    ]
+    .iter()
+    .map(|d| root().join(d))
+    .collect();
     corpus::collect(&dirs).unwrap()
 }
 
@@ -83,7 +99,12 @@ fn batch(c: &mut Criterion) {
     let pair = Pair::new(&old, &phrases);
     let files = corpus_files();
     // Enough files that rayon has work to spread: the corpus four times.
-    let files: Vec<PathBuf> = files.iter().cycle().take(files.len() * 4).cloned().collect();
+    let files: Vec<PathBuf> = files
+        .iter()
+        .cycle()
+        .take(files.len() * 4)
+        .cloned()
+        .collect();
     let mut group = c.benchmark_group("diff_batch_from_disk");
     group
         .sample_size(10)
@@ -91,9 +112,10 @@ fn batch(c: &mut Criterion) {
         .measurement_time(Duration::from_secs(6))
         .throughput(Throughput::Elements(files.len() as u64));
     for workers in [1, 2] {
-        group.bench_function(BenchmarkId::from_parameter(format!("{workers}_workers")), |b| {
-            b.iter(|| std::hint::black_box(pair.diff_files(&files, workers)))
-        });
+        group.bench_function(
+            BenchmarkId::from_parameter(format!("{workers}_workers")),
+            |b| b.iter(|| std::hint::black_box(pair.diff_files(&files, workers))),
+        );
     }
     group.finish();
 }

@@ -33,7 +33,11 @@ fn edit(text: &str, from: &str, to: &str) -> String {
 /// `talk_balance` removed and a stricter thanks item added.
 fn changed_rubric_text() -> String {
     let mut t = rubric_text();
-    t = edit(&t, "\"谢谢\", \"感谢\", \"多谢\", \"谢谢您\", ", "\"感谢\", ");
+    t = edit(
+        &t,
+        "\"谢谢\", \"感谢\", \"多谢\", \"谢谢您\", ",
+        "\"感谢\", ",
+    );
     t = t.replace(
         "any = [\"anything_else\"], within = { last_turns = 2 }",
         "any = [\"anything_else\"], within = { last_turns = 1 }",
@@ -43,7 +47,9 @@ fn changed_rubric_text() -> String {
         "any = [\"greeting_word\"], within = { first_turns = 2 }",
     );
     t = edit(&t, "pass_score = 80", "pass_score = 85");
-    let cut = t.find("[[item]]\nid = \"talk_balance\"").expect("talk_balance item");
+    let cut = t
+        .find("[[item]]\nid = \"talk_balance\"")
+        .expect("talk_balance item");
     t.truncate(cut);
     t.push_str(
         r#"[[item]]
@@ -73,21 +79,32 @@ fn dict() -> String {
 }
 
 fn corpus_dirs() -> Vec<PathBuf> {
-    ["fixtures/golden", "fixtures/holdout", "fixtures/blind", "fixtures/real"]
-        .iter()
-        .map(|d| root().join(d))
-        .collect()
+    [
+        "fixtures/golden",
+        "fixtures/holdout",
+        "fixtures/blind",
+        "fixtures/real",
+    ]
+    .iter()
+    .map(|d| root().join(d))
+    .collect()
 }
 
 type FlipKey = (String, PathBuf, String, String, String);
 
 /// What scoring the corpus twice, each rubric on its own, gives.
-fn scored_twice(old: &CompiledRubric, new: &CompiledRubric, files: &[PathBuf]) -> (BTreeSet<FlipKey>, BTreeSet<String>) {
+fn scored_twice(
+    old: &CompiledRubric,
+    new: &CompiledRubric,
+    files: &[PathBuf],
+) -> (BTreeSet<FlipKey>, BTreeSet<String>) {
     let policy = |r: &CompiledRubric| Policy::resolve(false, r.source.file.redact.as_ref());
     let mut flips = BTreeSet::new();
     let mut outcome = BTreeSet::new();
     for file in files {
-        let Ok(t) = Transcript::from_path(file) else { continue };
+        let Ok(t) = Transcript::from_path(file) else {
+            continue;
+        };
         if callqa::score::check_usable_speech(&t).is_err() {
             continue;
         }
@@ -127,7 +144,11 @@ fn reported(diff: &callqa::diff::Diff) -> (BTreeSet<FlipKey>, BTreeSet<String>) 
             )
         })
         .collect();
-    let outcome = diff.outcome_changes.iter().map(|c| c.call_id.clone()).collect();
+    let outcome = diff
+        .outcome_changes
+        .iter()
+        .map(|c| c.call_id.clone())
+        .collect();
     (flips, outcome)
 }
 
@@ -136,7 +157,10 @@ fn flips_are_exactly_the_verdict_changes_of_scoring_twice() {
     let old = compile("old.toml", &rubric_text(), &dict());
     let new = compile("new.toml", &changed_rubric_text(), &dict());
     let pair = Pair::new(&old, &new);
-    assert!(pair.shares_analysis(), "same dictionary and tagging: one analysis");
+    assert!(
+        pair.shares_analysis(),
+        "same dictionary and tagging: one analysis"
+    );
     let files = corpus::collect(&corpus_dirs()).unwrap();
     assert!(files.len() > 150, "{} files", files.len());
     let diff = pair.diff_files(&files, 2);
@@ -147,24 +171,42 @@ fn flips_are_exactly_the_verdict_changes_of_scoring_twice() {
     assert_eq!(diff.flips.len(), want_flips.len(), "no flip reported twice");
     // The change does something on every axis the test means to cover.
     let items: BTreeSet<&str> = diff.flips.iter().map(|f| f.item.as_str()).collect();
-    assert!(items.contains("thanks") && items.contains("closing"), "{items:?}");
+    assert!(
+        items.contains("thanks") && items.contains("closing"),
+        "{items:?}"
+    );
     assert!(!want_outcome.is_empty());
     assert!(diff.golden_flips().next().is_some());
     let added = diff.item("thanks_for_calling").unwrap();
     assert_eq!(added.side, callqa::diff::Side::NewOnly);
     assert_eq!(added.new_verdicts.iter().sum::<usize>(), diff.calls);
-    assert_eq!(diff.item("talk_balance").unwrap().side, callqa::diff::Side::OldOnly);
+    assert_eq!(
+        diff.item("talk_balance").unwrap().side,
+        callqa::diff::Side::OldOnly
+    );
     // Per-item counts agree with the flip list.
     for s in &diff.items {
-        assert_eq!(s.flips(), diff.flips.iter().filter(|f| f.item == s.id).count(), "{}", s.id);
+        assert_eq!(
+            s.flips(),
+            diff.flips.iter().filter(|f| f.item == s.id).count(),
+            "{}",
+            s.id
+        );
     }
     // The streamed JSON is the JSON value, pretty-printed.
     let mut streamed = Vec::new();
     callqa::diff::render_json::write(&diff, 0, callqa::i18n::Lang::Zh, &mut streamed).unwrap();
     let value = callqa::diff::render_json::to_value(&diff, 0, callqa::i18n::Lang::Zh);
-    assert_eq!(String::from_utf8(streamed).unwrap(), serde_json::to_string_pretty(&value).unwrap() + "\n");
+    assert_eq!(
+        String::from_utf8(streamed).unwrap(),
+        serde_json::to_string_pretty(&value).unwrap() + "\n"
+    );
     // Evidence of both sides is kept for the flips.
-    let thanks = diff.flips.iter().find(|f| f.item == "thanks" && f.old.verdict == callqa::score::Verdict::Pass).unwrap();
+    let thanks = diff
+        .flips
+        .iter()
+        .find(|f| f.item == "thanks" && f.old.verdict == callqa::score::Verdict::Pass)
+        .unwrap();
     assert!(!thanks.old.evidence.is_empty());
     assert!(!thanks.new.reason.is_empty());
 }
@@ -179,14 +221,19 @@ fn a_change_without_phrase_changes_shares_the_hits_and_still_matches() {
         "any = [\"anything_else\"], within = { last_turns = 1 }",
     );
     t = edit(&t, "pass_score = 80", "pass_score = 90");
-    let cut = t.find("[[item]]\nid = \"talk_balance\"").expect("talk_balance item");
+    let cut = t
+        .find("[[item]]\nid = \"talk_balance\"")
+        .expect("talk_balance item");
     t.truncate(cut);
     let old = compile("old.toml", &rubric_text(), &dict());
     let new = compile("new.toml", &t, &dict());
     let pair = Pair::new(&old, &new);
     assert!(pair.shares_analysis() && pair.shares_hits());
     let phrases = compile("new.toml", &changed_rubric_text(), &dict());
-    assert!(!Pair::new(&old, &phrases).shares_hits(), "a phrase change re-finds the hits");
+    assert!(
+        !Pair::new(&old, &phrases).shares_hits(),
+        "a phrase change re-finds the hits"
+    );
     let files = corpus::collect(&corpus_dirs()).unwrap();
     let diff = pair.diff_files(&files, 2);
     let want = scored_twice(&old, &new, &files);
@@ -243,7 +290,13 @@ fn temp_rubrics(text: &str) -> tempfile::TempDir {
 }
 
 fn score_json(rubric: &Path, inputs: &[PathBuf]) -> Vec<serde_json::Value> {
-    let mut args = vec!["score".to_string(), "-f".into(), "json".into(), "--rubric".into(), rubric.display().to_string()];
+    let mut args = vec![
+        "score".to_string(),
+        "-f".into(),
+        "json".into(),
+        "--rubric".into(),
+        rubric.display().to_string(),
+    ];
     args.extend(inputs.iter().map(|p| p.display().to_string()));
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
     let out = callqa(&args, &root());
@@ -261,7 +314,9 @@ fn cli_flips_equal_callqa_score_run_twice() {
     let mut want = BTreeSet::new();
     for (a, b) in old_cards.iter().zip(&new_cards) {
         assert_eq!(a["file"], b["file"]);
-        let (Some(ai), Some(bi)) = (a["items"].as_array(), b["items"].as_array()) else { continue };
+        let (Some(ai), Some(bi)) = (a["items"].as_array(), b["items"].as_array()) else {
+            continue;
+        };
         for item in bi {
             if let Some(o) = ai.iter().find(|o| o["id"] == item["id"]) {
                 if o["verdict"] != item["verdict"] {
@@ -276,12 +331,20 @@ fn cli_flips_equal_callqa_score_run_twice() {
         }
     }
     let mut args = vec!["diff", "-f", "json", "--old"];
-    let (o, n) = (old_path.display().to_string(), new_path.display().to_string());
+    let (o, n) = (
+        old_path.display().to_string(),
+        new_path.display().to_string(),
+    );
     args.extend([o.as_str(), "--new", n.as_str()]);
     let shown: Vec<String> = inputs.iter().map(|p| p.display().to_string()).collect();
     args.extend(shown.iter().map(String::as_str));
     let out = callqa(&args, &root());
-    assert_eq!(out.status.code(), Some(1), "golden fixtures flip: {}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "golden fixtures flip: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let flips = report["flips"].as_array().unwrap();
     let got: BTreeSet<_> = flips
@@ -309,15 +372,26 @@ fn cli_flips_equal_callqa_score_run_twice() {
 fn plain_corpus() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     for file in corpus::collect(&[root().join("fixtures/holdout")]).unwrap() {
-        let mut v: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
+        let mut v: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
         v.as_object_mut().unwrap().remove("expect");
-        std::fs::write(dir.path().join(file.file_name().unwrap()), serde_json::to_vec(&v).unwrap()).unwrap();
+        std::fs::write(
+            dir.path().join(file.file_name().unwrap()),
+            serde_json::to_vec(&v).unwrap(),
+        )
+        .unwrap();
     }
     dir
 }
 
 fn diff_cli(rubrics: &Path, extra: &[&str], inputs: &[&Path]) -> std::process::Output {
-    let mut args: Vec<String> = vec!["diff".into(), "--old".into(), "old.toml".into(), "--new".into(), "new.toml".into()];
+    let mut args: Vec<String> = vec![
+        "diff".into(),
+        "--old".into(),
+        "old.toml".into(),
+        "--new".into(),
+        "new.toml".into(),
+    ];
     args.extend(extra.iter().map(|s| s.to_string()));
     args.extend(inputs.iter().map(|p| p.display().to_string()));
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
@@ -328,23 +402,51 @@ fn diff_cli(rubrics: &Path, extra: &[&str], inputs: &[&Path]) -> std::process::O
 fn exit_codes_follow_fail_on_golden_flips_and_bad_files() {
     let rubrics = temp_rubrics(&changed_rubric_text());
     let plain = plain_corpus();
-    let json = |out: &std::process::Output| -> serde_json::Value { serde_json::from_slice(&out.stdout).unwrap() };
+    let json = |out: &std::process::Output| -> serde_json::Value {
+        serde_json::from_slice(&out.stdout).unwrap()
+    };
     let out = diff_cli(rubrics.path(), &["-f", "json"], &[plain.path()]);
     let changes = json(&out)["summary"]["outcome_changes"].as_u64().unwrap();
     assert!(changes > 0);
     assert_eq!(json(&out)["summary"]["golden_flips"], 0);
     assert_eq!(out.status.code(), Some(1), "default --fail-on 0");
     let allow = changes.to_string();
-    let out = diff_cli(rubrics.path(), &["-f", "json", "--fail-on", &allow], &[plain.path()]);
+    let out = diff_cli(
+        rubrics.path(),
+        &["-f", "json", "--fail-on", &allow],
+        &[plain.path()],
+    );
     assert_eq!(out.status.code(), Some(0));
     let below = (changes - 1).to_string();
-    assert_eq!(diff_cli(rubrics.path(), &["--fail-on", &below], &[plain.path()]).status.code(), Some(1));
+    assert_eq!(
+        diff_cli(rubrics.path(), &["--fail-on", &below], &[plain.path()])
+            .status
+            .code(),
+        Some(1)
+    );
     // A golden fixture that flips fails whatever --fail-on allows.
     let golden = root().join("fixtures/golden");
-    assert_eq!(diff_cli(rubrics.path(), &["--fail-on", "100000"], &[plain.path(), &golden]).status.code(), Some(1));
+    assert_eq!(
+        diff_cli(
+            rubrics.path(),
+            &["--fail-on", "100000"],
+            &[plain.path(), &golden]
+        )
+        .status
+        .code(),
+        Some(1)
+    );
     // A bad file is counted and named; the rest is still compared; exit 2.
-    std::fs::write(plain.path().join("zz-broken.json"), "{\"call_id\": \"x\", \"utterances\": [").unwrap();
-    let out = diff_cli(rubrics.path(), &["-f", "json", "--fail-on", "100000"], &[plain.path()]);
+    std::fs::write(
+        plain.path().join("zz-broken.json"),
+        "{\"call_id\": \"x\", \"utterances\": [",
+    )
+    .unwrap();
+    let out = diff_cli(
+        rubrics.path(),
+        &["-f", "json", "--fail-on", "100000"],
+        &[plain.path()],
+    );
     assert_eq!(out.status.code(), Some(2));
     let report = json(&out);
     assert_eq!(report["errors"].as_array().unwrap().len(), 1);
@@ -369,7 +471,10 @@ fn a_run_folder_contributes_the_transcripts_its_run_scored() {
         std::fs::copy(file, transcripts.join(format!("{}.json", t.call_id))).unwrap();
         // The last one is a stale transcript of an earlier run.
         if k + 1 < files.len() {
-            lines.push_str(&format!("{{\"call_id\": \"{}\", \"score\": 90.0}}\n", t.call_id));
+            lines.push_str(&format!(
+                "{{\"call_id\": \"{}\", \"score\": 90.0}}\n",
+                t.call_id
+            ));
         }
     }
     lines.push_str("{\"file\": \"recordings/broken.wav\", \"error\": \"cannot decode\"}\n");
@@ -378,20 +483,40 @@ fn a_run_folder_contributes_the_transcripts_its_run_scored() {
     let listed = corpus::collect(&[run.path().to_path_buf()]).unwrap();
     assert_eq!(listed.len(), files.len() - 1);
     let rubrics = temp_rubrics(&changed_rubric_text());
-    let out = diff_cli(rubrics.path(), &["-f", "json", "--fail-on", "1000"], &[run.path()]);
+    let out = diff_cli(
+        rubrics.path(),
+        &["-f", "json", "--fail-on", "1000"],
+        &[run.path()],
+    );
     let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(report["calls"], files.len() - 1, "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        report["calls"],
+        files.len() - 1,
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert_eq!(report["errors"].as_array().unwrap().len(), 0);
 }
 
 fn git(dir: &Path, args: &[&str]) {
     let out = Command::new("git")
-        .args(["-c", "user.name=t", "-c", "user.email=t@example.com", "-c", "commit.gpgsign=false"])
+        .args([
+            "-c",
+            "user.name=t",
+            "-c",
+            "user.email=t@example.com",
+            "-c",
+            "commit.gpgsign=false",
+        ])
         .args(args)
         .current_dir(dir)
         .output()
         .unwrap();
-    assert!(out.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 #[test]
@@ -408,14 +533,47 @@ fn old_ref_takes_the_rubric_and_its_dictionary_from_git_history() {
     // The working tree changes both the rubric and its dictionary; the old
     // side must be the committed pair.
     std::fs::write(r.join("rubrics/cs-standard.toml"), changed_rubric_text()).unwrap();
-    std::fs::write(r.join("rubrics/cs-dict.txt"), format!("{}\n退款流程 50000 n\n", dict())).unwrap();
+    std::fs::write(
+        r.join("rubrics/cs-dict.txt"),
+        format!("{}\n退款流程 50000 n\n", dict()),
+    )
+    .unwrap();
     std::fs::write(r.join("old.toml"), rubric_text()).unwrap();
     std::fs::write(r.join("cs-dict.txt"), dict()).unwrap();
     let golden = root().join("fixtures/golden");
     let g = golden.display().to_string();
-    let from_git = callqa(&["diff", "-f", "json", "--old-ref", "v1", "--new", "rubrics/cs-standard.toml", &g], r);
-    let from_file = callqa(&["diff", "-f", "json", "--old", "old.toml", "--new", "rubrics/cs-standard.toml", &g], r);
-    assert_eq!(from_git.status.code(), Some(1), "{}", String::from_utf8_lossy(&from_git.stderr));
+    let from_git = callqa(
+        &[
+            "diff",
+            "-f",
+            "json",
+            "--old-ref",
+            "v1",
+            "--new",
+            "rubrics/cs-standard.toml",
+            &g,
+        ],
+        r,
+    );
+    let from_file = callqa(
+        &[
+            "diff",
+            "-f",
+            "json",
+            "--old",
+            "old.toml",
+            "--new",
+            "rubrics/cs-standard.toml",
+            &g,
+        ],
+        r,
+    );
+    assert_eq!(
+        from_git.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&from_git.stderr)
+    );
     let a: serde_json::Value = serde_json::from_slice(&from_git.stdout).unwrap();
     let b: serde_json::Value = serde_json::from_slice(&from_file.stdout).unwrap();
     assert_eq!(a["flips"], b["flips"]);
@@ -423,7 +581,19 @@ fn old_ref_takes_the_rubric_and_its_dictionary_from_git_history() {
     assert_eq!(a["old"]["origin"], "v1:rubrics/cs-standard.toml");
     // From a subfolder, with a path relative to it.
     let sub = r.join("rubrics");
-    let inside = callqa(&["diff", "-f", "json", "--old-ref", "HEAD", "--new", "cs-standard.toml", &g], &sub);
+    let inside = callqa(
+        &[
+            "diff",
+            "-f",
+            "json",
+            "--old-ref",
+            "HEAD",
+            "--new",
+            "cs-standard.toml",
+            &g,
+        ],
+        &sub,
+    );
     let c: serde_json::Value = serde_json::from_slice(&inside.stdout).unwrap();
     assert_eq!(c["flips"], a["flips"]);
 
@@ -431,19 +601,61 @@ fn old_ref_takes_the_rubric_and_its_dictionary_from_git_history() {
         assert_eq!(out.status.code(), Some(2));
         String::from_utf8_lossy(&out.stderr).into_owned()
     };
-    let e = err(callqa(&["diff", "--old-ref", "no-such-branch", "--new", "rubrics/cs-standard.toml", &g], r));
-    assert!(e.contains("no-such-branch") && e.contains("git fetch"), "{e}");
+    let e = err(callqa(
+        &[
+            "diff",
+            "--old-ref",
+            "no-such-branch",
+            "--new",
+            "rubrics/cs-standard.toml",
+            &g,
+        ],
+        r,
+    ));
+    assert!(
+        e.contains("no-such-branch") && e.contains("git fetch"),
+        "{e}"
+    );
     std::fs::write(r.join("rubrics/fresh.toml"), rubric_text()).unwrap();
-    let e = err(callqa(&["diff", "--old-ref", "v1", "--new", "rubrics/fresh.toml", &g], r));
-    assert!(e.contains("rubrics/fresh.toml") && e.contains("--old"), "{e}");
+    let e = err(callqa(
+        &["diff", "--old-ref", "v1", "--new", "rubrics/fresh.toml", &g],
+        r,
+    ));
+    assert!(
+        e.contains("rubrics/fresh.toml") && e.contains("--old"),
+        "{e}"
+    );
     let outside = tempfile::tempdir().unwrap();
     std::fs::write(outside.path().join("r.toml"), rubric_text()).unwrap();
     std::fs::write(outside.path().join("cs-dict.txt"), dict()).unwrap();
-    let e = err(callqa(&["diff", "--old-ref", "HEAD", "--new", "r.toml", &g], outside.path()));
+    let e = err(callqa(
+        &["diff", "--old-ref", "HEAD", "--new", "r.toml", &g],
+        outside.path(),
+    ));
     assert!(e.contains("not inside a git repository"), "{e}");
     // --old and --old-ref exclude each other; one is needed.
-    assert_eq!(callqa(&["diff", "--old", "old.toml", "--old-ref", "v1", "--new", "old.toml", &g], r).status.code(), Some(2));
-    assert_eq!(callqa(&["diff", "--new", "old.toml", &g], r).status.code(), Some(2));
+    assert_eq!(
+        callqa(
+            &[
+                "diff",
+                "--old",
+                "old.toml",
+                "--old-ref",
+                "v1",
+                "--new",
+                "old.toml",
+                &g
+            ],
+            r
+        )
+        .status
+        .code(),
+        Some(2)
+    );
+    assert_eq!(
+        callqa(&["diff", "--new", "old.toml", &g], r).status.code(),
+        Some(2)
+    );
 }
 
 /// A call whose quote has Markdown and HTML in it, flipping on `thanks`.
@@ -467,17 +679,27 @@ fn markdown_is_a_comment_github_renders_safely_in_the_readers_language() {
     let rubrics = temp_rubrics(&changed_rubric_text());
     let calls = plain_corpus();
     hostile_call(calls.path());
-    let out = diff_cli(rubrics.path(), &["-f", "markdown", "--max-flips", "1000"], &[calls.path()]);
+    let out = diff_cli(
+        rubrics.path(),
+        &["-f", "markdown", "--max-flips", "1000"],
+        &[calls.path()],
+    );
     let md = String::from_utf8(out.stdout).unwrap();
     assert!(md.starts_with("## "), "{md}");
     assert!(md.contains("各项目判定变化") && md.contains("<details>") && md.contains("</details>"));
     assert!(md.contains("致谢（thanks）"));
-    assert_eq!(md.matches("<details>").count(), md.matches("</details>").count());
+    assert_eq!(
+        md.matches("<details>").count(),
+        md.matches("</details>").count()
+    );
     // No tag from a transcript survives.
     for raw in ["<script", "<img", "<b>"] {
         assert!(!md.contains(raw), "{raw} in\n{md}");
     }
-    assert!(md.contains("&lt;img src=x onerror=alert\\(1\\)&gt;"), "{md}");
+    assert!(
+        md.contains("&lt;img src=x onerror=alert\\(1\\)&gt;"),
+        "{md}"
+    );
     // Every table row has as many cells as its header.
     let mut width = None;
     for line in md.lines() {
@@ -491,13 +713,21 @@ fn markdown_is_a_comment_github_renders_safely_in_the_readers_language() {
             Some(w) => assert_eq!(cells, w, "{line}"),
         }
     }
-    let flip_block = md.split("<summary>evil").nth(1).expect("the hostile call's flip is listed");
+    let flip_block = md
+        .split("<summary>evil")
+        .nth(1)
+        .expect("the hostile call's flip is listed");
     assert!(!flip_block.contains("<script"));
-    let mut args = vec!["--lang", "en", "diff", "--old", "old.toml", "--new", "new.toml", "-f", "markdown"];
+    let mut args = vec![
+        "--lang", "en", "diff", "--old", "old.toml", "--new", "new.toml", "-f", "markdown",
+    ];
     let p = calls.path().display().to_string();
     args.push(&p);
     let en = String::from_utf8(callqa(&args, rubrics.path()).stdout).unwrap();
-    assert!(en.contains("Verdict changes per item") && en.contains("Thanks (thanks)"), "{en}");
+    assert!(
+        en.contains("Verdict changes per item") && en.contains("Thanks (thanks)"),
+        "{en}"
+    );
     assert!(!en.contains("各项目"));
 }
 
@@ -507,11 +737,29 @@ fn text_report_in_chinese_by_default_and_english_on_request() {
     let calls = plain_corpus();
     let out = diff_cli(rubrics.path(), &[], &[calls.path()]);
     let zh = String::from_utf8(out.stdout).unwrap();
-    assert!(zh.contains("各项目判定变化") && zh.contains("致谢（thanks）") && zh.contains("通过 → 未通过"), "{zh}");
+    assert!(
+        zh.contains("各项目判定变化")
+            && zh.contains("致谢（thanks）")
+            && zh.contains("通过 → 未通过"),
+        "{zh}"
+    );
     assert!(zh.contains("旧：") && zh.contains("新："));
     let p = calls.path().display().to_string();
-    let en = callqa(&["--lang", "en", "diff", "--old", "old.toml", "--new", "new.toml", &p], rubrics.path());
+    let en = callqa(
+        &[
+            "--lang", "en", "diff", "--old", "old.toml", "--new", "new.toml", &p,
+        ],
+        rubrics.path(),
+    );
     let en = String::from_utf8(en.stdout).unwrap();
-    assert!(en.contains("Verdict changes per item") && en.contains("Thanks (thanks)") && en.contains("PASS → FAIL"), "{en}");
-    assert!(!en.contains("各项目判定变化") && !en.contains("分数变化"), "{en}");
+    assert!(
+        en.contains("Verdict changes per item")
+            && en.contains("Thanks (thanks)")
+            && en.contains("PASS → FAIL"),
+        "{en}"
+    );
+    assert!(
+        !en.contains("各项目判定变化") && !en.contains("分数变化"),
+        "{en}"
+    );
 }

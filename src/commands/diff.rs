@@ -26,13 +26,20 @@ pub enum DiffFormat {
 }
 
 #[derive(Args, Debug)]
-#[command(after_help = "Exit status: 0 when at most --fail-on calls change pass/fail and no golden \
+#[command(
+    after_help = "Exit status: 0 when at most --fail-on calls change pass/fail and no golden \
 fixture (a transcript with an `expect` object) changes any verdict; 1 otherwise (a regression); \
 2 when some input could not be read (the others are still compared).\n\n\
-CI example: callqa diff --old-ref origin/main --new rubrics/cs-standard.toml --format markdown fixtures/golden corpus/")]
+CI example: callqa diff --old-ref origin/main --new rubrics/cs-standard.toml --format markdown fixtures/golden corpus/"
+)]
 pub struct DiffArgs {
     /// The rubric before the change (TOML file).
-    #[arg(long, value_name = "FILE", required_unless_present = "old_ref", conflicts_with = "old_ref")]
+    #[arg(
+        long,
+        value_name = "FILE",
+        required_unless_present = "old_ref",
+        conflicts_with = "old_ref"
+    )]
     pub old: Option<PathBuf>,
     /// Take the rubric before the change from git history: the --new file
     /// (and its dictionaries) as committed at this ref, e.g. origin/main.
@@ -60,7 +67,11 @@ pub struct DiffArgs {
     pub inputs: Vec<PathBuf>,
 }
 
-fn compile(source: rubric::RubricSource, flag: &str, shown: &str) -> anyhow::Result<CompiledRubric> {
+fn compile(
+    source: rubric::RubricSource,
+    flag: &str,
+    shown: &str,
+) -> anyhow::Result<CompiledRubric> {
     CompiledRubric::compile(source).with_context(|| {
         format!("{flag} {shown}: the rubric cannot be used; fix the problem below (`callqa lint` lists every one)")
     })
@@ -83,7 +94,9 @@ pub fn run(args: DiffArgs, ctx: &Context) -> anyhow::Result<Outcome> {
             let shown = source.origin.clone();
             compile(source, "--old-ref", &shown)?
         }
-        (None, None) => bail!("give the rubric before the change with --old FILE or --old-ref GIT_REF"),
+        (None, None) => {
+            bail!("give the rubric before the change with --old FILE or --old-ref GIT_REF")
+        }
     };
     let files = corpus::collect(&args.inputs)?;
     if files.is_empty() {

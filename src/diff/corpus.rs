@@ -100,7 +100,9 @@ fn run_calls(dir: &Path) -> Result<Option<Vec<PathBuf>>, CorpusError> {
 /// A rubric version that could not be taken from git history.
 #[derive(Debug, thiserror::Error)]
 pub enum GitError {
-    #[error("--old-ref: cannot run git ({0}); install git, or give the old rubric file with --old")]
+    #[error(
+        "--old-ref: cannot run git ({0}); install git, or give the old rubric file with --old"
+    )]
     NoGit(String),
     #[error("--old-ref: {} is not inside a git repository; run callqa diff from a clone, or give the old rubric file with --old", dir.display())]
     NotARepo { dir: PathBuf },
@@ -153,7 +155,12 @@ pub fn rubric_at_ref(reference: &str, new_path: &Path) -> Result<RubricSource, G
     let top = PathBuf::from(String::from_utf8_lossy(&top.stdout).trim());
     let commit = git(
         &top,
-        &["rev-parse", "--verify", "--quiet", &format!("{reference}^{{commit}}")],
+        &[
+            "rev-parse",
+            "--verify",
+            "--quiet",
+            &format!("{reference}^{{commit}}"),
+        ],
     )?;
     if !commit.status.success() {
         return Err(GitError::UnknownRef {
@@ -162,7 +169,9 @@ pub fn rubric_at_ref(reference: &str, new_path: &Path) -> Result<RubricSource, G
         });
     }
     let absolute = std::fs::canonicalize(new_path)
-        .or_else(|_| std::fs::canonicalize(&dir).map(|d| d.join(new_path.file_name().unwrap_or_default())))
+        .or_else(|_| {
+            std::fs::canonicalize(&dir).map(|d| d.join(new_path.file_name().unwrap_or_default()))
+        })
         .unwrap_or_else(|_| new_path.to_path_buf());
     let top_real = std::fs::canonicalize(&top).unwrap_or(top.clone());
     let relative = absolute

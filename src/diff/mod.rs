@@ -124,7 +124,9 @@ impl<'a> Pair<'a> {
             let new = self.new.score_view(&view);
             (old, new)
         } else {
-            let old = self.old.score(&self.old_redact.transcript(transcript.clone()));
+            let old = self
+                .old
+                .score(&self.old_redact.transcript(transcript.clone()));
             let new = self.new.score(&self.new_redact.transcript(transcript));
             (old, new)
         }
@@ -639,9 +641,7 @@ impl Diff {
             .into_iter()
             .map(|f| (order.get(f.item.as_str()).copied().unwrap_or(usize::MAX), f))
             .collect();
-        keyed.sort_by(|(a, x), (b, y)| {
-            (&x.call_id, &x.file, a).cmp(&(&y.call_id, &y.file, b))
-        });
+        keyed.sort_by(|(a, x), (b, y)| (&x.call_id, &x.file, a).cmp(&(&y.call_id, &y.file, b)));
         self.flips = keyed.into_iter().map(|(_, f)| f).collect();
         self.outcome_changes
             .sort_by(|x, y| (&x.call_id, &x.file).cmp(&(&y.call_id, &y.file)));

@@ -162,14 +162,21 @@ fn aggregates(diff: &Diff, fail_on: usize, lang: Lang) -> Map<String, Value> {
             let mut m = Map::new();
             m.insert(
                 "agent_id".into(),
-                if id.is_empty() { Value::Null } else { json!(id) },
+                if id.is_empty() {
+                    Value::Null
+                } else {
+                    json!(id)
+                },
             );
             m.insert("calls".into(), json!(a.calls));
             m.insert("old_passed".into(), json!(a.old_passed));
             m.insert("new_passed".into(), json!(a.new_passed));
             m.insert("outcome_changes".into(), json!(a.outcome_changes));
             m.insert("flips".into(), json!(a.flips));
-            m.insert("score_delta".into(), Value::Object(distribution(&a.deltas())));
+            m.insert(
+                "score_delta".into(),
+                Value::Object(distribution(&a.deltas())),
+            );
             Value::Object(m)
         })
         .collect();

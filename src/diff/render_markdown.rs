@@ -119,16 +119,27 @@ pub fn write(
             "{}",
             lang.pick(
                 format!("⚠️ {} 个文件无法读取，未计入。", diff.errors.len()),
-                format!("⚠️ {} input files could not be read and are not counted.", diff.errors.len())
+                format!(
+                    "⚠️ {} input files could not be read and are not counted.",
+                    diff.errors.len()
+                )
             )
         )?;
     }
     writeln!(out)?;
 
     // Items.
-    writeln!(out, "### {}", lang.pick("各项目判定变化", "Verdict changes per item"))?;
+    writeln!(
+        out,
+        "### {}",
+        lang.pick("各项目判定变化", "Verdict changes per item")
+    )?;
     writeln!(out)?;
-    let mut head = format!("| {} | {} |", lang.pick("项目", "Item"), lang.pick("变化", "Changes"));
+    let mut head = format!(
+        "| {} | {} |",
+        lang.pick("项目", "Item"),
+        lang.pick("变化", "Changes")
+    );
     let mut rule = "| --- | ---: |".to_string();
     for d in Direction::ALL {
         head.push_str(&format!(" {} |", d.label(lang)));
@@ -212,8 +223,14 @@ pub fn write(
                 out,
                 "{}",
                 lang.pick(
-                    format!("（另有 {} 通未列出）", diff.outcome_changes.len() - max_flips),
-                    format!("({} more not listed)", diff.outcome_changes.len() - max_flips)
+                    format!(
+                        "（另有 {} 通未列出）",
+                        diff.outcome_changes.len() - max_flips
+                    ),
+                    format!(
+                        "({} more not listed)",
+                        diff.outcome_changes.len() - max_flips
+                    )
                 )
             )?;
         }
@@ -221,11 +238,20 @@ pub fn write(
     }
 
     // Scores.
-    writeln!(out, "### {}", lang.pick("分数变化（新 − 旧）", "Score change (new − old)"))?;
+    writeln!(
+        out,
+        "### {}",
+        lang.pick("分数变化（新 − 旧）", "Score change (new − old)")
+    )?;
     writeln!(out)?;
     writeln!(out, "{}", inline(&distribution_line(&diff.deltas(), lang)))?;
     writeln!(out)?;
-    writeln!(out, "| {} | {} |", lang.pick("分差", "Delta"), lang.pick("电话数", "Calls"))?;
+    writeln!(
+        out,
+        "| {} | {} |",
+        lang.pick("分差", "Delta"),
+        lang.pick("电话数", "Calls")
+    )?;
     writeln!(out, "| --- | ---: |")?;
     for (i, n) in diff.histogram().iter().enumerate() {
         if *n > 0 {
@@ -291,7 +317,8 @@ pub fn write(
             out,
             "### {}",
             match lang {
-                Lang::Zh if shown.len() < flips => format!("判定变化明细（前 {} 处，共 {flips} 处）", shown.len()),
+                Lang::Zh if shown.len() < flips =>
+                    format!("判定变化明细（前 {} 处，共 {flips} 处）", shown.len()),
                 Lang::Zh => "判定变化明细".to_string(),
                 Lang::En if shown.len() < flips =>
                     format!("Verdict changes (first {} of {flips})", shown.len()),

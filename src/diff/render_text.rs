@@ -138,15 +138,27 @@ pub fn write(diff: &Diff, lang: Lang, max_flips: usize, out: &mut dyn Write) -> 
     writeln!(out)?;
 
     // Per item.
-    writeln!(out, "{}", lang.pick("各项目判定变化：", "Verdict changes per item:"))?;
-    let labels: Vec<String> = diff.items.iter().map(|s| visible(&s.label(lang)).into_owned()).collect();
+    writeln!(
+        out,
+        "{}",
+        lang.pick("各项目判定变化：", "Verdict changes per item:")
+    )?;
+    let labels: Vec<String> = diff
+        .items
+        .iter()
+        .map(|s| visible(&s.label(lang)).into_owned())
+        .collect();
     let width = labels
         .iter()
         .map(|l| crate::report::display_width(l))
         .max()
         .unwrap_or(0)
         .max(crate::report::display_width(lang.pick("项目", "Item")));
-    let mut head = format!("  {}  {:>6}", pad(lang.pick("项目", "Item"), width), lang.pick("变化", "flips"));
+    let mut head = format!(
+        "  {}  {:>6}",
+        pad(lang.pick("项目", "Item"), width),
+        lang.pick("变化", "flips")
+    );
     for d in Direction::ALL {
         head.push_str(&format!("  {}", d.label(lang)));
     }
@@ -204,7 +216,10 @@ pub fn write(diff: &Diff, lang: Lang, max_flips: usize, out: &mut dyn Write) -> 
     writeln!(
         out,
         "  {}{}",
-        lang.pick("分布（分差区间 通数）：", "Distribution (delta range: calls): "),
+        lang.pick(
+            "分布（分差区间 通数）：",
+            "Distribution (delta range: calls): "
+        ),
         cells.join(lang.pick("；", "; "))
     )?;
     writeln!(out)?;
@@ -324,8 +339,10 @@ pub fn write(diff: &Diff, lang: Lang, max_flips: usize, out: &mut dyn Write) -> 
             out,
             "{}",
             match lang {
-                Lang::Zh if shown.len() < flips =>
-                    format!("判定变化明细（共 {flips} 处，列出前 {} 处；--max-flips 可调整）：", shown.len()),
+                Lang::Zh if shown.len() < flips => format!(
+                    "判定变化明细（共 {flips} 处，列出前 {} 处；--max-flips 可调整）：",
+                    shown.len()
+                ),
                 Lang::Zh => "判定变化明细：".to_string(),
                 Lang::En if shown.len() < flips => format!(
                     "Verdict changes in detail (first {} of {flips}; see --max-flips):",
@@ -367,7 +384,10 @@ pub fn write(diff: &Diff, lang: Lang, max_flips: usize, out: &mut dyn Write) -> 
             "{}",
             lang.pick(
                 format!("{} 个文件无法读取（已跳过）：", diff.errors.len()),
-                format!("{} could not be read (skipped):", count(diff.errors.len(), "file", "files"))
+                format!(
+                    "{} could not be read (skipped):",
+                    count(diff.errors.len(), "file", "files")
+                )
             )
         )?;
         for e in &diff.errors {

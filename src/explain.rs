@@ -35,7 +35,7 @@ pub fn explain_item_in(rubric: &CompiledRubric, def: &ItemDef, lang: Lang) -> St
     let section = if def.section.is_empty() {
         String::new()
     } else {
-        format!("  [{}]", def.section)
+        format!("  [{}]", def.section.get(lang))
     };
     let _ = writeln!(out, "{}{title}{section}", def.id);
     let points = format_points(def.points);

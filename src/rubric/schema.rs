@@ -240,8 +240,9 @@ pub enum Boundary {
 pub struct ItemDef {
     /// Stable id used by scorecards and fixtures.
     pub id: String,
+    /// The part of the rubric the item belongs to (开场, 倾听 …), in both languages.
     #[serde(default)]
-    pub section: String,
+    pub section: crate::i18n::Text,
     #[serde(default)]
     pub title: crate::i18n::Text,
     #[serde(default)]

@@ -146,7 +146,7 @@ pub enum StoreError {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ItemInfo {
     pub id: String,
-    pub section: String,
+    pub section: crate::i18n::Text,
     pub title: crate::i18n::Text,
     pub points: f64,
     pub critical: bool,

@@ -35,6 +35,7 @@ use rayon::prelude::*;
 
 use crate::i18n::Text;
 use crate::redact::Policy;
+use crate::rubric::compile::CallView;
 use crate::rubric::CompiledRubric;
 use crate::score::{ItemResult, Scorecard, Verdict};
 use crate::transcript::Transcript;
@@ -110,25 +111,45 @@ impl<'a> Pair<'a> {
     }
 
     /// Both scorecards of one call, as `callqa score` gives them with each
-    /// rubric (the transcript has passed the usable-speech check).
+    /// rubric (the transcript has passed the usable-speech check). Verdicts
+    /// come first, without words ([`CompiledRubric::verdicts_view`]); only
+    /// a call where some verdict or the outcome changes is scored again with
+    /// its reasons and evidence, which is all the report quotes. Calls
+    /// that do not change keep empty reasons.
     pub fn score_both(&self, transcript: Transcript) -> (Scorecard, Scorecard) {
         if self.shared {
             let transcript = self.old_redact.transcript(transcript);
             let view = self.old.analyze(&transcript);
-            let old = self.old.score_view(&view);
-            let view = if self.same_hits {
-                self.new.reuse_hits(view)
-            } else {
-                self.new.reuse_analysis(view)
-            };
+            let old = self.old.verdicts_view(&view);
+            let view = self.as_rubric(&self.new, view);
+            let new = self.new.verdicts_view(&view);
+            if !changes(&old, &new) {
+                return (old, new);
+            }
             let new = self.new.score_view(&view);
-            (old, new)
+            let view = self.as_rubric(&self.old, view);
+            (self.old.score_view(&view), new)
         } else {
-            let old = self
-                .old
-                .score(&self.old_redact.transcript(transcript.clone()));
-            let new = self.new.score(&self.new_redact.transcript(transcript));
-            (old, new)
+            let old_transcript = self.old_redact.transcript(transcript.clone());
+            let new_transcript = self.new_redact.transcript(transcript);
+            let old_view = self.old.analyze(&old_transcript);
+            let new_view = self.new.analyze(&new_transcript);
+            let old = self.old.verdicts_view(&old_view);
+            let new = self.new.verdicts_view(&new_view);
+            if !changes(&old, &new) {
+                return (old, new);
+            }
+            (self.old.score_view(&old_view), self.new.score_view(&new_view))
+        }
+    }
+
+    /// One rubric's view of a call analysed for the other (they share the
+    /// analysis, and the hits too when `same_hits`).
+    fn as_rubric<'t>(&self, rubric: &CompiledRubric, view: CallView<'t>) -> CallView<'t> {
+        if self.same_hits {
+            rubric.reuse_hits(view)
+        } else {
+            rubric.reuse_analysis(view)
         }
     }
 
@@ -712,4 +733,16 @@ impl Diff {
     pub fn count(&self, direction: Direction) -> usize {
         self.items.iter().map(|s| s.count(direction)).sum()
     }
+}
+
+/// True when a call's verdicts or outcome differ between the two rubrics
+/// (an item of one rubric only counts as no change: it is not a flip).
+fn changes(old: &Scorecard, new: &Scorecard) -> bool {
+    old.passed != new.passed
+        || old.items.iter().any(|o| {
+            new.items
+                .iter()
+                .find(|n| n.id == o.id)
+                .is_some_and(|n| n.verdict != o.verdict)
+        })
 }

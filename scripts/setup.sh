@@ -11,6 +11,8 @@ ldconfig -p 2>/dev/null | grep -q 'libclang-14\|libclang\.so' || need_apt+=(libc
 command -v python3 >/dev/null 2>&1 || need_apt+=(python3 python3-pip)
 # The CI-gate test parses docs/ci/*.yml with PyYAML.
 python3 -c 'import yaml' >/dev/null 2>&1 || need_apt+=(python3-yaml)
+# The comment poster (scripts/ci/post-comment.sh) and its test read JSON with jq.
+command -v jq >/dev/null 2>&1 || need_apt+=(jq)
 # The report's browser tests drive Debian's Chromium; the report itself uses
 # the system's CJK fonts (Noto CJK here) so Chinese never renders as boxes.
 [ -x /usr/bin/chromium ] || need_apt+=(chromium)

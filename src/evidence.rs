@@ -138,8 +138,7 @@ pub fn spoken_span(call: &CallView, hit: &Located) -> Option<[usize; 2]> {
         return None;
     }
     let u = &call.utterances[hit.utterance];
-    spoken(call, hit.utterance)
-        .map(|spoken| spoken.span(&u.text, hit.start, hit.end))
+    spoken(call, hit.utterance).map(|spoken| spoken.span(&u.text, hit.start, hit.end))
 }
 
 /// The way back from an utterance's analysis to its original words, worked

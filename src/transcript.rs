@@ -207,9 +207,7 @@ pub fn collect_inputs(
             source,
         })?;
         if meta.is_dir() {
-            files.extend(
-                walker.files(input, &|path| crate::walk::has_extension(path, extension))?,
-            );
+            files.extend(walker.files(input, &|path| crate::walk::has_extension(path, extension))?);
         } else {
             files.push(input.clone());
         }

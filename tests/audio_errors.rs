@@ -120,7 +120,9 @@ fn malformed_headers_are_reported() {
     assert!(
         error.to_string().contains("export the call again")
             && error.to_string().contains("sox ")
-            && error.to_string().contains("no-channels.wav -r 8000 fixed.wav"),
+            && error
+                .to_string()
+                .contains("no-channels.wav -r 8000 fixed.wav"),
         "{error}"
     );
     // garbage where a chunk header should be.

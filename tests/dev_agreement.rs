@@ -28,7 +28,13 @@ fn dev_set_agreement_stays_above_its_floor() {
         let t = Transcript::from_json(&text, path).unwrap();
         let card = r.score(&t);
         for (item, want) in json["expect"].as_object().unwrap() {
-            let got = card.items.iter().find(|i| &i.id == item).unwrap().verdict.as_str();
+            let got = card
+                .items
+                .iter()
+                .find(|i| &i.id == item)
+                .unwrap()
+                .verdict
+                .as_str();
             let e = per_item.entry(item.clone()).or_default();
             e.1 += 1;
             total += 1;

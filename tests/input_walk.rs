@@ -228,7 +228,14 @@ fn an_unreadable_folder_is_named_with_the_fix() {
         let bin = copy.to_str().unwrap();
         callqa_as(
             "setpriv",
-            &["--reuid=65534", "--regid=65534", "--clear-groups", bin, "score", calls.to_str().unwrap()],
+            &[
+                "--reuid=65534",
+                "--regid=65534",
+                "--clear-groups",
+                bin,
+                "score",
+                calls.to_str().unwrap(),
+            ],
         )
     } else {
         callqa(&["score", calls.to_str().unwrap()])

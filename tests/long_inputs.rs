@@ -172,7 +172,10 @@ fn a_long_recording_is_transcribed_in_bounded_memory() {
     // decode of 70 min of stereo would hold about 540 MB of samples).
     let report = dir.path().join("report");
     let (code, stderr, peak_kb) = run_measured(
-        Command::new(BIN).args(["report", "--out"]).arg(&report).arg(&out),
+        Command::new(BIN)
+            .args(["report", "--out"])
+            .arg(&report)
+            .arg(&out),
         dir.path(),
     );
     assert_eq!(code, Some(0), "{stderr}");
@@ -203,7 +206,11 @@ fn score_one_utterance(text: &str) -> serde_json::Value {
 /// Scores a call of one agent and one customer utterance with a subprocess
 /// time limit.
 fn score_call(agent: &str, customer: &str) -> serde_json::Value {
-    let text = if agent.len() > customer.len() { agent } else { customer };
+    let text = if agent.len() > customer.len() {
+        agent
+    } else {
+        customer
+    };
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("long-utterance.json");
     let transcript = serde_json::json!({

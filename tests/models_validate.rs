@@ -246,13 +246,22 @@ fn a_folder_given_as_the_model_is_named_a_folder() {
     let store = ModelStore::at(dir.path());
     let plain = dir.path().join("models");
     std::fs::create_dir(&plain).unwrap();
-    let message = store.resolve(plain.to_str().unwrap()).unwrap_err().to_string();
-    assert!(message.contains("is a folder, not a model file"), "{message}");
+    let message = store
+        .resolve(plain.to_str().unwrap())
+        .unwrap_err()
+        .to_string();
+    assert!(
+        message.contains("is a folder, not a model file"),
+        "{message}"
+    );
     assert!(!message.contains("does not exist"), "{message}");
     assert!(!message.contains("import-ct2"), "{message}");
     // A faster-whisper folder: the conversion command, with its path.
     std::fs::write(plain.join("model.bin"), b"ct2").unwrap();
-    let message = store.resolve(plain.to_str().unwrap()).unwrap_err().to_string();
+    let message = store
+        .resolve(plain.to_str().unwrap())
+        .unwrap_err()
+        .to_string();
     assert!(
         message.contains(&format!("callqa models import-ct2 {}", plain.display())),
         "{message}"

@@ -77,7 +77,16 @@ fn unscorable() -> Vec<(&'static str, String, &'static str)> {
 fn usable_speech_is_words_not_fillers_or_annotations() {
     // An opener that never closes is not an annotation: the words after a
     // stray bracket or a terminal escape's `[` still count.
-    for text in ["好", "对", "喂？", "3", "嗯，好的", "[noise] 退款", "\u{1b}[8m您好", "我那个（就是想退款"] {
+    for text in [
+        "好",
+        "对",
+        "喂？",
+        "3",
+        "嗯，好的",
+        "[noise] 退款",
+        "\u{1b}[8m您好",
+        "我那个（就是想退款",
+    ] {
         assert!(is_usable_speech(text), "{text}");
     }
     for text in [

@@ -82,7 +82,8 @@ fn manifest_metadata_and_agent_channel_override() {
     renamed.call_id = "B-2".into();
     renamed.agent_id = Some("A-77".into());
     let card = &read_jsonl(&out.join("scorecards.jsonl"))[0];
-    let want = serde_json::to_value(rubric.score(&renamed).in_lang(callqa::i18n::Lang::Zh)).unwrap();
+    let want =
+        serde_json::to_value(rubric.score(&renamed).in_lang(callqa::i18n::Lang::Zh)).unwrap();
     for field in ["call_id", "agent_id", "score", "passed", "items"] {
         assert_eq!(card[field], want[field], "{field}");
     }

@@ -92,7 +92,12 @@ fn defects(reason: &str, lang: Lang) -> Vec<String> {
     let bare = outside_quotes(reason);
     let lower = bare.to_lowercase();
     for glued in [
-        "no a ", "no an ", "no the ", "every a ", "every an ", "every the ",
+        "no a ",
+        "no an ",
+        "no the ",
+        "every a ",
+        "every an ",
+        "every the ",
     ] {
         if lower.contains(glued) {
             found.push(format!("`{}`", glued.trim()));
@@ -188,7 +193,11 @@ fn defects(reason: &str, lang: Lang) -> Vec<String> {
 #[test]
 fn fixture_reasons_read_well_in_both_languages() {
     let cards = fixture_cards();
-    assert!(cards.len() > 200, "only {} fixture calls scored", cards.len());
+    assert!(
+        cards.len() > 200,
+        "only {} fixture calls scored",
+        cards.len()
+    );
     let mut dump = String::new();
     let mut problems: Vec<String> = Vec::new();
     let mut seen = 0usize;
@@ -212,7 +221,10 @@ fn fixture_reasons_read_well_in_both_languages() {
                     reason
                 ));
                 for d in defects(reason, lang) {
-                    problems.push(format!("{} {} [{lang}] {d}: {reason}", card.call_id, item.id));
+                    problems.push(format!(
+                        "{} {} [{lang}] {d}: {reason}",
+                        card.call_id, item.id
+                    ));
                 }
             }
         }
@@ -242,7 +254,10 @@ fn the_defect_finder_finds_the_old_defects() {
         "flat negation: (^|[，。？！])不对",
     ];
     for reason in old {
-        assert!(!defects(reason, Lang::En).is_empty(), "not caught: {reason}");
+        assert!(
+            !defects(reason, Lang::En).is_empty(),
+            "not caught: {reason}"
+        );
     }
     assert!(!defects("未致谢: no 致谢用语 by the agent in the call", Lang::Zh).is_empty());
     assert!(defects("未致谢", Lang::Zh).is_empty());
@@ -337,9 +352,20 @@ fn reasons(rubric: &CompiledRubric, t: &Transcript) -> Vec<String> {
         .map(|i| {
             for lang in [Lang::Zh, Lang::En] {
                 let d = defects(i.reason_in(lang), lang);
-                assert!(d.is_empty(), "{} [{lang}]: {d:?}: {}", i.id, i.reason_in(lang));
+                assert!(
+                    d.is_empty(),
+                    "{} [{lang}]: {d:?}: {}",
+                    i.id,
+                    i.reason_in(lang)
+                );
             }
-            format!("{} {}: {} | {}", i.id, i.verdict.as_str(), i.reason, i.reason_en)
+            format!(
+                "{} {}: {} | {}",
+                i.id,
+                i.verdict.as_str(),
+                i.reason,
+                i.reason_en
+            )
         })
         .collect()
 }
@@ -439,8 +465,18 @@ fn reasons_per_condition_kind_timed() {
     let t = call(
         &[
             ("agent", 0, 2000, "您好"),
-            ("customer", 2500, 9000, "我的洗衣机坏了，一直漏水，你们什么时候来修"),
-            ("agent", 8000, 12000, "真的很抱歉，我理解您的心情，我理解您的心情"),
+            (
+                "customer",
+                2500,
+                9000,
+                "我的洗衣机坏了，一直漏水，你们什么时候来修",
+            ),
+            (
+                "agent",
+                8000,
+                12000,
+                "真的很抱歉，我理解您的心情，我理解您的心情",
+            ),
             ("customer", 12500, 15000, "那你们打算怎么办"),
             ("agent", 15500, 20000, "请稍等，我帮您查一下"),
             ("agent", 32000, 38000, "送您一张代金券，我明天给您回电"),

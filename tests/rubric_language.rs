@@ -719,7 +719,11 @@ fn token_patterns_match_sequences_with_optional_positions_and_gaps() {
         "已经为您加急安排了",
         "好的我这边帮您核实",
     ] {
-        assert_eq!(x(&r, &call(&[("agent", -1, -1, said)])), Verdict::Pass, "{said}");
+        assert_eq!(
+            x(&r, &call(&[("agent", -1, -1, said)])),
+            Verdict::Pass,
+            "{said}"
+        );
     }
     for said in [
         // negation before the match, or filling a gap
@@ -730,7 +734,11 @@ fn token_patterns_match_sequences_with_optional_positions_and_gaps() {
         "我们。处理",
         "帮您登记",
     ] {
-        assert_eq!(x(&r, &call(&[("agent", -1, -1, said)])), Verdict::Fail, "{said}");
+        assert_eq!(
+            x(&r, &call(&[("agent", -1, -1, said)])),
+            Verdict::Fail,
+            "{said}"
+        );
     }
     // the whole pattern tolerates same-pinyin ASR spellings (回店 for 回电)
     assert_eq!(
@@ -765,25 +773,46 @@ match = ["(帮您) <verb> <noun>"]
         "pass = { all = [ { say = { any = [\"dated_contact\"] } }, { say = { any = [\"verb_then_noun\"] } } ] }",
     );
     let t = |a: &str, b: &str| call(&[("agent", -1, -1, a), ("agent", -1, -1, b)]);
-    assert_eq!(x(&r, &t("明天下午三点前给您回电", "我帮您修改地址")), Verdict::Pass);
-    assert_eq!(x(&r, &t("下午3点钱给您回店", "我帮您修改地址")), Verdict::Pass);
+    assert_eq!(
+        x(&r, &t("明天下午三点前给您回电", "我帮您修改地址")),
+        Verdict::Pass
+    );
+    assert_eq!(
+        x(&r, &t("下午3点钱给您回店", "我帮您修改地址")),
+        Verdict::Pass
+    );
     assert_eq!(x(&r, &t("24小时内联系您", "我帮您修改地址")), Verdict::Pass);
     // 稍后 is a time but not a deadline
     assert_eq!(x(&r, &t("稍后给您回电", "我帮您修改地址")), Verdict::Fail);
-    assert_eq!(x(&r, &t("明天下午三点前给您回电", "我帮您看看")), Verdict::Fail);
+    assert_eq!(
+        x(&r, &t("明天下午三点前给您回电", "我帮您看看")),
+        Verdict::Fail
+    );
 }
 
 #[test]
 fn token_pattern_errors_point_into_the_pattern() {
-    let err = |body: &str| compile(&format!("{body}\n[[item]]\nid = \"x\"\npass = {{ say = {{ any = [\"p\"] }} }}\n")).unwrap_err().to_string();
+    let err = |body: &str| {
+        compile(&format!(
+            "{body}\n[[item]]\nid = \"x\"\npass = {{ say = {{ any = [\"p\"] }} }}\n"
+        ))
+        .unwrap_err()
+        .to_string()
+    };
     let e = err("[phrases.a]\nphrases = [\"好\"]\n[patterns.p]\nmatch = [\"a (给您||为您)\"]");
-    assert!(e.starts_with("t.toml:10:13:") && e.contains("empty word"), "{e}");
+    assert!(
+        e.starts_with("t.toml:10:13:") && e.contains("empty word"),
+        "{e}"
+    );
     let e = err("[phrases.a]\nphrases = [\"好\"]\n[patterns.p]\nmatch = [\"a actoin_verb\"]");
     assert!(e.contains("unknown phrase set `actoin_verb`"), "{e}");
     let e = err("[phrases.a]\nphrases = [\"好\"]\n[patterns.p]\nmatch = [\"a p\"]");
     assert!(e.contains("nor itself"), "{e}");
     let e = err("[phrases.p]\nphrases = [\"好\"]\n[patterns.p]\nmatch = [\"p\"]");
-    assert!(e.contains("both a phrase set and a pattern") && e.starts_with("t.toml:9:1:"), "{e}");
+    assert!(
+        e.contains("both a phrase set and a pattern") && e.starts_with("t.toml:9:1:"),
+        "{e}"
+    );
 }
 
 #[test]
@@ -799,7 +828,11 @@ fn builtin_rubric_lints_clean_and_never_shows_a_regex() {
     assert!(bad.lint.iter().any(|p| p.contains("151 characters")));
     assert!(bad.lint.iter().any(|p| p.contains("needs a `label`")));
     let card = bad.score(&call(&[("agent", -1, -1, "你好")]));
-    assert!(!card.items[0].reason.contains("aaa"), "{}", card.items[0].reason);
+    assert!(
+        !card.items[0].reason.contains("aaa"),
+        "{}",
+        card.items[0].reason
+    );
     assert!(
         !card.items[0].reason_en.contains("aaa"),
         "{}",
@@ -819,7 +852,10 @@ fn named_acts_are_found_by_name_for_other_stages() {
     let view = r.analyze(&t);
     let hits = r.find_act(&view, "took_it_on").unwrap();
     assert_eq!(hits.len(), 1, "{hits:?}");
-    assert_eq!((hits[0].utterance, hits[0].matched.as_str()), (1, "这边马上帮您登记"));
+    assert_eq!(
+        (hits[0].utterance, hits[0].matched.as_str()),
+        (1, "这边马上帮您登记")
+    );
     // character range in the normalised text (嗯嗯，|这边马上帮您登记)
     assert_eq!((hits[0].start, hits[0].end), (3, 11));
     assert!(r.find_act(&view, "no_such_act").is_none());
@@ -830,11 +866,23 @@ fn explain_spells_out_the_patterns_and_sets_an_item_uses() {
     let r = CompiledRubric::compile(rubric::load_builtin()).unwrap();
     let ownership = &r.item("ownership").unwrap().def;
     let text = callqa::explain::explain_item(&r, ownership);
-    let defined = text.split("Defined in this rubric:").nth(1).expect("a definitions section");
+    let defined = text
+        .split("Defined in this rubric:")
+        .nth(1)
+        .expect("a definitions section");
     // the named match, the pattern it uses with its sequences, and the vocabulary inside it
-    assert!(defined.contains("match ownership_statement — a statement of ownership"), "{defined}");
-    assert!(defined.contains("pattern commitment — a commitment to act on the problem"), "{defined}");
-    assert!(defined.contains("self_reference commit_adverb"), "{defined}");
+    assert!(
+        defined.contains("match ownership_statement — a statement of ownership"),
+        "{defined}"
+    );
+    assert!(
+        defined.contains("pattern commitment — a commitment to act on the problem"),
+        "{defined}"
+    );
+    assert!(
+        defined.contains("self_reference commit_adverb"),
+        "{defined}"
+    );
     assert!(defined.contains("phrases action_verb"), "{defined}");
     assert!(callqa::rubric::pattern::REFERENCE.contains("<deadline>"));
 }

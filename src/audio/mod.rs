@@ -67,8 +67,8 @@ use std::path::Path;
 pub use error::{AudioError, ACCEPT_TRUNCATED_FLAG, MAX_PLAUSIBLE_DATA_BYTES, SUPPORTED_ENCODINGS};
 pub use g711::{ALAW_TO_LINEAR, MULAW_TO_LINEAR};
 pub use level::{
-    amplitude_to_dbfs, frame_levels_dbfs, rms_dbfs, ChannelLevel, FrameLevels, DEFAULT_SILENCE_THRESHOLD_DBFS,
-    DIGITAL_SILENCE_DBFS,
+    amplitude_to_dbfs, frame_levels_dbfs, rms_dbfs, ChannelLevel, FrameLevels,
+    DEFAULT_SILENCE_THRESHOLD_DBFS, DIGITAL_SILENCE_DBFS,
 };
 pub use resample::Resampler;
 pub use stream::{AudioBlock, AudioStream, DecodeOptions, SourceInfo, Truncation};

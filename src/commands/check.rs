@@ -59,7 +59,11 @@ pub fn run(args: CheckArgs, ctx: &Context) -> anyhow::Result<Outcome> {
     if args.verbose {
         super::write_stdout(&visible_lines(&check::render_items_in(&summary, ctx.lang)))?;
     }
-    super::write_stdout(&visible_lines(&check::render_in(&summary, args.verbose, ctx.lang)))?;
+    super::write_stdout(&visible_lines(&check::render_in(
+        &summary,
+        args.verbose,
+        ctx.lang,
+    )))?;
     // The last line (`N passed, N failed`) and the JUnit XML are the same in
     // every language: CI parses them.
     if let Some(path) = args.junit {

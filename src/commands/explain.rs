@@ -73,6 +73,8 @@ pub fn run(args: ExplainArgs, ctx: &Context) -> anyhow::Result<Outcome> {
                 .join(", ")
         );
     };
-    super::write_stdout(&visible_lines(&explain::explain_item_in(&rubric, &item.def, ctx.lang)))?;
+    super::write_stdout(&visible_lines(&explain::explain_item_in(
+        &rubric, &item.def, ctx.lang,
+    )))?;
     Ok(Outcome::Clean)
 }

@@ -23,6 +23,10 @@ pub struct TraceArgs {
 pub fn run(args: TraceArgs, ctx: &Context) -> anyhow::Result<Outcome> {
     let rubric = args.rubric.load()?;
     let transcript = Transcript::from_path(&args.file)?;
-    super::write_stdout(&visible_lines(&explain::trace_matches_in(&rubric, &transcript, ctx.lang)))?;
+    super::write_stdout(&visible_lines(&explain::trace_matches_in(
+        &rubric,
+        &transcript,
+        ctx.lang,
+    )))?;
     Ok(Outcome::Clean)
 }

@@ -139,7 +139,10 @@ impl<'a> Pair<'a> {
             if !changes(&old, &new) {
                 return (old, new);
             }
-            (self.old.score_view(&old_view), self.new.score_view(&new_view))
+            (
+                self.old.score_view(&old_view),
+                self.new.score_view(&new_view),
+            )
         }
     }
 

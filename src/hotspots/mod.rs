@@ -22,7 +22,6 @@ use serde::Serialize;
 use crate::text::normalize;
 use crate::transcript::{Role, Transcript};
 
-
 use tokens::{fold, Tokenizer};
 use week::IsoWeek;
 

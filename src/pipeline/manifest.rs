@@ -198,15 +198,19 @@ pub fn collect_inputs(inputs: &[PathBuf]) -> Result<Vec<PlannedCall>, InputError
             })),
             Ok(meta) if meta.is_dir() => {
                 let found = walker.files(input, &|path| has_extension(path, "wav"))?;
-                planned.extend(found.iter().map(|path| match crate::walk::read_problem(path) {
-                    Some(message) => Err(RejectedInput {
-                        origin: path.display().to_string(),
-                        call_id: file_stem(path),
-                        audio: Some(path.clone()),
-                        message,
-                    }),
-                    None => recording_input(path),
-                }));
+                planned.extend(
+                    found
+                        .iter()
+                        .map(|path| match crate::walk::read_problem(path) {
+                            Some(message) => Err(RejectedInput {
+                                origin: path.display().to_string(),
+                                call_id: file_stem(path),
+                                audio: Some(path.clone()),
+                                message,
+                            }),
+                            None => recording_input(path),
+                        }),
+                );
             }
             Ok(_) if has_extension(input, "csv") => planned.extend(read_manifest(input)?),
             Ok(_) => planned.push(recording_input(input)),

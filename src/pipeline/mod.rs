@@ -73,13 +73,13 @@ use crate::store;
 use crate::transcript::Transcript;
 
 pub use crate::store::{DbError, RunDb, DB_FILE_NAME};
+pub use lock::{FolderLock, LockError, LOCK_FILE_NAME};
 pub use manifest::{
     collect_inputs, read_manifest, AgentChannel, CallInput, CallMetadata, InputError,
     ManifestError, PlannedCall, RejectedInput,
 };
 pub use output::OutputError;
 pub use progress::ProgressMode;
-pub use lock::{FolderLock, LockError, LOCK_FILE_NAME};
 pub use recording::{transcribe_recording, ChannelLayout, VendorTranscripts};
 pub use summary::{ErrorRow, ItemVerdicts, RubricStamp, RunCounts, RunSummary, RunTiming, Stage};
 
@@ -583,7 +583,12 @@ struct Worker<'a> {
 
 impl Worker<'_> {
     /// Hash → transcript (cache or decode + ASR) → score (cache or now).
-    fn process_recording(&self, call: &CallInput, source: &Source<'_>, opts: &RunOptions) -> Outcome {
+    fn process_recording(
+        &self,
+        call: &CallInput,
+        source: &Source<'_>,
+        opts: &RunOptions,
+    ) -> Outcome {
         let fail = |stage, message| Outcome::failed(call_error(call, stage, message));
         let audio_sha256 = match self.db.audio_sha256(&call.audio) {
             Ok(sha) => sha,
@@ -631,7 +636,9 @@ impl Worker<'_> {
                     )
                     .map(|timed| (timed.transcript, timed.stats.audio_ms))
                     .map_err(|error| match error {
-                        crate::asr::RecordingError::Audio(error) => (Stage::Decode, error.to_string()),
+                        crate::asr::RecordingError::Audio(error) => {
+                            (Stage::Decode, error.to_string())
+                        }
                         crate::asr::RecordingError::Asr(error) => {
                             (Stage::Transcribe, asr_message(&call.audio, &error))
                         }
@@ -736,7 +743,9 @@ impl Worker<'_> {
             transcript: key,
         };
         let stored = match self.db.result(&result_key) {
-            Ok(stored) => stored.and_then(|row| serde_json::from_str::<Scorecard>(&row.scorecard_json).ok()),
+            Ok(stored) => {
+                stored.and_then(|row| serde_json::from_str::<Scorecard>(&row.scorecard_json).ok())
+            }
             Err(error) => return fail(Stage::Cache, error.to_string()),
         };
         let (scorecard, work) = match stored {
@@ -753,7 +762,10 @@ impl Worker<'_> {
                 // The report is built from the stored form, so a fresh and a
                 // cached result print the same bytes.
                 let json = serde_json::to_string(&fresh).expect("scorecards serialise");
-                (serde_json::from_str(&json).expect("a scorecard reads back"), work)
+                (
+                    serde_json::from_str(&json).expect("a scorecard reads back"),
+                    work,
+                )
             }
         };
         // One transaction: the scorecard (written only if its key is new),

@@ -132,10 +132,7 @@ pub fn remove_stale_temp_files(dir: &Path) {
     for entry in entries.flatten() {
         let name = entry.file_name();
         let Some(name) = name.to_str() else { continue };
-        let Some(inner) = name
-            .strip_prefix('.')
-            .and_then(|n| n.strip_suffix(".tmp"))
-        else {
+        let Some(inner) = name.strip_prefix('.').and_then(|n| n.strip_suffix(".tmp")) else {
             continue;
         };
         // NAME.PID.N: the last two dot-separated parts are numbers.
@@ -173,16 +170,22 @@ pub fn write_reports(
 
     let jsonl_path = out_dir.join(SCORECARDS_JSONL);
     let mut jsonl = Vec::new();
-    in_memory(&jsonl_path, JsonlExporter { lang: export.lang }.write(rows, &mut jsonl))?;
+    in_memory(
+        &jsonl_path,
+        JsonlExporter { lang: export.lang }.write(rows, &mut jsonl),
+    )?;
     write_atomically(&jsonl_path, &jsonl)?;
 
     let csv_path = out_dir.join(SCORECARDS_CSV);
     let mut csv = Vec::new();
-    in_memory(&csv_path, CsvExporter {
+    in_memory(
+        &csv_path,
+        CsvExporter {
             lang: export.lang,
             titles: export.titles.clone(),
         }
-        .write(rows, &mut csv))?;
+        .write(rows, &mut csv),
+    )?;
     write_atomically(&csv_path, &csv)?;
 
     let mut error_lines = Vec::new();
@@ -225,7 +228,10 @@ mod tests {
             ".x.1.tmp",
             &format!(".mine.json.{}.0.tmp", std::process::id()),
         ];
-        for name in keep.iter().chain(&[".s01.json.4242.0.tmp", ".scorecards.csv.7.12.tmp"]) {
+        for name in keep
+            .iter()
+            .chain(&[".s01.json.4242.0.tmp", ".scorecards.csv.7.12.tmp"])
+        {
             fs::write(dir.path().join(name), b"x").unwrap();
         }
         remove_stale_temp_files(dir.path());

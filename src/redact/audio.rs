@@ -10,7 +10,8 @@ pub const PAD_MS: u64 = 250;
 /// `[first, last)` ranges, padded by [`PAD_MS`], sorted and merged, so a
 /// writer streaming frames in order can walk them with one cursor.
 pub fn muted_frames(spans: &[(u64, u64)], rate: u32) -> Vec<(u64, u64)> {
-    let to_frame = |ms: u64| (u128::from(ms) * u128::from(rate) / 1000).min(u128::from(u64::MAX)) as u64;
+    let to_frame =
+        |ms: u64| (u128::from(ms) * u128::from(rate) / 1000).min(u128::from(u64::MAX)) as u64;
     let mut ranges: Vec<(u64, u64)> = spans
         .iter()
         .map(|&(start, end)| {

@@ -118,7 +118,6 @@ pub struct CsvExporter {
     pub titles: ItemTitles,
 }
 
-
 /// The scorecard table's columns, in order (one row shape, whatever the
 /// language).
 pub const SCORECARD_HEADER: [&str; 17] = [

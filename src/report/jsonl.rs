@@ -22,4 +22,3 @@ impl Exporter for JsonlExporter {
         Ok(())
     }
 }
-

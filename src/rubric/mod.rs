@@ -14,7 +14,6 @@ pub mod schema;
 use std::fs;
 use std::path::{Path, PathBuf};
 
-
 pub use compile::CompiledRubric;
 pub use schema::RubricFile;
 

@@ -35,7 +35,9 @@ pub enum AtomSpec {
     Literals(Vec<String>),
     /// jieba tag prefixes.
     Class(Vec<String>),
-    Time { specific: bool },
+    Time {
+        specific: bool,
+    },
     AnyWord,
 }
 
@@ -180,7 +182,9 @@ pub fn parse(src: &str) -> Result<Vec<ElementSpec>, PatternSyntaxError> {
                 let bad = || {
                     err(
                         offset(i),
-                        format!("`{{{inner}}}`: write `{{n}}` or `{{m,n}}` with n at most {MAX_REPEAT}"),
+                        format!(
+                            "`{{{inner}}}`: write `{{n}}` or `{{m,n}}` with n at most {MAX_REPEAT}"
+                        ),
                     )
                 };
                 let mut parts = inner.split(',').map(str::trim);
@@ -236,7 +240,9 @@ pub enum Atom {
     /// Hits of this (compiled) phrase set.
     Set(u16),
     Class(Vec<[u8; 4]>),
-    Time { specific: bool },
+    Time {
+        specific: bool,
+    },
     AnyWord,
 }
 
@@ -316,7 +322,11 @@ impl CompiledPattern {
         let n = text.len();
         let mut out: Vec<PatternMatch> = Vec::new();
         let live: Vec<usize> = (0..self.alternatives.len())
-            .filter(|&a| self.required[a].iter().all(|s| subject.sets_present[*s as usize]))
+            .filter(|&a| {
+                self.required[a]
+                    .iter()
+                    .all(|s| subject.sets_present[*s as usize])
+            })
             .collect();
         if live.is_empty() || n == 0 {
             return out;
@@ -441,13 +451,8 @@ impl Search<'_, '_> {
     }
 
     fn accept(&self) -> bool {
-        let negated = || {
-            self.cue_before
-                || self
-                    .gaps
-                    .iter()
-                    .any(|&(s, e)| (self.subject.is_cue)(s, e))
-        };
+        let negated =
+            || self.cue_before || self.gaps.iter().any(|&(s, e)| (self.subject.is_cue)(s, e));
         match self.negation {
             NegationMode::Ignore => true,
             NegationMode::Exclude => !negated(),
@@ -534,7 +539,8 @@ mod tests {
 
     #[test]
     fn parses_positions_and_quantifiers() {
-        let p = parse("self_reference (马上|已经)? beneficiary{0,1} <verb>+ _{0,3} <deadline>").unwrap();
+        let p = parse("self_reference (马上|已经)? beneficiary{0,1} <verb>+ _{0,3} <deadline>")
+            .unwrap();
         assert_eq!(p.len(), 6);
         assert_eq!(p[0].atom, AtomSpec::Set("self_reference".into()));
         assert_eq!(

@@ -591,14 +591,25 @@ mod tests {
         );
         assert!(zh.contains("时适用。首次提出补偿之前"), "{zh}");
         assert!(zh.contains("不能和解释一气呵成、一口气说完。"), "{zh}");
-        assert!(!zh.contains("Applies when") && !zh.contains("What it checks"), "{zh}");
+        assert!(
+            !zh.contains("Applies when") && !zh.contains("What it checks"),
+            "{zh}"
+        );
         let en = page(Lang::En);
         assert!(
-            en.contains("<strong>What it checks: </strong>Applies when the agent offers compensation"),
+            en.contains(
+                "<strong>What it checks: </strong>Applies when the agent offers compensation"
+            ),
             "{en}"
         );
-        assert!(en.contains("积分…). Passes only if, before the first offer,"), "{en}");
-        assert!(!en.contains("首次提出补偿之前") && !en.contains("检查什么"), "{en}");
+        assert!(
+            en.contains("积分…). Passes only if, before the first offer,"),
+            "{en}"
+        );
+        assert!(
+            !en.contains("首次提出补偿之前") && !en.contains("检查什么"),
+            "{en}"
+        );
 
         // A run stored before rubrics had bilingual docs kept one string:
         // both languages show it.
@@ -607,7 +618,10 @@ mod tests {
                 "critical":false,"what":"The agent thanks the customer at least once."}"#,
         )
         .unwrap();
-        assert_eq!(old.what.get(Lang::Zh), "The agent thanks the customer at least once.");
+        assert_eq!(
+            old.what.get(Lang::Zh),
+            "The agent thanks the customer at least once."
+        );
     }
 
     #[test]

@@ -120,4 +120,3 @@ pub fn stat_fingerprint(meta: &fs::Metadata) -> String {
         format!("size={} mtime_ns={mtime_ns}", meta.len())
     }
 }
-

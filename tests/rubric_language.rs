@@ -121,6 +121,25 @@ fn homophones_tolerate_asr_errors_only_when_asked() {
     );
 }
 
+/// A homophone match needs two syllables that carry meaning: 谢了 is one
+/// word and a particle, and its homophone 写了 ("wrote") is everyday speech
+/// (页面上写了发货后自行联系快递 is no thanks). Written as said, 谢了 still
+/// matches; a two-syllable word still matches its ASR misspelling.
+#[test]
+fn a_particle_does_not_make_a_homophone_match() {
+    let rule = "pass = { say = { role = \"agent\", any = [\"p\"] } }";
+    let thanks = one_item(
+        "[phrases.p]\nphrases = [\"谢了\", \"致电\"]\nhomophones = \"exact\"",
+        rule,
+    );
+    let wrote = call(&[("agent", -1, -1, "页面上写了发货后自行联系快递")]);
+    assert_eq!(x(&thanks, &wrote), Verdict::Fail);
+    let said = call(&[("agent", -1, -1, "好的，谢了，再见")]);
+    assert_eq!(x(&thanks, &said), Verdict::Pass);
+    let misheard = call(&[("agent", -1, -1, "感谢您制电星辰客服")]);
+    assert_eq!(x(&thanks, &misheard), Verdict::Pass);
+}
+
 #[test]
 fn negation_scope_excludes_or_selects_negated_hits() {
     let exclude = one_item(

@@ -1198,9 +1198,11 @@ impl CompiledRubric {
                     text_patterns.len() - 1
                 });
                 text_patterns[slot].1.push(owner);
-                // Homophones only for phrases of two or more characters: a
-                // single syllable has too many homophones to mean anything.
-                if form.chars().count() >= 2 {
+                // Homophones only for phrases of two or more syllables that
+                // carry meaning: a single syllable has too many homophones to
+                // mean anything, and a particle adds none (谢了 would be
+                // heard in 写了 "wrote", 谢啦 in 些啦).
+                if meaningful_syllables(&form) >= 2 {
                     match info.homophones {
                         Homophones::Off => {}
                         Homophones::Exact => {
@@ -1671,4 +1673,11 @@ impl std::fmt::Debug for CompiledRubric {
             .field("sets", &self.sets.len())
             .finish()
     }
+}
+
+/// Characters of `form` that are not sentence or aspect particles (了, 啦,
+/// 吧, 呢, 吗 …): what a homophone match of the phrase would rest on.
+fn meaningful_syllables(form: &str) -> usize {
+    const PARTICLES: &[char] = &['了', '啦', '吧', '呢', '吗', '嘛', '啊', '呀', '哦', '的', '哈'];
+    form.chars().filter(|c| !PARTICLES.contains(c)).count()
 }
